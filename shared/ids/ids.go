@@ -1,0 +1,46 @@
+// Package ids makes identifiers and secret tokens from crypto/rand.
+package ids
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// New returns prefix + "_" + 20 random base32 characters (100 bits), for
+// record ids such as "u_…" (users) or "f_…" (facilities).
+func New(prefix string) string {
+	var b [13]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return prefix + "_" + lowerBase32.EncodeToString(b[:])[:20]
+}
+
+// TimeOrdered returns an id that sorts after every id made for an earlier
+// time: prefix + "_" + 13 hex digits of Unix milliseconds + 16 random base32
+// characters. Used for audit events, so that byte order is time order.
+func TimeOrdered(prefix string, t time.Time) string {
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s_%013x%s", prefix, t.UnixMilli(), lowerBase32.EncodeToString(b[:]))
+}
+
+// Token returns a secret token of 256 random bits, URL-safe base64 without
+// padding (43 characters).
+func Token() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// Hash returns the hex SHA-256 of a token: the only form in which tokens are
+// stored.
+func Hash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,175 @@
+// Package params holds the tenant-adjustable parameters of Gatepass (API.md
+// "Parameters"), their defaults and their bounds.
+package params
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/validate"
+)
+
+// Parameters are the tenant's adjustable settings. The JSON form is the one of
+// API.md and the one persisted by the store.
+type Parameters struct {
+	PasswordPolicy       PasswordPolicy `json:"passwordPolicy"`
+	Lockout              Lockout        `json:"lockout"`
+	ResetRequests        ResetRequests  `json:"resetRequests"`
+	ResetTokenTTLSeconds int            `json:"resetTokenTtlSeconds"`
+	InvitationTTLSeconds int            `json:"invitationTtlSeconds"`
+	Session              Session        `json:"session"`
+	MFA                  MFA            `json:"mfa"`
+	SSO                  SSO            `json:"sso"`
+	AdminAlias           string         `json:"adminAlias"`
+}
+
+// PasswordPolicy are the rules every new password must meet.
+type PasswordPolicy struct {
+	MinLength        int  `json:"minLength"`
+	MaxLength        int  `json:"maxLength"`
+	RequireUppercase bool `json:"requireUppercase"`
+	RequireLowercase bool `json:"requireLowercase"`
+	RequireDigit     bool `json:"requireDigit"`
+	RequireSymbol    bool `json:"requireSymbol"`
+	BlockCommon      bool `json:"blockCommon"`
+	BlockBreached    bool `json:"blockBreached"`
+	HistoryCount     int  `json:"historyCount"`
+}
+
+// Lockout bounds failed sign-in attempts per account and per client IP.
+type Lockout struct {
+	MaxFailures      int `json:"maxFailures"`
+	MaxFailuresPerIP int `json:"maxFailuresPerIp"`
+	WindowSeconds    int `json:"windowSeconds"`
+	LockSeconds      int `json:"lockSeconds"`
+	MaxLockSeconds   int `json:"maxLockSeconds"`
+}
+
+// ResetRequests limits password reset mails.
+type ResetRequests struct {
+	PerAccountPerHour int `json:"perAccountPerHour"`
+	PerIPPerHour      int `json:"perIpPerHour"`
+}
+
+// Session holds the session timeouts.
+type Session struct {
+	IdleTimeoutSeconds     int `json:"idleTimeoutSeconds"`
+	AbsoluteTimeoutSeconds int `json:"absoluteTimeoutSeconds"`
+}
+
+// MFA holds the two-factor requirements.
+type MFA struct {
+	RequiredForRoles []string `json:"requiredForRoles"`
+}
+
+// SSO holds the single sign-on account strategy.
+type SSO struct {
+	Strategy     string   `json:"strategy"`
+	DefaultRoles []string `json:"defaultRoles"`
+}
+
+// Defaults returns the parameters a new tenant starts with (API.md).
+func Defaults() Parameters {
+	return Parameters{
+		PasswordPolicy: PasswordPolicy{MinLength: 15, MaxLength: 128, BlockCommon: true},
+		Lockout: Lockout{MaxFailures: 5, MaxFailuresPerIP: 100, WindowSeconds: 900,
+			LockSeconds: 300, MaxLockSeconds: 3600},
+		ResetRequests:        ResetRequests{PerAccountPerHour: 3, PerIPPerHour: 30},
+		ResetTokenTTLSeconds: 3600,
+		InvitationTTLSeconds: 604800,
+		Session:              Session{IdleTimeoutSeconds: 3600, AbsoluteTimeoutSeconds: 43200},
+		MFA:                  MFA{RequiredForRoles: []string{}},
+		SSO:                  SSO{Strategy: "existing_only", DefaultRoles: []string{"operator"}},
+	}
+}
+
+// Decode reads a stored parameters document. Members missing from the
+// document keep their defaults, so documents written by older versions stay
+// readable. An empty document yields the defaults.
+func Decode(doc []byte) (Parameters, error) {
+	p := Defaults()
+	if len(doc) == 0 {
+		return p, nil
+	}
+	if err := json.Unmarshal(doc, &p); err != nil {
+		return Parameters{}, fmt.Errorf("decode parameters: %w", err)
+	}
+	return p, nil
+}
+
+// Encode serialises parameters for storage.
+func (p Parameters) Encode() ([]byte, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode parameters: %w", err)
+	}
+	return b, nil
+}
+
+// IdleTimeout is the session idle timeout.
+func (s Session) IdleTimeout() time.Duration {
+	return time.Duration(s.IdleTimeoutSeconds) * time.Second
+}
+
+// AbsoluteTimeout is the session lifetime.
+func (s Session) AbsoluteTimeout() time.Duration {
+	return time.Duration(s.AbsoluteTimeoutSeconds) * time.Second
+}
+
+// Window is the period over which lockout failures are counted.
+func (l Lockout) Window() time.Duration { return time.Duration(l.WindowSeconds) * time.Second }
+
+// Validate checks every parameter against its bounds. Bounds keep a tenant
+// from configuring itself out of the security requirements (SECURITY.md:
+// floor 8 for passwords, lockout within sane limits, sessions within AAL2).
+func (p Parameters) Validate() error {
+	var v validate.List
+	between := func(field string, got, lo, hi int) {
+		if got < lo || got > hi {
+			v.Add(field, "out_of_range", fmt.Sprintf("must be between %d and %d", lo, hi))
+		}
+	}
+	pp := p.PasswordPolicy
+	between("passwordPolicy.minLength", pp.MinLength, 8, 128)
+	between("passwordPolicy.maxLength", pp.MaxLength, 64, 1024)
+	if pp.MaxLength < pp.MinLength {
+		v.Add("passwordPolicy.maxLength", "out_of_range", "must not be below minLength")
+	}
+	between("passwordPolicy.historyCount", pp.HistoryCount, 0, 24)
+	l := p.Lockout
+	between("lockout.maxFailures", l.MaxFailures, 3, 100)
+	between("lockout.maxFailuresPerIp", l.MaxFailuresPerIP, 10, 100000)
+	between("lockout.windowSeconds", l.WindowSeconds, 60, 86400)
+	between("lockout.lockSeconds", l.LockSeconds, 30, 86400)
+	between("lockout.maxLockSeconds", l.MaxLockSeconds, l.LockSeconds, 604800)
+	between("resetRequests.perAccountPerHour", p.ResetRequests.PerAccountPerHour, 1, 100)
+	between("resetRequests.perIpPerHour", p.ResetRequests.PerIPPerHour, 1, 100000)
+	between("resetTokenTtlSeconds", p.ResetTokenTTLSeconds, 300, 86400)
+	between("invitationTtlSeconds", p.InvitationTTLSeconds, 3600, 30*86400)
+	between("session.idleTimeoutSeconds", p.Session.IdleTimeoutSeconds, 60, 86400)
+	between("session.absoluteTimeoutSeconds", p.Session.AbsoluteTimeoutSeconds, 300, 7*86400)
+	if p.Session.AbsoluteTimeoutSeconds < p.Session.IdleTimeoutSeconds {
+		v.Add("session.absoluteTimeoutSeconds", "out_of_range", "must not be below idleTimeoutSeconds")
+	}
+	if p.SSO.Strategy != "existing_only" && p.SSO.Strategy != "provision" {
+		v.Add("sso.strategy", "invalid", "must be existing_only or provision")
+	}
+	if p.AdminAlias != "" && !validAlias(p.AdminAlias) {
+		v.Add("adminAlias", "invalid", "must be 8 to 64 characters of a-z, A-Z, 0-9, - and _")
+	}
+	return v.Err()
+}
+
+func validAlias(s string) bool {
+	if len(s) < 8 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,310 @@
+// Package store defines Gatepass's persistence port: the records it keeps and
+// the operations an adapter must provide. Capabilities declare the narrower
+// interfaces they consume; adapters (store/embedded on bbolt, store/dynamo on
+// DynamoDB) implement all of Store and pass the conformance suite in
+// store/storetest.
+//
+// The port is shaped by round trips, because every round trip is paid for in
+// a Lambda: Load reads any combination of single items in one consistent
+// round trip, and Commit applies any set of conditional writes atomically in
+// one round trip. A flow's round trips are therefore its Load and Commit calls,
+// which is what the instrumented store counts.
+//
+// Expiry: a record whose ExpiresAt is set and not after the store clock's now
+// does not exist, for reads and for conditions alike. Time-to-live attributes
+// in DynamoDB are clean-up only.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/params"
+)
+
+// Errors returned by adapters. Callers compare them with errors.Is.
+var (
+	// ErrNotFound means the addressed record does not exist (or has expired).
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict means a write condition failed: a record or claim already
+	// exists, or a version or existence condition no longer holds. A Commit
+	// that returns ErrConflict has applied none of its operations.
+	ErrConflict = errors.New("store: conflict")
+)
+
+// Store is the whole port. Adapters implement it; capabilities consume small
+// subsets of it.
+type Store interface {
+	// Load reads the items q names in one round trip, each one strongly
+	// consistent. Absent items are reported as absent, never as an error.
+	Load(ctx context.Context, q Query) (Snapshot, error)
+	// Commit applies ops atomically in one round trip: all of them or, when
+	// any condition fails, none and ErrConflict.
+	Commit(ctx context.Context, ops ...Op) error
+	// ListSessions returns the live sessions of a user, oldest first.
+	ListSessions(ctx context.Context, userID string) ([]Session, error)
+	// ListAudit returns audit events newest first, filtered and paged.
+	ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error)
+	// ListFacilities returns every facility ordered by name, then id.
+	ListFacilities(ctx context.Context) ([]Facility, error)
+	// Close releases the adapter's resources.
+	Close() error
+}
+
+// ClaimKind names a uniqueness namespace.
+type ClaimKind string
+
+// Claim kinds. A claim maps a canonical value to the id of the account that
+// holds it; it is written and removed in the same transaction as the account.
+const (
+	ClaimUsername ClaimKind = "username"
+	ClaimEmail    ClaimKind = "email"
+)
+
+// ClaimKey addresses one claim.
+type ClaimKey struct {
+	Kind  ClaimKind
+	Value string // canonical form (see accounts.CanonicalUsername / CanonicalEmail)
+}
+
+// SessionKey addresses one session. Sessions live beside their user so that a
+// session and its account are read in one round trip and a user's sessions can
+// be listed and revoked consistently.
+type SessionKey struct {
+	UserID string
+	Hash   string // hex SHA-256 of the session token
+}
+
+// Query names the items one Load fetches. Zero fields fetch nothing.
+type Query struct {
+	Parameters bool
+	AccountID  string
+	Claims     []ClaimKey
+	Counters   []string
+	Session    *SessionKey
+	Facility   string
+}
+
+// Snapshot is what Load found.
+type Snapshot struct {
+	// Parameters are the stored parameters, or the defaults when none are
+	// stored; only set when the query asked for them.
+	Parameters params.Parameters
+	// ParametersVersion is the stored parameters' version, 0 when none.
+	ParametersVersion int64
+	// Account is the account asked for, nil when absent.
+	Account *Account
+	// Claims maps each present claim to the account id holding it.
+	Claims map[ClaimKey]string
+	// Counters holds every counter asked for; an absent one is returned as
+	// a zero Counter with its Key set and Version 0.
+	Counters map[string]Counter
+	// Session is the session asked for, nil when absent or expired.
+	Session *Session
+	// Facility is the facility asked for, nil when absent.
+	Facility *Facility
+}
+
+// Account statuses.
+const (
+	StatusActive   = "active"
+	StatusInactive = "inactive"
+	StatusInvited  = "invited"
+)
+
+// Account is a person who may sign in to the Backoffice.
+type Account struct {
+	ID            string
+	Username      string // as chosen at creation; immutable
+	UsernameKey   string // canonical form, held by a username claim
+	DisplayName   string
+	Email         string // "" when the account has none
+	EmailKey      string // canonical form, held by an email claim when Email is set
+	EmailVerified bool
+	// PasswordHash is a PHC string; "" when the account has no password
+	// (invited, or SSO-managed).
+	PasswordHash string
+	// PasswordChangeRequired marks a temporary password: it works once and
+	// only to change it.
+	PasswordChangeRequired bool
+	Roles                  []string
+	NetworkAccess          bool
+	FacilityIDs            []string
+	Locale                 string
+	Status                 string
+	SSO                    bool
+	ValidUntil             time.Time // zero: no expiry
+	LastLoginAt            time.Time // zero: never
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+	// Version is the version the caller read (0 for a new account). Commit
+	// stores Version+1.
+	Version int64
+}
+
+// Session restrictions (API.md): a restricted session may only reach the
+// endpoints that lift the restriction.
+const (
+	RestrictionNone           = ""
+	RestrictionPasswordChange = "password_change"
+	RestrictionMFAEnrolment   = "mfa_enrolment"
+)
+
+// Session is a signed-in browser. Only the SHA-256 of its token is stored.
+type Session struct {
+	UserID      string
+	Hash        string // hex SHA-256 of the token; never the token
+	ID          string // public id, shown in session lists
+	CreatedAt   time.Time
+	LastSeenAt  time.Time
+	ExpiresAt   time.Time // absolute timeout
+	IP          string
+	UserAgent   string
+	Restriction string
+	ViewType    string // "", "network" or "facility"
+	FacilityID  string
+}
+
+// Counter counts failed attempts for one key (an account, an unknown login
+// name, a client IP). The lockout policy that interprets it lives in the
+// lockout package; the store only keeps it and swaps it atomically.
+type Counter struct {
+	Key         string
+	Failures    int
+	WindowStart time.Time
+	LockedUntil time.Time
+	Locks       int       // locks served in a row, for growing lock durations
+	ExpiresAt   time.Time // when the counter stops mattering; clean-up only
+	// Version is the version the caller read (0: absent). Commit stores
+	// Version+1.
+	Version int64
+}
+
+// AuditEvent is one entry of the audit trail. It never holds a secret.
+type AuditEvent struct {
+	ID        string // time-ordered: newer events sort after older ones
+	At        time.Time
+	Type      string
+	UserID    string
+	ActorID   string
+	IP        string
+	UserAgent string
+	Detail    map[string]string
+}
+
+// AuditQuery filters and pages ListAudit.
+type AuditQuery struct {
+	UserID string
+	Type   string
+	Cursor string // opaque, from a previous page; "" for the first page
+	Limit  int    // 1..200; 0 means 50
+}
+
+// AuditPage is one page of audit events.
+type AuditPage struct {
+	Items      []AuditEvent
+	NextCursor string // "" on the last page
+}
+
+// Facility is a store or warehouse of the network.
+type Facility struct {
+	ID        string
+	Name      string
+	Status    string // "active" or "inactive"
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64 // as read; 0 for a new facility
+}
+
+// Op is one write of a Commit. The set is closed: only the types below
+// implement it.
+type Op interface{ isOp() }
+
+// CreateAccount writes a new account together with its username claim and,
+// when Email is set, its email claim. ErrConflict when the id exists or
+// either claim is held.
+type CreateAccount struct{ Account Account }
+
+// UpdateAccount replaces an account whose stored version is Account.Version.
+// When EmailKey differs from PreviousEmailKey the email claim moves with it
+// (ErrConflict when the new one is held). UsernameKey never changes.
+type UpdateAccount struct {
+	Account          Account
+	PreviousEmailKey string
+}
+
+// DeleteAccount removes an account whose stored version is Version together
+// with its claims. Its sessions are revoked with DeleteSession operations.
+type DeleteAccount struct {
+	ID       string
+	Version  int64
+	Username string // canonical, to release the claim
+	EmailKey string // canonical, to release the claim; "" when none
+}
+
+// PutSession creates a session. ErrConflict when one with the same key exists.
+type PutSession struct{ Session Session }
+
+// TouchSession records activity on a session that still exists: it never
+// resurrects a revoked one (ErrConflict then).
+type TouchSession struct {
+	Key        SessionKey
+	LastSeenAt time.Time
+}
+
+// DeleteSession revokes a session. Deleting an absent session succeeds.
+type DeleteSession struct{ Key SessionKey }
+
+// PutCounter swaps a counter whose stored version is Counter.Version (0: the
+// counter must be absent or expired) for the given one.
+type PutCounter struct{ Counter Counter }
+
+// DeleteCounter clears a counter unconditionally.
+type DeleteCounter struct{ Key string }
+
+// AppendAudit adds an event to the audit trail. Its ID must be new.
+type AppendAudit struct{ Event AuditEvent }
+
+// PutParameters replaces the parameters whose stored version is Version
+// (0: none stored yet).
+type PutParameters struct {
+	Parameters params.Parameters
+	Version    int64
+}
+
+// PutFacility creates (Version 0) or replaces (stored version = Version) a
+// facility.
+type PutFacility struct{ Facility Facility }
+
+// DeleteFacility removes a facility whose stored version is Version.
+type DeleteFacility struct {
+	ID      string
+	Version int64
+}
+
+// ClaimMarker creates a named one-time marker; ErrConflict when it exists.
+// Used for things that must happen once per tenant, such as bootstrapping the
+// first administrator.
+type ClaimMarker struct{ Name string }
+
+func (CreateAccount) isOp()  {}
+func (UpdateAccount) isOp()  {}
+func (DeleteAccount) isOp()  {}
+func (PutSession) isOp()     {}
+func (TouchSession) isOp()   {}
+func (DeleteSession) isOp()  {}
+func (PutCounter) isOp()     {}
+func (DeleteCounter) isOp()  {}
+func (AppendAudit) isOp()    {}
+func (PutParameters) isOp()  {}
+func (PutFacility) isOp()    {}
+func (DeleteFacility) isOp() {}
+func (ClaimMarker) isOp()    {}
+
+// MaxOps is the most operations one Commit may carry (DynamoDB transactions
+// take 100 items; claims make some operations write up to three).
+const MaxOps = 25
+
+// ErrTooManyOps is returned by Commit when given more than MaxOps operations.
+var ErrTooManyOps = errors.New("store: too many operations in one commit")
