@@ -22,12 +22,12 @@ func New(prefix string) string {
 }
 
 // TimeOrdered returns an id that sorts after every id made for an earlier
-// time: prefix + "_" + 13 hex digits of Unix milliseconds + 16 random base32
+// time: prefix + "_" + 16 hex digits of Unix nanoseconds + 16 random base32
 // characters. Used for audit events, so that byte order is time order.
 func TimeOrdered(prefix string, t time.Time) string {
 	var b [10]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s_%013x%s", prefix, t.UnixMilli(), lowerBase32.EncodeToString(b[:]))
+	return fmt.Sprintf("%s_%016x%s", prefix, t.UnixNano(), lowerBase32.EncodeToString(b[:]))
 }
 
 // Token returns a secret token of 256 random bits, URL-safe base64 without

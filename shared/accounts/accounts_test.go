@@ -1,0 +1,63 @@
+package accounts
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/store"
+)
+
+func TestCanonicalUsername(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"lower stays", "jdoe", "jdoe"},
+		{"case folds", "JDoe", "jdoe"},
+		{"trims", "  jdoe\t", "jdoe"},
+		{"german sharp s folds", "STRASSE", "strasse"},
+		{"sharp s folds to ss", "straße", "strasse"},
+		{"fullwidth compatibility", "ｊｄｏｅ", "jdoe"},
+		{"composed and decomposed agree", "re\u0301ne", "r\u00e9ne"},
+		{"ligature", "ﬁona", "fiona"},
+		{"inner spaces kept", "Jane Doe", "jane doe"},
+		{"greek final sigma", "ΟΔΟΣ", "οδοσ"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := CanonicalUsername(tt.in); got != tt.want {
+				t.Errorf("CanonicalUsername(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCanSignIn(t *testing.T) {
+	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+	ok := store.Account{Status: store.StatusActive, PasswordHash: "$argon2id$..."}
+	tests := []struct {
+		name   string
+		mutate func(a *store.Account)
+		want   bool
+	}{
+		{"active with password", func(*store.Account) {}, true},
+		{"inactive", func(a *store.Account) { a.Status = store.StatusInactive }, false},
+		{"invited", func(a *store.Account) { a.Status = store.StatusInvited }, false},
+		{"sso", func(a *store.Account) { a.SSO = true }, false},
+		{"no password", func(a *store.Account) { a.PasswordHash = "" }, false},
+		{"valid until future", func(a *store.Account) { a.ValidUntil = now.Add(time.Hour) }, true},
+		{"valid until now", func(a *store.Account) { a.ValidUntil = now }, false},
+		{"valid until past", func(a *store.Account) { a.ValidUntil = now.Add(-time.Second) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := ok
+			tt.mutate(&a)
+			if got := CanSignIn(&a, now); got != tt.want {
+				t.Errorf("CanSignIn = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if CanSignIn(nil, now) {
+		t.Error("CanSignIn(nil) = true")
+	}
+}

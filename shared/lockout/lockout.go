@@ -1,0 +1,151 @@
+// Package lockout throttles failed sign-in attempts per canonical account and
+// per client IP (SECURITY.md "Login, lockout, enumeration").
+//
+// The policy: failures are counted in a window; the attempt that brings the
+// count to MaxFailures also starts a lock, so with MaxFailures 5 attempts 1–5
+// are judged and attempt 6 is refused. Attempts during a lock change nothing
+// (they do not extend it). Each further lock served in a row doubles, up to
+// the maximum lock. A success clears the account's counter.
+//
+// For accounts the attempt is counted before the password is checked, with a
+// compare-and-swap on the counter, so N parallel guesses against one account
+// get at most MaxFailures verdicts. A lock set by the attempt that turns out
+// to be correct is cleared by its success.
+package lockout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/params"
+	"github.com/gatepass/gatepass/shared/store"
+)
+
+// Policy is one throttling rule.
+type Policy struct {
+	MaxFailures     int
+	Window          time.Duration
+	LockDuration    time.Duration
+	MaxLockDuration time.Duration
+}
+
+// ForAccount returns the per-account policy of the tenant's parameters.
+func ForAccount(l params.Lockout) Policy {
+	return Policy{MaxFailures: l.MaxFailures, Window: l.Window(),
+		LockDuration: seconds(l.LockSeconds), MaxLockDuration: seconds(l.MaxLockSeconds)}
+}
+
+// ForIP returns the per-client-IP policy of the tenant's parameters.
+func ForIP(l params.Lockout) Policy {
+	p := ForAccount(l)
+	p.MaxFailures = l.MaxFailuresPerIP
+	return p
+}
+
+func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
+
+// Keys of the counters. Account counters are keyed by account id so that
+// every spelling of the username and the email alias share one count;
+// unknown names by their canonical form, so that they lock identically.
+func AccountKey(userID string) string    { return "login:account:" + userID }
+func UnknownKey(canonical string) string { return "login:name:" + canonical }
+func IPKey(ip string) string             { return "login:ip:" + ip }
+
+// Locked reports whether c refuses attempts at now, and for how long.
+func (p Policy) Locked(c store.Counter, now time.Time) (time.Duration, bool) {
+	if c.LockedUntil.After(now) {
+		return c.LockedUntil.Sub(now), true
+	}
+	return 0, false
+}
+
+// Next returns the counter after one more counted attempt at now. It must
+// only be called when Locked is false.
+func (p Policy) Next(c store.Counter, now time.Time) store.Counter {
+	next := c
+	switch {
+	case !c.LockedUntil.IsZero():
+		// A served lock starts a new window; the run of locks continues.
+		next.Failures, next.WindowStart, next.LockedUntil = 0, now, time.Time{}
+	case c.Version == 0 || !now.Before(c.WindowStart.Add(p.Window)):
+		// First attempt, or a quiet window: start afresh.
+		next.Failures, next.WindowStart, next.Locks = 0, now, 0
+	}
+	next.Failures++
+	if next.Failures >= p.MaxFailures {
+		next.LockedUntil = now.Add(p.lockFor(next.Locks))
+		next.Locks++
+	}
+	end := next.WindowStart.Add(p.Window)
+	if next.LockedUntil.After(end) {
+		end = next.LockedUntil
+	}
+	// Keep the counter one window past its last relevance so that a run of
+	// locks is remembered; after that it may be cleaned up.
+	next.ExpiresAt = end.Add(p.Window)
+	return next
+}
+
+// lockFor returns the duration of the lock after n locks served in a row.
+func (p Policy) lockFor(n int) time.Duration {
+	d := float64(p.LockDuration) * math.Pow(2, float64(n))
+	if d > float64(p.MaxLockDuration) || math.IsInf(d, 0) {
+		return p.MaxLockDuration
+	}
+	return time.Duration(d)
+}
+
+// Store is what the limiter needs from the store.
+type Store interface {
+	Load(ctx context.Context, q store.Query) (store.Snapshot, error)
+	Commit(ctx context.Context, ops ...store.Op) error
+}
+
+// ErrLocked is returned when the counter refuses the attempt.
+var ErrLocked = errors.New("lockout: locked")
+
+// LockedError carries how long the lock still lasts.
+type LockedError struct{ RetryAfter time.Duration }
+
+func (e *LockedError) Error() string { return fmt.Sprintf("locked for %s", e.RetryAfter) }
+
+// Unwrap makes errors.Is(err, ErrLocked) hold.
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// maxSwaps bounds the compare-and-swap retries under contention. Losing all
+// of them means a burst of parallel attempts on one key: it is refused like a
+// lock (fail closed) rather than let through uncounted.
+const maxSwaps = 8
+
+// Count counts one attempt against c (as just read) with a compare-and-swap,
+// re-reading on conflict. It returns the stored counter, or a *LockedError
+// when the attempt may not proceed. extra ops are committed atomically with
+// the first successful swap (the audit event of a failure, for instance).
+func Count(ctx context.Context, s Store, p Policy, c store.Counter, now time.Time, extra ...store.Op) (store.Counter, error) {
+	for i := 0; ; i++ {
+		if wait, locked := p.Locked(c, now); locked {
+			return c, &LockedError{RetryAfter: wait}
+		}
+		next := p.Next(c, now)
+		ops := append([]store.Op{store.PutCounter{Counter: next}}, extra...)
+		err := s.Commit(ctx, ops...)
+		if err == nil {
+			next.Version++
+			return next, nil
+		}
+		if !errors.Is(err, store.ErrConflict) {
+			return c, fmt.Errorf("count attempt: %w", err)
+		}
+		if i == maxSwaps {
+			return c, &LockedError{RetryAfter: time.Second}
+		}
+		snap, err := s.Load(ctx, store.Query{Counters: []string{c.Key}})
+		if err != nil {
+			return c, fmt.Errorf("count attempt: reload: %w", err)
+		}
+		c = snap.Counters[c.Key]
+	}
+}

@@ -1,0 +1,307 @@
+package login
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/audit"
+	"github.com/gatepass/gatepass/shared/httpapi"
+	"github.com/gatepass/gatepass/shared/lockout"
+	"github.com/gatepass/gatepass/shared/sessions"
+	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/validate"
+)
+
+// Handlers serves the login function's routes.
+type Handlers struct {
+	service  *Service
+	sessions *sessions.Manager
+	store    Store
+	tenant   string
+}
+
+// NewHandlers returns the HTTP side of the login capability.
+func NewHandlers(svc *Service, m *sessions.Manager, s Store, tenant string) *Handlers {
+	return &Handlers{service: svc, sessions: m, store: s, tenant: tenant}
+}
+
+// Routes maps each route key of the login function (see package routes) to
+// its handler.
+func (h *Handlers) Routes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /api/auth/config":           http.HandlerFunc(h.config),
+		"POST /api/auth/login":           http.HandlerFunc(h.login),
+		"POST /api/auth/logout":          http.HandlerFunc(h.logout),
+		"GET /api/auth/session":          http.HandlerFunc(h.session),
+		"GET /api/auth/sessions":         http.HandlerFunc(h.listSessions),
+		"DELETE /api/auth/sessions":      http.HandlerFunc(h.revokeOtherSessions),
+		"DELETE /api/auth/sessions/{id}": http.HandlerFunc(h.revokeSession),
+	}
+}
+
+type configResponse struct {
+	Tenant         string         `json:"tenant"`
+	SSO            ssoConfig      `json:"sso"`
+	PasswordPolicy policyDocument `json:"passwordPolicy"`
+}
+
+type ssoConfig struct {
+	Enabled   bool          `json:"enabled"`
+	Providers []ssoProvider `json:"providers"`
+}
+
+type ssoProvider struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type policyDocument struct {
+	MinLength        int  `json:"minLength"`
+	MaxLength        int  `json:"maxLength"`
+	RequireUppercase bool `json:"requireUppercase"`
+	RequireLowercase bool `json:"requireLowercase"`
+	RequireDigit     bool `json:"requireDigit"`
+	RequireSymbol    bool `json:"requireSymbol"`
+}
+
+func (h *Handlers) config(w http.ResponseWriter, r *http.Request) {
+	snap, err := h.store.Load(r.Context(), store.Query{Parameters: true})
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	pp := snap.Parameters.PasswordPolicy
+	httpapi.WriteJSON(w, http.StatusOK, configResponse{
+		Tenant: h.tenant,
+		SSO:    ssoConfig{Providers: []ssoProvider{}},
+		PasswordPolicy: policyDocument{
+			MinLength: pp.MinLength, MaxLength: pp.MaxLength,
+			RequireUppercase: pp.RequireUppercase, RequireLowercase: pp.RequireLowercase,
+			RequireDigit: pp.RequireDigit, RequireSymbol: pp.RequireSymbol,
+		},
+	})
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Status  string             `json:"status"`
+	Session *sessions.Document `json:"session,omitempty"`
+}
+
+func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := httpapi.DecodeJSON(r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var v validate.List
+	switch {
+	case accounts.CanonicalUsername(req.Username) == "":
+		v.Add("username", "required", "Enter your username.")
+	case len(req.Username) > accounts.MaxIdentifierBytes:
+		v.Add("username", "too_long", "The username is too long.")
+	}
+	switch {
+	case req.Password == "":
+		v.Add("password", "required", "Enter your password.")
+	case len(req.Password) > accounts.MaxIdentifierBytes:
+		// Refused before any hashing work (SECURITY.md).
+		v.Add("password", "too_long", "The password is too long.")
+	}
+	if err := v.Err(); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	out, err := h.service.Login(r.Context(), Attempt{
+		Username: req.Username, Password: req.Password,
+		IP: httpapi.ClientIP(r), UserAgent: r.UserAgent(),
+	})
+	var locked *lockout.LockedError
+	switch {
+	case errors.As(err, &locked):
+		httpapi.WriteError(w, r, httpapi.TooManyRequests(locked.RetryAfter))
+		return
+	case errors.Is(err, ErrInvalidCredentials):
+		httpapi.WriteError(w, r, httpapi.InvalidCredentials())
+		return
+	case err != nil:
+		// Fail closed: a store failure never lets anyone in.
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	h.sessions.SetCookie(w, out.Issued)
+	doc := sessions.Describe(out.Issued.Session, out.Account, "")
+	httpapi.WriteJSON(w, http.StatusOK, loginResponse{Status: out.Status, Session: &doc})
+}
+
+func (h *Handlers) logout(w http.ResponseWriter, r *http.Request) {
+	if _, _, err := h.sessions.Revoke(r.Context(), r); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	h.sessions.ClearCookie(w)
+	httpapi.NoContent(w)
+}
+
+// authenticate returns the request's session, answering 401 itself when there
+// is none. With unrestricted set, a restricted session is refused with the
+// 403 of its restriction (API.md).
+func (h *Handlers) authenticate(w http.ResponseWriter, r *http.Request, unrestricted bool) (sessions.Current, bool) {
+	cur, err := h.sessions.Authenticate(r.Context(), r)
+	switch {
+	case errors.Is(err, sessions.ErrUnauthenticated):
+		h.sessions.ClearCookie(w)
+		httpapi.WriteError(w, r, httpapi.Unauthenticated())
+		return cur, false
+	case err != nil:
+		httpapi.WriteError(w, r, err)
+		return cur, false
+	}
+	if unrestricted {
+		if p := RestrictionProblem(cur.Session.Restriction); p != nil {
+			httpapi.WriteError(w, r, p)
+			return cur, false
+		}
+	}
+	return cur, true
+}
+
+// RestrictionProblem is the 403 a restricted session gets outside the
+// endpoints that lift its restriction; nil for an unrestricted session.
+func RestrictionProblem(restriction string) *httpapi.Problem {
+	switch restriction {
+	case store.RestrictionNone:
+		return nil
+	case store.RestrictionMFAEnrolment:
+		return httpapi.MFAEnrolmentRequired()
+	default:
+		return httpapi.PasswordChangeRequired()
+	}
+}
+
+func (h *Handlers) session(w http.ResponseWriter, r *http.Request) {
+	cur, ok := h.authenticate(w, r, false)
+	if !ok {
+		return
+	}
+	httpapi.WriteJSON(w, http.StatusOK, sessions.Describe(cur.Session, cur.Account, ""))
+}
+
+type sessionItem struct {
+	ID         string    `json:"id"`
+	CreatedAt  time.Time `json:"createdAt"`
+	LastSeenAt time.Time `json:"lastSeenAt"`
+	UserAgent  string    `json:"userAgent"`
+	IP         string    `json:"ip"`
+	Current    bool      `json:"current"`
+}
+
+type sessionList struct {
+	Items []sessionItem `json:"items"`
+}
+
+func (h *Handlers) listSessions(w http.ResponseWriter, r *http.Request) {
+	cur, ok := h.authenticate(w, r, true)
+	if !ok {
+		return
+	}
+	list, err := h.store.ListSessions(r.Context(), cur.Account.ID)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	idle := cur.Parameters.Session.IdleTimeout()
+	now := h.service.clock.Now()
+	items := make([]sessionItem, 0, len(list))
+	for _, s := range list {
+		if !now.Before(s.LastSeenAt.Add(idle)) {
+			continue // idle: over, even if not yet cleaned up
+		}
+		items = append(items, sessionItem{
+			ID: s.ID, CreatedAt: s.CreatedAt.UTC(), LastSeenAt: s.LastSeenAt.UTC(),
+			UserAgent: s.UserAgent, IP: s.IP, Current: s.Hash == cur.Session.Hash,
+		})
+	}
+	httpapi.WriteJSON(w, http.StatusOK, sessionList{Items: items})
+}
+
+func (h *Handlers) revokeSession(w http.ResponseWriter, r *http.Request) {
+	cur, ok := h.authenticate(w, r, true)
+	if !ok {
+		return
+	}
+	id := r.PathValue("id")
+	list, err := h.store.ListSessions(r.Context(), cur.Account.ID)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	for _, s := range list {
+		if s.ID != id {
+			continue
+		}
+		if err := h.revoke(r, cur, []store.Session{s}, "single"); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		if s.Hash == cur.Session.Hash {
+			h.sessions.ClearCookie(w)
+		}
+		httpapi.NoContent(w)
+		return
+	}
+	httpapi.WriteError(w, r, httpapi.NotFound())
+}
+
+func (h *Handlers) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
+	cur, ok := h.authenticate(w, r, true)
+	if !ok {
+		return
+	}
+	list, err := h.store.ListSessions(r.Context(), cur.Account.ID)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	others := list[:0:0]
+	for _, s := range list {
+		if s.Hash != cur.Session.Hash {
+			others = append(others, s)
+		}
+	}
+	if err := h.revoke(r, cur, others, "others"); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	httpapi.NoContent(w)
+}
+
+// revoke deletes sessions in batches that fit one commit, each batch with its
+// audit event.
+func (h *Handlers) revoke(r *http.Request, cur sessions.Current, list []store.Session, scope string) error {
+	now := h.service.clock.Now()
+	src := audit.Source{ActorID: cur.Account.ID, IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()}
+	for len(list) > 0 {
+		n := min(len(list), store.MaxOps-1)
+		ops := make([]store.Op, 0, n+1)
+		for _, s := range list[:n] {
+			ops = append(ops, store.DeleteSession{Key: store.SessionKey{UserID: s.UserID, Hash: s.Hash}})
+		}
+		e := audit.New(now, audit.SessionRevoked, cur.Account.ID, src,
+			map[string]string{"scope": scope, "count": strconv.Itoa(n)})
+		ops = append(ops, audit.Op(e))
+		if err := h.store.Commit(r.Context(), ops...); err != nil {
+			return err
+		}
+		audit.Log(r.Context(), httpapi.Logger(r.Context()), e)
+		list = list[n:]
+	}
+	return nil
+}

@@ -1,0 +1,261 @@
+// Package login is the password sign-in capability: the login, logout,
+// session and session-list endpoints of API.md, with lockout and audit.
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/audit"
+	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/lockout"
+	"github.com/gatepass/gatepass/shared/params"
+	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/sessions"
+	"github.com/gatepass/gatepass/shared/store"
+)
+
+// Statuses of a completed first step (API.md POST /api/auth/login).
+// mfa_required and mfa_enrolment_required join them with two-factor sign-in.
+const (
+	StatusAuthenticated          = "authenticated"
+	StatusPasswordChangeRequired = "password_change_required"
+)
+
+// ErrInvalidCredentials is the one failure of a sign-in: unknown user, wrong
+// password, deactivated, expired, invited, SSO-only — all alike.
+var ErrInvalidCredentials = errors.New("login: invalid credentials")
+
+// Store is what login needs from the store.
+type Store interface {
+	Load(ctx context.Context, q store.Query) (store.Snapshot, error)
+	Commit(ctx context.Context, ops ...store.Op) error
+	ListSessions(ctx context.Context, userID string) ([]store.Session, error)
+}
+
+// Service signs people in.
+type Service struct {
+	store    Store
+	hasher   password.Hasher
+	clock    clock.Clock
+	sessions *sessions.Manager
+	logger   *slog.Logger
+}
+
+// NewService returns a login service.
+func NewService(s Store, h password.Hasher, c clock.Clock, m *sessions.Manager, logger *slog.Logger) *Service {
+	return &Service{store: s, hasher: h, clock: c, sessions: m, logger: logger}
+}
+
+// Attempt is one sign-in request.
+type Attempt struct {
+	Username  string
+	Password  string
+	IP        string
+	UserAgent string
+}
+
+// Outcome is a successful first step.
+type Outcome struct {
+	Status  string
+	Issued  sessions.Issued
+	Account store.Account
+}
+
+// noAccount is an id no account has ("x" is not an id prefix Gatepass
+// makes): reading it gives unknown usernames the same round trips as known
+// ones.
+const noAccount = "x_none"
+
+// Login runs the password step. It returns ErrInvalidCredentials for every
+// kind of failure, a *lockout.LockedError (errors.Is ErrLocked) when the
+// account name or the client IP is locked, and any other error only for
+// failures of the store.
+//
+// Round trips: two Loads and two Commits on success and on failure alike,
+// whatever the username, so that timing tells nothing either.
+func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
+	name := accounts.CanonicalUsername(in.Username)
+	ipKey := lockout.IPKey(in.IP)
+
+	// Read 1: parameters, who holds the name (as username or as email), and
+	// the client IP's counter.
+	claims := []store.ClaimKey{{Kind: store.ClaimUsername, Value: name}, {Kind: store.ClaimEmail, Value: name}}
+	first, err := s.store.Load(ctx, store.Query{Parameters: true, Claims: claims, Counters: []string{ipKey}})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("login: read: %w", err)
+	}
+	p := first.Parameters
+	ipPolicy := lockout.ForIP(p.Lockout)
+	now := s.clock.Now()
+	if wait, locked := ipPolicy.Locked(first.Counters[ipKey], now); locked {
+		return Outcome{}, &lockout.LockedError{RetryAfter: wait}
+	}
+	userID, known := first.Claims[claims[0]]
+	if !known {
+		userID, known = first.Claims[claims[1]]
+	}
+
+	// Read 2: the account and its counter; for an unknown name a missing
+	// account and the name's own counter, so that it locks the same way.
+	counterKey := lockout.UnknownKey(name)
+	accountID := noAccount
+	if known {
+		counterKey, accountID = lockout.AccountKey(userID), userID
+	}
+	second, err := s.store.Load(ctx, store.Query{AccountID: accountID, Counters: []string{counterKey}})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("login: read account: %w", err)
+	}
+	acct := second.Account
+
+	// Count before checking (SECURITY.md): the attempt is on the books before
+	// the password is looked at.
+	src := audit.Source{IP: in.IP, UserAgent: in.UserAgent}
+	counted, err := lockout.Count(ctx, s.store, lockout.ForAccount(p.Lockout), second.Counters[counterKey], now)
+	if err != nil {
+		return Outcome{}, err
+	}
+
+	ok, rehash, reason := s.verify(acct, in.Password, p.PasswordPolicy.MaxLength, now)
+	if !ok {
+		return Outcome{}, s.fail(ctx, first.Counters[ipKey], ipPolicy, acct, counted, reason, src, now)
+	}
+	return s.succeed(ctx, *acct, counterKey, in, rehash, p, src, now)
+}
+
+// verify checks the password. Every path costs one argon2id derivation except
+// a password over the policy's maximum, which is refused before any hashing.
+func (s *Service) verify(acct *store.Account, pw string, maxLen int, now time.Time) (ok, rehash bool, reason string) {
+	if utf8.RuneCountInString(pw) > maxLen {
+		return false, false, "password_too_long"
+	}
+	if !accounts.CanSignIn(acct, now) {
+		s.hasher.VerifyDummy(pw)
+		return false, false, ineligibleReason(acct, now)
+	}
+	ok, rehash, err := s.hasher.Verify(pw, acct.PasswordHash)
+	if err != nil {
+		// A stored hash this build cannot read: fail closed, loudly.
+		s.logger.Error("stored password hash unreadable", slog.String("user_id", acct.ID), slog.Any("error", err))
+		return false, false, "hash_unreadable"
+	}
+	if !ok {
+		return false, false, "wrong_password"
+	}
+	return true, rehash, ""
+}
+
+func ineligibleReason(a *store.Account, now time.Time) string {
+	switch {
+	case a == nil:
+		return "unknown_account"
+	case a.Status != store.StatusActive:
+		return "status_" + a.Status
+	case a.SSO:
+		return "sso_account"
+	case a.PasswordHash == "":
+		return "no_password"
+	case !accounts.IsValidAt(a, now):
+		return "expired"
+	default:
+		return "not_allowed"
+	}
+}
+
+// fail records a failure: the client IP's count and the audit events, in one
+// commit. The account's count was taken before the check.
+func (s *Service) fail(ctx context.Context, ipCounter store.Counter, ipPolicy lockout.Policy, acct *store.Account,
+	counted store.Counter, reason string, src audit.Source, now time.Time) error {
+	userID := ""
+	if acct != nil {
+		userID = acct.ID
+	}
+	events := []store.AuditEvent{audit.New(now, audit.LoginFailed, userID, src, map[string]string{"reason": reason})}
+	if !counted.LockedUntil.IsZero() {
+		// A nanosecond later, so that it sorts after the failure that caused it.
+		events = append(events, audit.New(now.Add(time.Nanosecond), audit.LoginLocked, userID, src,
+			map[string]string{"scope": "account", "until": counted.LockedUntil.UTC().Format(time.RFC3339)}))
+	}
+	ops := make([]store.Op, 0, len(events))
+	for _, e := range events {
+		ops = append(ops, audit.Op(e))
+	}
+	ipAfter, err := lockout.Count(ctx, s.store, ipPolicy, ipCounter, now, ops...)
+	if err != nil && !errors.Is(err, lockout.ErrLocked) {
+		return fmt.Errorf("login: record failure: %w", err)
+	}
+	if errors.Is(err, lockout.ErrLocked) {
+		// The IP locked meanwhile: the events still belong in the trail.
+		if err := s.store.Commit(ctx, ops...); err != nil {
+			return fmt.Errorf("login: record failure: %w", err)
+		}
+	} else if ipAfter.Failures == ipPolicy.MaxFailures {
+		lockedIP := audit.New(now, audit.LoginLocked, "", src, map[string]string{"scope": "ip"})
+		events = append(events, lockedIP)
+		if err := s.store.Commit(ctx, audit.Op(lockedIP)); err != nil {
+			return fmt.Errorf("login: record ip lock: %w", err)
+		}
+	}
+	for _, e := range events {
+		audit.Log(ctx, s.logger, e)
+	}
+	return ErrInvalidCredentials
+}
+
+// succeed issues the session and, in one commit, stores it, records the
+// sign-in on the account (upgrading the hash when its parameters are stale),
+// clears the account's failures and appends the audit event.
+func (s *Service) succeed(ctx context.Context, acct store.Account, counterKey string, in Attempt, rehash bool,
+	p params.Parameters, src audit.Source, now time.Time) (Outcome, error) {
+	status, restriction := StatusAuthenticated, store.RestrictionNone
+	if acct.PasswordChangeRequired {
+		status, restriction = StatusPasswordChangeRequired, store.RestrictionPasswordChange
+	}
+	newHash := ""
+	if rehash {
+		h, err := s.hasher.Hash(in.Password)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("login: rehash: %w", err)
+		}
+		newHash = h
+	}
+	issued := s.sessions.New(&acct, sessions.Meta{IP: in.IP, UserAgent: in.UserAgent}, restriction, p)
+	event := audit.New(now, audit.LoginSucceeded, acct.ID, src, nil)
+	for attempt := 0; ; attempt++ {
+		updated := acct
+		updated.LastLoginAt = now
+		if newHash != "" {
+			updated.PasswordHash = newHash
+		}
+		err := s.store.Commit(ctx,
+			store.PutSession{Session: issued.Session},
+			store.UpdateAccount{Account: updated, PreviousEmailKey: acct.EmailKey},
+			store.DeleteCounter{Key: counterKey},
+			audit.Op(event),
+		)
+		if err == nil {
+			updated.Version++
+			audit.Log(ctx, s.logger, event)
+			return Outcome{Status: status, Issued: issued, Account: updated}, nil
+		}
+		if !errors.Is(err, store.ErrConflict) || attempt == 2 {
+			return Outcome{}, fmt.Errorf("login: commit: %w", err)
+		}
+		// The account changed between read and write (an admin edit, a
+		// parallel sign-in): re-read it and decide again on fresh state.
+		snap, err := s.store.Load(ctx, store.Query{AccountID: acct.ID})
+		if err != nil {
+			return Outcome{}, fmt.Errorf("login: reread: %w", err)
+		}
+		if !accounts.CanSignIn(snap.Account, now) || snap.Account.PasswordHash != acct.PasswordHash {
+			return Outcome{}, ErrInvalidCredentials
+		}
+		acct = *snap.Account
+	}
+}

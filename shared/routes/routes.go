@@ -1,0 +1,83 @@
+// Package routes is the one route table of Gatepass: every Lambda function
+// and the API routes it owns. The Lambda mains, the local gateway, the CDK
+// stack and the OpenAPI drift test all read it, so a route exists in exactly
+// one place.
+package routes
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// Function is one Lambda function and the routes it serves.
+type Function struct {
+	// Name is the function's directory under functions/ and its binary
+	// name under bin/.
+	Name string
+	// Routes are API Gateway route keys ("METHOD /path/{param}"), which are
+	// also net/http ServeMux patterns.
+	Routes []string
+	// Hashes marks functions that run argon2id: they get more memory and
+	// reserved concurrency in AWS.
+	Hashes bool
+}
+
+// Table returns every function with its routes. Each call returns a fresh
+// copy; nothing here is mutable shared state.
+func Table() []Function {
+	return []Function{
+		{
+			Name:   "login",
+			Hashes: true,
+			Routes: []string{
+				"GET /api/auth/config",
+				"POST /api/auth/login",
+				"POST /api/auth/logout",
+				"GET /api/auth/session",
+				"GET /api/auth/sessions",
+				"DELETE /api/auth/sessions",
+				"DELETE /api/auth/sessions/{id}",
+			},
+		},
+	}
+}
+
+// Lookup returns the function called name.
+func Lookup(name string) (Function, bool) {
+	for _, f := range Table() {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// Mux builds the ServeMux of one function from its handlers, keyed by route
+// key. It refuses a handler for a route outside the function's row and a row
+// route without a handler, so a function can serve exactly its row. Requests
+// for any other route get the notFound handler.
+func Mux(f Function, handlers map[string]http.Handler, notFound http.Handler) (*http.ServeMux, error) {
+	mux := http.NewServeMux()
+	for key := range handlers {
+		if !slices.Contains(f.Routes, key) {
+			return nil, fmt.Errorf("routes: function %s has a handler for %q outside its row", f.Name, key)
+		}
+	}
+	for _, key := range f.Routes {
+		h, ok := handlers[key]
+		if !ok {
+			return nil, fmt.Errorf("routes: function %s lacks a handler for %q", f.Name, key)
+		}
+		mux.Handle(key, h)
+	}
+	mux.Handle("/", notFound)
+	return mux, nil
+}
+
+// Method and path of a route key.
+func Split(key string) (method, path string) {
+	method, path, _ = strings.Cut(key, " ")
+	return method, path
+}
