@@ -228,7 +228,7 @@ func (g *gateway) viaEvent(invoke func(context.Context, events.APIGatewayV2HTTPR
 		ev, err := apigw.NewEvent(r, r.Pattern, g.clock.Now())
 		if err != nil {
 			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) || errors.Is(err, apigw.ErrBodyTooLarge) {
+			if errors.As(err, &tooLarge) {
 				httpapi.WriteError(w, r, httpapi.PayloadTooLarge())
 				return
 			}
