@@ -47,7 +47,7 @@ func cheapParams() password.Params {
 }
 
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	clock   *clock.Fake
 	store   *storecount.Store
 	hasher  *countingHasher
@@ -58,6 +58,14 @@ type harness struct {
 func newHarness(t *testing.T) *harness { return newHarnessAt(t, "http://127.0.0.1:8080") }
 
 func newHarnessAt(t *testing.T, public string) *harness {
+	return build(t, public, password.NewArgon2id(cheapParams()))
+}
+
+func newBenchHarness(b *testing.B, hasher password.Hasher) *harness {
+	return build(b, "http://127.0.0.1:8080", hasher)
+}
+
+func build(t testing.TB, public string, hasher password.Hasher) *harness {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	raw, err := embedded.Open(filepath.Join(t.TempDir(), "gatepass.db"), clk)
@@ -66,7 +74,7 @@ func newHarnessAt(t *testing.T, public string) *harness {
 	}
 	t.Cleanup(func() { raw.Close() })
 	h := &harness{t: t, clock: clk, store: storecount.New(raw), public: public,
-		hasher: &countingHasher{Hasher: password.NewArgon2id(cheapParams())}}
+		hasher: &countingHasher{Hasher: hasher}}
 	h.handler, err = app.Handler("login", app.LoginHandlers, app.Deps{
 		Tenant: "acme", PublicURL: public, Store: h.store, Clock: clk, Hasher: h.hasher,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
