@@ -13,6 +13,9 @@
 // Expiry: a record whose ExpiresAt is set and not after the store clock's now
 // does not exist, for reads and for conditions alike. Time-to-live attributes
 // in DynamoDB are clean-up only.
+//
+// Times round-trip with at least millisecond precision. Ops are passed by
+// value.
 package store
 
 import (
@@ -31,6 +34,14 @@ var (
 	// exists, or a version or existence condition no longer holds. A Commit
 	// that returns ErrConflict has applied none of its operations.
 	ErrConflict = errors.New("store: conflict")
+	// ErrInvalidOp means a Commit was malformed: a nil or unknown operation,
+	// a missing key, or two operations on the same item. It is a programming
+	// error, deliberately not ErrConflict, so that retry loops never spin on
+	// it.
+	ErrInvalidOp = errors.New("store: invalid operation")
+	// ErrInvalidCursor means an AuditQuery.Cursor was not produced by
+	// ListAudit. The HTTP layer answers it with 400.
+	ErrInvalidCursor = errors.New("store: invalid cursor")
 )
 
 // Store is the whole port. Adapters implement it; capabilities consume small
@@ -40,11 +51,19 @@ type Store interface {
 	// consistent. Absent items are reported as absent, never as an error.
 	Load(ctx context.Context, q Query) (Snapshot, error)
 	// Commit applies ops atomically in one round trip: all of them or, when
-	// any condition fails, none and ErrConflict.
+	// any condition fails, none and ErrConflict. Conditions are checked
+	// against the state before the Commit. One Commit addresses each item at
+	// most once (DynamoDB transactions require it); otherwise, and for nil or
+	// unknown ops, it returns ErrInvalidOp and writes nothing.
 	Commit(ctx context.Context, ops ...Op) error
 	// ListSessions returns the live sessions of a user, oldest first.
 	ListSessions(ctx context.Context, userID string) ([]Session, error)
-	// ListAudit returns audit events newest first, filtered and paged.
+	// ListAudit returns audit events newest first (event ID descending),
+	// filtered and paged. Every page but the last holds Limit events and
+	// NextCursor is set exactly when more matching events follow — except
+	// that an adapter may end a page early, with a cursor, to bound the work
+	// a sparse filter over a long trail costs. A foreign cursor gives
+	// ErrInvalidCursor.
 	ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error)
 	// ListFacilities returns every facility ordered by name, then id.
 	ListFacilities(ctx context.Context) ([]Facility, error)
@@ -138,8 +157,8 @@ type Account struct {
 	LastLoginAt            time.Time // zero: never
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
-	// Version is the version the caller read (0 for a new account). Commit
-	// stores Version+1.
+	// Version is the version the caller read (0 for a new account, which is
+	// stored as version 1). Commit stores Version+1.
 	Version int64
 }
 
@@ -174,8 +193,11 @@ type Counter struct {
 	Failures    int
 	WindowStart time.Time
 	LockedUntil time.Time
-	Locks       int       // locks served in a row, for growing lock durations
-	ExpiresAt   time.Time // when the counter stops mattering; clean-up only
+	Locks       int // locks served in a row, for growing lock durations
+	// ExpiresAt is when the counter stops mattering: after it the counter
+	// reads as absent (Version 0) and can be created again with Version 0.
+	// Zero never expires.
+	ExpiresAt time.Time
 	// Version is the version the caller read (0: absent). Commit stores
 	// Version+1.
 	Version int64
@@ -228,19 +250,22 @@ type CreateAccount struct{ Account Account }
 
 // UpdateAccount replaces an account whose stored version is Account.Version.
 // When EmailKey differs from PreviousEmailKey the email claim moves with it
-// (ErrConflict when the new one is held). UsernameKey never changes.
+// (ErrConflict when the new one is held). UsernameKey never changes: a
+// UsernameKey or PreviousEmailKey that differs from the stored one is
+// ErrConflict, so an adapter never releases or orphans another's claim.
 type UpdateAccount struct {
 	Account          Account
 	PreviousEmailKey string
 }
 
 // DeleteAccount removes an account whose stored version is Version together
-// with its claims. Its sessions are revoked with DeleteSession operations.
+// with its claims. Keys that differ from the stored ones are ErrConflict. Its
+// sessions are revoked with DeleteSession operations.
 type DeleteAccount struct {
-	ID       string
-	Version  int64
-	Username string // canonical, to release the claim
-	EmailKey string // canonical, to release the claim; "" when none
+	ID          string
+	Version     int64
+	UsernameKey string // canonical, to release the claim
+	EmailKey    string // canonical, to release the claim; "" when none
 }
 
 // PutSession creates a session. ErrConflict when one with the same key exists.
@@ -273,11 +298,12 @@ type PutParameters struct {
 	Version    int64
 }
 
-// PutFacility creates (Version 0) or replaces (stored version = Version) a
-// facility.
+// PutFacility creates (Version 0: the facility must be absent) or replaces
+// (stored version = Version) a facility.
 type PutFacility struct{ Facility Facility }
 
-// DeleteFacility removes a facility whose stored version is Version.
+// DeleteFacility removes a facility whose stored version is Version; an
+// absent one is ErrConflict.
 type DeleteFacility struct {
 	ID      string
 	Version int64

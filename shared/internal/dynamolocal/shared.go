@@ -1,0 +1,83 @@
+package dynamolocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+)
+
+// Shared is one DynamoDB Local process shared by the tests of a package.
+// Create it in TestMain with StartShared, hand it to tests (which call
+// Require), and Stop it after m.Run:
+//
+//	var local *dynamolocal.Shared // set once, before any test runs
+//
+//	func TestMain(m *testing.M) {
+//		local = dynamolocal.StartShared(context.Background())
+//		code := m.Run()
+//		if err := local.Stop(); err != nil {
+//			fmt.Fprintln(os.Stderr, err)
+//			code = 1
+//		}
+//		os.Exit(code)
+//	}
+//
+// Each test then creates its own uniquely named table on local.Require(t).
+type Shared struct {
+	server *Server
+	err    error
+}
+
+// StartShared starts DynamoDB Local for a test package. It never fails:
+// a start error is kept and reported to each test by Require, so that a
+// missing installation skips the tests (or fails them in CI) with a clear
+// message instead of aborting the package.
+func StartShared(ctx context.Context) *Shared {
+	s, err := Start(ctx)
+	return &Shared{server: s, err: err}
+}
+
+// Err is the start error, nil when the server runs.
+func (s *Shared) Err() error { return s.err }
+
+// Require returns the running server. When DynamoDB Local is not installed it
+// skips tb with instructions, unless the environment variable CI is true, in
+// which case it fails tb: CI never skips silently. Any other start error
+// fails tb.
+func (s *Shared) Require(tb testing.TB) *Server {
+	tb.Helper()
+	if s == nil {
+		tb.Fatal("dynamolocal: Require on a nil *Shared: call StartShared in TestMain")
+		return nil
+	}
+	if s.err == nil {
+		return s.server
+	}
+	if errors.Is(s.err, ErrNotInstalled) && !InCI() {
+		tb.Skipf("DynamoDB Local not available, skipping: %v", s.err)
+		return nil
+	}
+	tb.Fatalf("DynamoDB Local could not be started: %v", s.err)
+	return nil
+}
+
+// Stop stops the server if it was started.
+func (s *Shared) Stop() error {
+	if s == nil || s.server == nil {
+		return nil
+	}
+	if err := s.server.Stop(); err != nil {
+		return fmt.Errorf("dynamolocal: stop shared server: %w", err)
+	}
+	return nil
+}
+
+// InCI reports whether the environment variable CI is set to a true value
+// ("true", "1", …).
+func InCI() bool {
+	v, err := strconv.ParseBool(os.Getenv("CI"))
+	return err == nil && v
+}

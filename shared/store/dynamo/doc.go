@@ -1,0 +1,67 @@
+// Package dynamo is the DynamoDB adapter of the store port
+// (github.com/gatepass/gatepass/shared/store). It keeps every record of a
+// tenant in one on-demand table with a string partition key "pk", a string
+// sort key "sk" and DynamoDB TTL on the number attribute "ttl". There is no
+// secondary index: everything the port reads consistently is reached by key
+// or by a Query on one partition.
+//
+// # Item layout
+//
+//	record      pk                          sk                 other attributes
+//	account     USER#<account id>           ACCOUNT            username, usernameKey, displayName, email, emailKey,
+//	                                                           emailVerified, passwordHash, passwordChangeRequired,
+//	                                                           roles (L), networkAccess, facilityIds (L), locale,
+//	                                                           status, sso, validUntil, lastLoginAt, createdAt, updatedAt
+//	session     USER#<user id>              SESSION#<hash>     id, createdAt, lastSeenAt, expiresAt, ip, userAgent,
+//	                                                           restriction, viewType, facilityId
+//	claim       CLAIM#<kind>#<value>        CLAIM              accountId
+//	counter     COUNTER#<key>               COUNTER            failures, windowStart, lockedUntil, locks, expiresAt
+//	marker      MARKER#<name>               MARKER             createdAt
+//	parameters  TENANT                      PARAMETERS         doc (the params JSON document)
+//	facility    FACILITY                    <facility id>      name, status, createdAt, updatedAt
+//	audit       AUDIT                       <event id>         at, type, userId, actorId, ip, userAgent, detail (M)
+//
+// Sessions live in their user's partition, so a session and its account are
+// read by one BatchGetItem and ListSessions is one consistent Query. Facilities
+// and audit events each share one partition: ListFacilities is a Query on
+// FACILITY (sorted by name in code) and ListAudit a backwards Query on AUDIT,
+// whose sort keys are time-ordered ids, so newest come first.
+//
+// Every item carries its version "v" (N). Commit writes version+1 and guards
+// replacements with "v = :prev"; claims, markers, audit events and sessions
+// are written at version 1 (TouchSession increments it). Updates and deletes
+// of an account also require the stored usernameKey and emailKey to be the
+// ones the caller names, and a claim is only released by the account holding
+// it.
+//
+// Records that expire (sessions, counters) also carry:
+//   - expiresAt (S): the exact expiry, returned to callers;
+//   - exp (N): the expiry in Unix nanoseconds, used by conditions
+//     ("exp <= :now" means gone) and read checks — an expired item is absent
+//     for Load, ListSessions and every condition, whatever TTL has done;
+//   - ttl (N): the expiry in Unix seconds, rounded up, plus one hour of grace,
+//     for DynamoDB TTL, which only removes the garbage some time later.
+//
+// Times are UTC RFC 3339 strings with nanoseconds, so they round-trip exactly.
+// Empty strings, false booleans, zero numbers and zero times are not stored;
+// nil lists and maps are not stored while empty ones are, so both round-trip.
+//
+// # Writes
+//
+// Commit turns its operations into item writes. One item write is sent as a
+// plain conditional PutItem, UpdateItem or DeleteItem; several go in one
+// TransactWriteItems, so claims are written and released in the same
+// transaction as their account. A failed condition is store.ErrConflict and
+// applies nothing. Cancellations caused only by concurrent transactions on the
+// same items (TransactionConflict) are retried a few times with jittered
+// exponential backoff, then reported as store.ErrConflict. DynamoDB refuses a
+// transaction that writes one item twice, so Commit rejects such a set with
+// ErrInvalidOp before sending it.
+//
+// One caveat of single-item writes: they carry no idempotency token, so when
+// the SDK retries one after a lost response whose write had in fact been
+// applied, the retry fails its condition and Commit reports store.ErrConflict
+// for a write that happened. Callers already treat ErrConflict as "re-read
+// and decide", which stays safe; transactions do not have the problem (the
+// SDK reuses their ClientRequestToken on its retries).
+package dynamo

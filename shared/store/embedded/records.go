@@ -1,0 +1,236 @@
+package embedded
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/store"
+)
+
+// The record types below are the persisted JSON form of each kind. They are
+// private so that the store package's types carry no storage tags, and they
+// decouple the file format from later changes of those types. Empty slices and
+// maps are omitted, so they read back as nil.
+
+type accountRecord struct {
+	ID                     string    `json:"id"`
+	Username               string    `json:"username"`
+	UsernameKey            string    `json:"usernameKey"`
+	DisplayName            string    `json:"displayName,omitempty"`
+	Email                  string    `json:"email,omitempty"`
+	EmailKey               string    `json:"emailKey,omitempty"`
+	EmailVerified          bool      `json:"emailVerified,omitempty"`
+	PasswordHash           string    `json:"passwordHash,omitempty"`
+	PasswordChangeRequired bool      `json:"passwordChangeRequired,omitempty"`
+	Roles                  []string  `json:"roles,omitempty"`
+	NetworkAccess          bool      `json:"networkAccess,omitempty"`
+	FacilityIDs            []string  `json:"facilityIds,omitempty"`
+	Locale                 string    `json:"locale,omitempty"`
+	Status                 string    `json:"status,omitempty"`
+	SSO                    bool      `json:"sso,omitempty"`
+	ValidUntil             time.Time `json:"validUntil,omitzero"`
+	LastLoginAt            time.Time `json:"lastLoginAt,omitzero"`
+	CreatedAt              time.Time `json:"createdAt,omitzero"`
+	UpdatedAt              time.Time `json:"updatedAt,omitzero"`
+	Version                int64     `json:"version"`
+}
+
+func toAccountRecord(a store.Account, version int64) accountRecord {
+	return accountRecord{
+		ID: a.ID, Username: a.Username, UsernameKey: a.UsernameKey, DisplayName: a.DisplayName,
+		Email: a.Email, EmailKey: a.EmailKey, EmailVerified: a.EmailVerified,
+		PasswordHash: a.PasswordHash, PasswordChangeRequired: a.PasswordChangeRequired,
+		Roles: nonEmpty(a.Roles), NetworkAccess: a.NetworkAccess, FacilityIDs: nonEmpty(a.FacilityIDs),
+		Locale: a.Locale, Status: a.Status, SSO: a.SSO,
+		ValidUntil: utc(a.ValidUntil), LastLoginAt: utc(a.LastLoginAt),
+		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt),
+		Version: version,
+	}
+}
+
+func (r accountRecord) account() store.Account {
+	return store.Account{
+		ID: r.ID, Username: r.Username, UsernameKey: r.UsernameKey, DisplayName: r.DisplayName,
+		Email: r.Email, EmailKey: r.EmailKey, EmailVerified: r.EmailVerified,
+		PasswordHash: r.PasswordHash, PasswordChangeRequired: r.PasswordChangeRequired,
+		Roles: r.Roles, NetworkAccess: r.NetworkAccess, FacilityIDs: r.FacilityIDs,
+		Locale: r.Locale, Status: r.Status, SSO: r.SSO,
+		ValidUntil: r.ValidUntil, LastLoginAt: r.LastLoginAt,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		Version: r.Version,
+	}
+}
+
+type sessionRecord struct {
+	UserID      string    `json:"userId"`
+	Hash        string    `json:"hash"`
+	ID          string    `json:"id"`
+	CreatedAt   time.Time `json:"createdAt,omitzero"`
+	LastSeenAt  time.Time `json:"lastSeenAt,omitzero"`
+	ExpiresAt   time.Time `json:"expiresAt,omitzero"`
+	IP          string    `json:"ip,omitempty"`
+	UserAgent   string    `json:"userAgent,omitempty"`
+	Restriction string    `json:"restriction,omitempty"`
+	ViewType    string    `json:"viewType,omitempty"`
+	FacilityID  string    `json:"facilityId,omitempty"`
+}
+
+func toSessionRecord(s store.Session) sessionRecord {
+	return sessionRecord{
+		UserID: s.UserID, Hash: s.Hash, ID: s.ID,
+		CreatedAt: utc(s.CreatedAt), LastSeenAt: utc(s.LastSeenAt), ExpiresAt: utc(s.ExpiresAt),
+		IP: s.IP, UserAgent: s.UserAgent, Restriction: s.Restriction,
+		ViewType: s.ViewType, FacilityID: s.FacilityID,
+	}
+}
+
+func (r sessionRecord) session() store.Session {
+	return store.Session{
+		UserID: r.UserID, Hash: r.Hash, ID: r.ID,
+		CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt,
+		IP: r.IP, UserAgent: r.UserAgent, Restriction: r.Restriction,
+		ViewType: r.ViewType, FacilityID: r.FacilityID,
+	}
+}
+
+type counterRecord struct {
+	Key         string    `json:"key"`
+	Failures    int       `json:"failures,omitempty"`
+	WindowStart time.Time `json:"windowStart,omitzero"`
+	LockedUntil time.Time `json:"lockedUntil,omitzero"`
+	Locks       int       `json:"locks,omitempty"`
+	ExpiresAt   time.Time `json:"expiresAt,omitzero"`
+	Version     int64     `json:"version"`
+}
+
+func toCounterRecord(c store.Counter, version int64) counterRecord {
+	return counterRecord{
+		Key: c.Key, Failures: c.Failures, WindowStart: utc(c.WindowStart),
+		LockedUntil: utc(c.LockedUntil), Locks: c.Locks, ExpiresAt: utc(c.ExpiresAt),
+		Version: version,
+	}
+}
+
+func (r counterRecord) counter() store.Counter {
+	return store.Counter{
+		Key: r.Key, Failures: r.Failures, WindowStart: r.WindowStart,
+		LockedUntil: r.LockedUntil, Locks: r.Locks, ExpiresAt: r.ExpiresAt,
+		Version: r.Version,
+	}
+}
+
+type auditRecord struct {
+	ID        string            `json:"id"`
+	At        time.Time         `json:"at,omitzero"`
+	Type      string            `json:"type,omitempty"`
+	UserID    string            `json:"userId,omitempty"`
+	ActorID   string            `json:"actorId,omitempty"`
+	IP        string            `json:"ip,omitempty"`
+	UserAgent string            `json:"userAgent,omitempty"`
+	Detail    map[string]string `json:"detail,omitempty"`
+}
+
+func toAuditRecord(e store.AuditEvent) auditRecord {
+	return auditRecord{
+		ID: e.ID, At: utc(e.At), Type: e.Type, UserID: e.UserID, ActorID: e.ActorID,
+		IP: e.IP, UserAgent: e.UserAgent, Detail: e.Detail,
+	}
+}
+
+func (r auditRecord) event() store.AuditEvent {
+	return store.AuditEvent{
+		ID: r.ID, At: r.At, Type: r.Type, UserID: r.UserID, ActorID: r.ActorID,
+		IP: r.IP, UserAgent: r.UserAgent, Detail: r.Detail,
+	}
+}
+
+// parametersRecord keeps the parameters document in the params package's own
+// JSON form, so that params.Decode fills members added after it was written
+// with their defaults.
+type parametersRecord struct {
+	Version    int64           `json:"version"`
+	Parameters json.RawMessage `json:"parameters"`
+}
+
+type facilityRecord struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Status    string    `json:"status,omitempty"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
+	UpdatedAt time.Time `json:"updatedAt,omitzero"`
+	Version   int64     `json:"version"`
+}
+
+func toFacilityRecord(f store.Facility, version int64) facilityRecord {
+	return facilityRecord{
+		ID: f.ID, Name: f.Name, Status: f.Status,
+		CreatedAt: utc(f.CreatedAt), UpdatedAt: utc(f.UpdatedAt), Version: version,
+	}
+}
+
+func (r facilityRecord) facility() store.Facility {
+	return store.Facility{
+		ID: r.ID, Name: r.Name, Status: r.Status,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Version: r.Version,
+	}
+}
+
+type markerRecord struct {
+	ClaimedAt time.Time `json:"claimedAt"`
+}
+
+// Keys.
+
+func claimKey(kind store.ClaimKind, value string) []byte {
+	return []byte(string(kind) + "\x00" + value)
+}
+
+// sessionKey is userID + "\x00" + hash: a user's sessions are one contiguous
+// range, found with a prefix scan. User ids never contain NUL (checked on
+// write), so "u1" does not match the sessions of "u10".
+func sessionKey(k store.SessionKey) []byte {
+	return []byte(k.UserID + "\x00" + k.Hash)
+}
+
+func sessionPrefix(userID string) []byte {
+	return []byte(userID + "\x00")
+}
+
+// Helpers.
+
+func encode(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode record: %w", err)
+	}
+	return b, nil
+}
+
+func decode(b []byte, v any) error {
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode record: %w", err)
+	}
+	return nil
+}
+
+// utc drops the location and monotonic reading so that stored times are
+// stable; the zero time stays zero.
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func nonEmpty[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+func validID(s string) bool {
+	return s != "" && !strings.ContainsRune(s, 0)
+}
