@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -18,8 +19,10 @@ import (
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/ids"
+	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/store/dynamo/dynamotest"
 	"github.com/gatepass/gatepass/shared/store/embedded"
 	"github.com/gatepass/gatepass/shared/store/storecount"
 )
@@ -66,13 +69,21 @@ func newBenchHarness(b *testing.B, hasher password.Hasher) *harness {
 }
 
 func build(t testing.TB, public string, hasher password.Hasher) *harness {
+	return buildOn(t, public, hasher, func(tb testing.TB, clk clock.Clock) store.Store {
+		st, err := embedded.Open(filepath.Join(tb.TempDir(), "gatepass.db"), clk)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
+func buildOn(t testing.TB, public string, hasher password.Hasher, open func(testing.TB, clock.Clock) store.Store) *harness {
 	t.Helper()
 	clk := clock.NewFake(t0)
-	raw, err := embedded.Open(filepath.Join(t.TempDir(), "gatepass.db"), clk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { raw.Close() })
+	raw := open(t, clk)
+	var err error
 	h := &harness{t: t, clock: clk, store: storecount.New(raw), public: public,
 		hasher: &countingHasher{Hasher: hasher}}
 	h.handler, err = app.Handler("login", app.LoginHandlers, app.Deps{
@@ -231,4 +242,31 @@ func compact(b []byte) string {
 		return string(b)
 	}
 	return out.String()
+}
+
+// local is this package's DynamoDB Local, started once by TestMain and never
+// changed afterwards.
+var local *dynamolocal.Shared
+
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	local = dynamolocal.StartShared(ctx)
+	cancel()
+	code := m.Run()
+	if err := local.Stop(); err != nil && code == 0 {
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// forEachStore runs a test against the embedded store and against DynamoDB
+// Local: login is proven on the adapter AWS runs, not only on the laptop one.
+func forEachStore(t *testing.T, test func(t *testing.T, newHarness func(*testing.T) *harness)) {
+	t.Run("embedded", func(t *testing.T) { test(t, newHarness) })
+	t.Run("dynamodb", func(t *testing.T) {
+		test(t, func(t *testing.T) *harness {
+			return buildOn(t, "http://127.0.0.1:8080", password.NewArgon2id(cheapParams()),
+				func(tb testing.TB, clk clock.Clock) store.Store { return dynamotest.NewStore(tb, local, clk) })
+		})
+	})
 }

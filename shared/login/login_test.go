@@ -17,37 +17,39 @@ import (
 const pw = "correct horse battery staple"
 
 func TestLoginSucceeds(t *testing.T) {
-	h := newHarness(t)
-	a := h.account("JDoe", pw, func(a *store.Account) { a.Email = "Jane@Example.com" })
-	for _, name := range []string{"JDoe", "jdoe", "  JDOE ", "ＪＤｏｅ", "jane@example.com", "JANE@example.COM"} {
-		t.Run(name, func(t *testing.T) {
-			res := h.login(name, pw)
-			if res.StatusCode != 200 {
-				t.Fatalf("status %d: %s", res.StatusCode, res.body)
-			}
-			body := res.json(t)
-			if body["status"] != "authenticated" {
-				t.Fatalf("status = %v", body["status"])
-			}
-			user := body["session"].(map[string]any)["user"].(map[string]any)
-			if user["id"] != a.ID || user["username"] != "JDoe" || user["email"] != "Jane@Example.com" {
-				t.Fatalf("user = %v", user)
-			}
-			if user["lastLogin"].(map[string]any)["at"] != t0.Format(time.RFC3339) {
-				t.Fatalf("lastLogin = %v", user["lastLogin"])
-			}
-			c := res.cookie("gatepass")
-			if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Secure {
-				t.Fatalf("cookie = %+v", c)
-			}
-			if !strings.HasPrefix(c.Value, a.ID+".") || len(c.Value) < len(a.ID)+44 {
-				t.Fatalf("cookie value shape %q", c.Value)
-			}
-			if got := h.get("/api/auth/session", c); got.StatusCode != 200 {
-				t.Fatalf("session: %d %s", got.StatusCode, got.body)
-			}
-		})
-	}
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		a := h.account("JDoe", pw, func(a *store.Account) { a.Email = "Jane@Example.com" })
+		for _, name := range []string{"JDoe", "jdoe", "  JDOE ", "ＪＤｏｅ", "jane@example.com", "JANE@example.COM"} {
+			t.Run(name, func(t *testing.T) {
+				res := h.login(name, pw)
+				if res.StatusCode != 200 {
+					t.Fatalf("status %d: %s", res.StatusCode, res.body)
+				}
+				body := res.json(t)
+				if body["status"] != "authenticated" {
+					t.Fatalf("status = %v", body["status"])
+				}
+				user := body["session"].(map[string]any)["user"].(map[string]any)
+				if user["id"] != a.ID || user["username"] != "JDoe" || user["email"] != "Jane@Example.com" {
+					t.Fatalf("user = %v", user)
+				}
+				if user["lastLogin"].(map[string]any)["at"] != t0.Format(time.RFC3339) {
+					t.Fatalf("lastLogin = %v", user["lastLogin"])
+				}
+				c := res.cookie("gatepass")
+				if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Secure {
+					t.Fatalf("cookie = %+v", c)
+				}
+				if !strings.HasPrefix(c.Value, a.ID+".") || len(c.Value) < len(a.ID)+44 {
+					t.Fatalf("cookie value shape %q", c.Value)
+				}
+				if got := h.get("/api/auth/session", c); got.StatusCode != 200 {
+					t.Fatalf("session: %d %s", got.StatusCode, got.body)
+				}
+			})
+		}
+	})
 }
 
 func TestCookieOverHTTPSIsHostPrefixedAndSecure(t *testing.T) {
@@ -85,84 +87,88 @@ func TestOnlyTheTokenHashIsStored(t *testing.T) {
 
 // Every failure looks the same: status, body, headers, cookies and work.
 func TestFailuresAreUniform(t *testing.T) {
-	h := newHarness(t)
-	h.account("good", pw)
-	h.account("inactive", pw, func(a *store.Account) { a.Status = store.StatusInactive })
-	h.account("invited", pw, func(a *store.Account) { a.Status = store.StatusInvited; a.PasswordHash = "" })
-	h.account("sso", pw, func(a *store.Account) { a.SSO = true; a.PasswordHash = "" })
-	h.account("expired", pw, func(a *store.Account) { a.ValidUntil = t0.Add(-time.Minute) })
-	h.account("temporary", pw, func(a *store.Account) { a.PasswordChangeRequired = true })
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("good", pw)
+		h.account("inactive", pw, func(a *store.Account) { a.Status = store.StatusInactive })
+		h.account("invited", pw, func(a *store.Account) { a.Status = store.StatusInvited; a.PasswordHash = "" })
+		h.account("sso", pw, func(a *store.Account) { a.SSO = true; a.PasswordHash = "" })
+		h.account("expired", pw, func(a *store.Account) { a.ValidUntil = t0.Add(-time.Minute) })
+		h.account("temporary", pw, func(a *store.Account) { a.PasswordChangeRequired = true })
 
-	cases := []struct{ name, user, pw string }{
-		{"wrong password", "good", "wrong password guess"},
-		{"unknown user", "nobody", pw},
-		{"deactivated", "inactive", pw},
-		{"invited without password", "invited", pw},
-		{"sso only", "sso", pw},
-		{"expired", "expired", pw},
-		{"temporary with a wrong password", "temporary", "not the temporary one"},
-	}
-	var reference string
-	for i, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			before := h.hasher.derivations.Load()
-			h.store.Reset()
-			res := h.loginFrom("198.51.100."+strconv.Itoa(i+1), c.user, c.pw)
-			if res.StatusCode != 401 || res.code(t) != "invalid_credentials" {
-				t.Fatalf("got %d %s", res.StatusCode, res.body)
-			}
-			if len(res.Cookies()) != 0 || res.Header.Get("Retry-After") != "" {
-				t.Fatalf("failure set cookies %v or Retry-After", res.Cookies())
-			}
-			if n := h.hasher.derivations.Load() - before; n != 1 {
-				t.Fatalf("%d argon2id derivations, want exactly 1", n)
-			}
-			if got := h.store.Counts(); got.Reads != 2 || got.Writes != 2 {
-				t.Fatalf("round trips %+v, want 2 reads and 2 writes like every failure", got)
-			}
-			if reference == "" {
-				reference = compact(res.body)
-			} else if compact(res.body) != reference {
-				t.Fatalf("body differs:\n%s\n%s", res.body, reference)
-			}
-		})
-	}
+		cases := []struct{ name, user, pw string }{
+			{"wrong password", "good", "wrong password guess"},
+			{"unknown user", "nobody", pw},
+			{"deactivated", "inactive", pw},
+			{"invited without password", "invited", pw},
+			{"sso only", "sso", pw},
+			{"expired", "expired", pw},
+			{"temporary with a wrong password", "temporary", "not the temporary one"},
+		}
+		var reference string
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				before := h.hasher.derivations.Load()
+				h.store.Reset()
+				res := h.loginFrom("198.51.100."+strconv.Itoa(i+1), c.user, c.pw)
+				if res.StatusCode != 401 || res.code(t) != "invalid_credentials" {
+					t.Fatalf("got %d %s", res.StatusCode, res.body)
+				}
+				if len(res.Cookies()) != 0 || res.Header.Get("Retry-After") != "" {
+					t.Fatalf("failure set cookies %v or Retry-After", res.Cookies())
+				}
+				if n := h.hasher.derivations.Load() - before; n != 1 {
+					t.Fatalf("%d argon2id derivations, want exactly 1", n)
+				}
+				if got := h.store.Counts(); got.Reads != 2 || got.Writes != 2 {
+					t.Fatalf("round trips %+v, want 2 reads and 2 writes like every failure", got)
+				}
+				if reference == "" {
+					reference = compact(res.body)
+				} else if compact(res.body) != reference {
+					t.Fatalf("body differs:\n%s\n%s", res.body, reference)
+				}
+			})
+		}
+	})
 }
 
 func TestLockoutPerAccount(t *testing.T) {
-	for _, known := range []bool{true, false} {
-		name := map[bool]string{true: "existing account", false: "unknown username"}[known]
-		t.Run(name, func(t *testing.T) {
-			h := newHarness(t)
-			if known {
-				h.account("jdoe", pw)
-			}
-			for i := 1; i <= 5; i++ {
-				// Any spelling counts against the same account.
-				user := []string{"jdoe", "JDOE", "JDoe", " jdoe", "jDoe"}[i-1]
-				res := h.loginFrom("198.51.100."+strconv.Itoa(i), user, "wrong guess "+strconv.Itoa(i))
-				if res.StatusCode != 401 {
-					t.Fatalf("attempt %d: %d %s", i, res.StatusCode, res.body)
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		for _, known := range []bool{true, false} {
+			name := map[bool]string{true: "existing account", false: "unknown username"}[known]
+			t.Run(name, func(t *testing.T) {
+				h := newHarness(t)
+				if known {
+					h.account("jdoe", pw)
 				}
-			}
-			res := h.login("jdoe", pw)
-			if res.StatusCode != 429 || res.code(t) != "too_many_requests" || res.Header.Get("Retry-After") != "300" {
-				t.Fatalf("attempt 6: %d Retry-After=%q %s", res.StatusCode, res.Header.Get("Retry-After"), res.body)
-			}
-			// Attempts during the lock do not extend it.
-			h.clock.Advance(299 * time.Second)
-			res = h.login("jdoe", "still guessing")
-			if res.StatusCode != 429 || res.Header.Get("Retry-After") != "1" {
-				t.Fatalf("during lock: %d Retry-After=%q", res.StatusCode, res.Header.Get("Retry-After"))
-			}
-			h.clock.Advance(time.Second)
-			res = h.login("jdoe", pw)
-			want := map[bool]int{true: 200, false: 401}[known]
-			if res.StatusCode != want {
-				t.Fatalf("after lock: %d, want %d: %s", res.StatusCode, want, res.body)
-			}
-		})
-	}
+				for i := 1; i <= 5; i++ {
+					// Any spelling counts against the same account.
+					user := []string{"jdoe", "JDOE", "JDoe", " jdoe", "jDoe"}[i-1]
+					res := h.loginFrom("198.51.100."+strconv.Itoa(i), user, "wrong guess "+strconv.Itoa(i))
+					if res.StatusCode != 401 {
+						t.Fatalf("attempt %d: %d %s", i, res.StatusCode, res.body)
+					}
+				}
+				res := h.login("jdoe", pw)
+				if res.StatusCode != 429 || res.code(t) != "too_many_requests" || res.Header.Get("Retry-After") != "300" {
+					t.Fatalf("attempt 6: %d Retry-After=%q %s", res.StatusCode, res.Header.Get("Retry-After"), res.body)
+				}
+				// Attempts during the lock do not extend it.
+				h.clock.Advance(299 * time.Second)
+				res = h.login("jdoe", "still guessing")
+				if res.StatusCode != 429 || res.Header.Get("Retry-After") != "1" {
+					t.Fatalf("during lock: %d Retry-After=%q", res.StatusCode, res.Header.Get("Retry-After"))
+				}
+				h.clock.Advance(time.Second)
+				res = h.login("jdoe", pw)
+				want := map[bool]int{true: 200, false: 401}[known]
+				if res.StatusCode != want {
+					t.Fatalf("after lock: %d, want %d: %s", res.StatusCode, want, res.body)
+				}
+			})
+		}
+	})
 }
 
 func TestLockoutByEmailAliasSharesTheCount(t *testing.T) {
@@ -178,73 +184,79 @@ func TestLockoutByEmailAliasSharesTheCount(t *testing.T) {
 }
 
 func TestSuccessResetsTheCount(t *testing.T) {
-	h := newHarness(t)
-	h.account("jdoe", pw)
-	for round := 0; round < 3; round++ {
-		for i := 0; i < 4; i++ {
-			if res := h.login("jdoe", "wrong"); res.StatusCode != 401 {
-				t.Fatalf("round %d attempt %d: %d", round, i, res.StatusCode)
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("jdoe", pw)
+		for round := 0; round < 3; round++ {
+			for i := 0; i < 4; i++ {
+				if res := h.login("jdoe", "wrong"); res.StatusCode != 401 {
+					t.Fatalf("round %d attempt %d: %d", round, i, res.StatusCode)
+				}
+			}
+			if res := h.login("jdoe", pw); res.StatusCode != 200 {
+				t.Fatalf("round %d success: %d %s", round, res.StatusCode, res.body)
 			}
 		}
-		if res := h.login("jdoe", pw); res.StatusCode != 200 {
-			t.Fatalf("round %d success: %d %s", round, res.StatusCode, res.body)
-		}
-	}
+	})
 }
 
 func TestLockoutPerIP(t *testing.T) {
-	h := newHarness(t)
-	h.account("jdoe", pw)
-	const ip = "192.0.2.44"
-	for i := 0; i < 100; i++ {
-		// Spread over usernames so no account locks first.
-		res := h.loginFrom(ip, "user"+strconv.Itoa(i), "wrong")
-		if res.StatusCode != 401 {
-			t.Fatalf("failure %d: %d", i+1, res.StatusCode)
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("jdoe", pw)
+		const ip = "192.0.2.44"
+		for i := 0; i < 100; i++ {
+			// Spread over usernames so no account locks first.
+			res := h.loginFrom(ip, "user"+strconv.Itoa(i), "wrong")
+			if res.StatusCode != 401 {
+				t.Fatalf("failure %d: %d", i+1, res.StatusCode)
+			}
 		}
-	}
-	if res := h.loginFrom(ip, "jdoe", pw); res.StatusCode != 429 || res.Header.Get("Retry-After") == "" {
-		t.Fatalf("IP not locked: %d", res.StatusCode)
-	}
-	if res := h.loginFrom("192.0.2.45", "jdoe", pw); res.StatusCode != 200 {
-		t.Fatalf("another IP refused: %d %s", res.StatusCode, res.body)
-	}
-	// X-Forwarded-For is never trusted.
-	res := h.do(req{method: "POST", path: "/api/auth/login", body: loginBody("jdoe", pw), ip: ip,
-		header: map[string]string{"X-Forwarded-For": "10.9.8.7"}})
-	if res.StatusCode != 429 {
-		t.Fatalf("X-Forwarded-For escaped the IP lock: %d", res.StatusCode)
-	}
+		if res := h.loginFrom(ip, "jdoe", pw); res.StatusCode != 429 || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("IP not locked: %d", res.StatusCode)
+		}
+		if res := h.loginFrom("192.0.2.45", "jdoe", pw); res.StatusCode != 200 {
+			t.Fatalf("another IP refused: %d %s", res.StatusCode, res.body)
+		}
+		// X-Forwarded-For is never trusted.
+		res := h.do(req{method: "POST", path: "/api/auth/login", body: loginBody("jdoe", pw), ip: ip,
+			header: map[string]string{"X-Forwarded-For": "10.9.8.7"}})
+		if res.StatusCode != 429 {
+			t.Fatalf("X-Forwarded-For escaped the IP lock: %d", res.StatusCode)
+		}
+	})
 }
 
 // Count before checking: parallel guesses against one account get at most
 // maxFailures verdicts.
 func TestParallelGuessesAreBounded(t *testing.T) {
-	h := newHarness(t)
-	h.account("jdoe", pw)
-	var wg sync.WaitGroup
-	statuses := make([]int, 20)
-	for i := range statuses {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			statuses[i] = h.loginFrom("198.51.100."+strconv.Itoa(i+1), "jdoe", "guess "+strconv.Itoa(i)).StatusCode
-		}()
-	}
-	wg.Wait()
-	judged := 0
-	for _, s := range statuses {
-		switch s {
-		case 401:
-			judged++
-		case 429:
-		default:
-			t.Fatalf("unexpected status %d", s)
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("jdoe", pw)
+		var wg sync.WaitGroup
+		statuses := make([]int, 20)
+		for i := range statuses {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = h.loginFrom("198.51.100."+strconv.Itoa(i+1), "jdoe", "guess "+strconv.Itoa(i)).StatusCode
+			}()
 		}
-	}
-	if judged > 5 || judged == 0 {
-		t.Fatalf("%d guesses judged, want 1..5 (statuses %v)", judged, statuses)
-	}
+		wg.Wait()
+		judged := 0
+		for _, s := range statuses {
+			switch s {
+			case 401:
+				judged++
+			case 429:
+			default:
+				t.Fatalf("unexpected status %d", s)
+			}
+		}
+		if judged > 5 || judged == 0 {
+			t.Fatalf("%d guesses judged, want 1..5 (statuses %v)", judged, statuses)
+		}
+	})
 }
 
 func TestOverlongPasswordsAreRefusedBeforeHashing(t *testing.T) {
@@ -313,50 +325,54 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestSessionTimeouts(t *testing.T) {
-	h := newHarness(t)
-	h.account("jdoe", pw)
-	t.Run("idle", func(t *testing.T) {
-		c := h.signIn("jdoe", pw)
-		h.clock.Advance(59 * time.Minute)
-		if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-			t.Fatalf("within idle timeout: %d", res.StatusCode)
-		}
-		// Activity moved the idle deadline.
-		h.clock.Advance(59 * time.Minute)
-		if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-			t.Fatalf("after activity: %d", res.StatusCode)
-		}
-		h.clock.Advance(61 * time.Minute)
-		if res := h.get("/api/auth/session", c); res.StatusCode != 401 || res.code(t) != "unauthenticated" {
-			t.Fatalf("idle session alive: %d", res.StatusCode)
-		}
-	})
-	t.Run("absolute", func(t *testing.T) {
-		c := h.signIn("jdoe", pw)
-		for i := 0; i < 23; i++ {
-			h.clock.Advance(30 * time.Minute)
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("jdoe", pw)
+		t.Run("idle", func(t *testing.T) {
+			c := h.signIn("jdoe", pw)
+			h.clock.Advance(59 * time.Minute)
 			if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-				t.Fatalf("at %d min: %d", (i+1)*30, res.StatusCode)
+				t.Fatalf("within idle timeout: %d", res.StatusCode)
 			}
-		}
-		h.clock.Advance(30 * time.Minute) // 12 h after sign-in
-		if res := h.get("/api/auth/session", c); res.StatusCode != 401 {
-			t.Fatalf("session outlived the absolute timeout: %d", res.StatusCode)
-		}
+			// Activity moved the idle deadline.
+			h.clock.Advance(59 * time.Minute)
+			if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
+				t.Fatalf("after activity: %d", res.StatusCode)
+			}
+			h.clock.Advance(61 * time.Minute)
+			if res := h.get("/api/auth/session", c); res.StatusCode != 401 || res.code(t) != "unauthenticated" {
+				t.Fatalf("idle session alive: %d", res.StatusCode)
+			}
+		})
+		t.Run("absolute", func(t *testing.T) {
+			c := h.signIn("jdoe", pw)
+			for i := 0; i < 23; i++ {
+				h.clock.Advance(30 * time.Minute)
+				if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
+					t.Fatalf("at %d min: %d", (i+1)*30, res.StatusCode)
+				}
+			}
+			h.clock.Advance(30 * time.Minute) // 12 h after sign-in
+			if res := h.get("/api/auth/session", c); res.StatusCode != 401 {
+				t.Fatalf("session outlived the absolute timeout: %d", res.StatusCode)
+			}
+		})
 	})
 }
 
 func TestSessionCheckCostsOneRead(t *testing.T) {
-	h := newHarness(t)
-	h.account("jdoe", pw)
-	c := h.signIn("jdoe", pw)
-	h.store.Reset()
-	if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-		t.Fatal(res.StatusCode)
-	}
-	if got := h.store.Counts(); got.Reads != 1 || got.Writes != 0 {
-		t.Fatalf("warm session check: %+v, want 1 read and no write", got)
-	}
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("jdoe", pw)
+		c := h.signIn("jdoe", pw)
+		h.store.Reset()
+		if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
+			t.Fatal(res.StatusCode)
+		}
+		if got := h.store.Counts(); got.Reads != 1 || got.Writes != 0 {
+			t.Fatalf("warm session check: %+v, want 1 read and no write", got)
+		}
+	})
 }
 
 func TestAccountStateIsRecheckedOnEveryRequest(t *testing.T) {
@@ -375,26 +391,28 @@ func TestAccountStateIsRecheckedOnEveryRequest(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
-	h := newHarness(t)
-	h.account("jdoe", pw)
-	c := h.signIn("jdoe", pw)
-	res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: c})
-	if res.StatusCode != 204 {
-		t.Fatalf("logout: %d %s", res.StatusCode, res.body)
-	}
-	if cleared := res.cookie("gatepass"); cleared == nil || cleared.MaxAge >= 0 {
-		t.Fatalf("cookie not cleared: %+v", cleared)
-	}
-	if res := h.get("/api/auth/session", c); res.StatusCode != 401 {
-		t.Fatalf("revoked session still works: %d", res.StatusCode)
-	}
-	if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`}); res.StatusCode != 204 {
-		t.Fatalf("logout without session: %d", res.StatusCode)
-	}
-	forged := &http.Cookie{Name: "gatepass", Value: "garbage"}
-	if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: forged}); res.StatusCode != 204 {
-		t.Fatalf("logout with garbage cookie: %d", res.StatusCode)
-	}
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("jdoe", pw)
+		c := h.signIn("jdoe", pw)
+		res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: c})
+		if res.StatusCode != 204 {
+			t.Fatalf("logout: %d %s", res.StatusCode, res.body)
+		}
+		if cleared := res.cookie("gatepass"); cleared == nil || cleared.MaxAge >= 0 {
+			t.Fatalf("cookie not cleared: %+v", cleared)
+		}
+		if res := h.get("/api/auth/session", c); res.StatusCode != 401 {
+			t.Fatalf("revoked session still works: %d", res.StatusCode)
+		}
+		if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`}); res.StatusCode != 204 {
+			t.Fatalf("logout without session: %d", res.StatusCode)
+		}
+		forged := &http.Cookie{Name: "gatepass", Value: "garbage"}
+		if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: forged}); res.StatusCode != 204 {
+			t.Fatalf("logout with garbage cookie: %d", res.StatusCode)
+		}
+	})
 }
 
 func TestForgedCookiesFindNothing(t *testing.T) {
@@ -422,63 +440,65 @@ func TestForgedCookiesFindNothing(t *testing.T) {
 }
 
 func TestSessionList(t *testing.T) {
-	h := newHarness(t)
-	h.account("jdoe", pw)
-	first := h.signIn("jdoe", pw)
-	h.clock.Advance(time.Minute)
-	second := h.signIn("jdoe", pw)
-	h.clock.Advance(time.Minute)
-	third := h.signIn("jdoe", pw)
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("jdoe", pw)
+		first := h.signIn("jdoe", pw)
+		h.clock.Advance(time.Minute)
+		second := h.signIn("jdoe", pw)
+		h.clock.Advance(time.Minute)
+		third := h.signIn("jdoe", pw)
 
-	res := h.get("/api/auth/sessions", second)
-	items := res.json(t)["items"].([]any)
-	if len(items) != 3 {
-		t.Fatalf("items = %v", items)
-	}
-	var currentID, firstID string
-	for i, it := range items {
-		m := it.(map[string]any)
-		if m["current"] == true {
-			currentID = m["id"].(string)
-			if i != 1 {
-				t.Fatalf("current is item %d, want the second (oldest first)", i)
+		res := h.get("/api/auth/sessions", second)
+		items := res.json(t)["items"].([]any)
+		if len(items) != 3 {
+			t.Fatalf("items = %v", items)
+		}
+		var currentID, firstID string
+		for i, it := range items {
+			m := it.(map[string]any)
+			if m["current"] == true {
+				currentID = m["id"].(string)
+				if i != 1 {
+					t.Fatalf("current is item %d, want the second (oldest first)", i)
+				}
+			}
+			if i == 0 {
+				firstID = m["id"].(string)
+			}
+			if m["ip"] != "203.0.113.7" || m["userAgent"] != "harness/1.0" {
+				t.Fatalf("item = %v", m)
 			}
 		}
-		if i == 0 {
-			firstID = m["id"].(string)
+		if currentID == "" {
+			t.Fatal("no current session")
 		}
-		if m["ip"] != "203.0.113.7" || m["userAgent"] != "harness/1.0" {
-			t.Fatalf("item = %v", m)
-		}
-	}
-	if currentID == "" {
-		t.Fatal("no current session")
-	}
 
-	// Revoke one.
-	if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + firstID, cookie: second}); res.StatusCode != 204 {
-		t.Fatalf("revoke: %d %s", res.StatusCode, res.body)
-	}
-	if res := h.get("/api/auth/session", first); res.StatusCode != 401 {
-		t.Fatalf("revoked session works: %d", res.StatusCode)
-	}
-	if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + firstID, cookie: second}); res.StatusCode != 404 {
-		t.Fatalf("revoke twice: %d", res.StatusCode)
-	}
-	// Revoke all others.
-	if res := h.do(req{method: "DELETE", path: "/api/auth/sessions", cookie: second}); res.StatusCode != 204 {
-		t.Fatalf("revoke others: %d", res.StatusCode)
-	}
-	if res := h.get("/api/auth/session", third); res.StatusCode != 401 {
-		t.Fatalf("other session survived: %d", res.StatusCode)
-	}
-	if res := h.get("/api/auth/session", second); res.StatusCode != 200 {
-		t.Fatalf("current session revoked: %d", res.StatusCode)
-	}
-	// Without a session.
-	if res := h.get("/api/auth/sessions", nil); res.StatusCode != 401 {
-		t.Fatalf("anonymous list: %d", res.StatusCode)
-	}
+		// Revoke one.
+		if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + firstID, cookie: second}); res.StatusCode != 204 {
+			t.Fatalf("revoke: %d %s", res.StatusCode, res.body)
+		}
+		if res := h.get("/api/auth/session", first); res.StatusCode != 401 {
+			t.Fatalf("revoked session works: %d", res.StatusCode)
+		}
+		if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + firstID, cookie: second}); res.StatusCode != 404 {
+			t.Fatalf("revoke twice: %d", res.StatusCode)
+		}
+		// Revoke all others.
+		if res := h.do(req{method: "DELETE", path: "/api/auth/sessions", cookie: second}); res.StatusCode != 204 {
+			t.Fatalf("revoke others: %d", res.StatusCode)
+		}
+		if res := h.get("/api/auth/session", third); res.StatusCode != 401 {
+			t.Fatalf("other session survived: %d", res.StatusCode)
+		}
+		if res := h.get("/api/auth/session", second); res.StatusCode != 200 {
+			t.Fatalf("current session revoked: %d", res.StatusCode)
+		}
+		// Without a session.
+		if res := h.get("/api/auth/sessions", nil); res.StatusCode != 401 {
+			t.Fatalf("anonymous list: %d", res.StatusCode)
+		}
+	})
 }
 
 func TestSessionsOfOthersCannotBeRevoked(t *testing.T) {
@@ -497,41 +517,45 @@ func TestSessionsOfOthersCannotBeRevoked(t *testing.T) {
 }
 
 func TestTemporaryPasswordGivesARestrictedSession(t *testing.T) {
-	h := newHarness(t)
-	h.account("jdoe", pw, func(a *store.Account) { a.PasswordChangeRequired = true })
-	res := h.login("jdoe", pw)
-	body := res.json(t)
-	if res.StatusCode != 200 || body["status"] != "password_change_required" {
-		t.Fatalf("got %d %s", res.StatusCode, res.body)
-	}
-	if body["session"].(map[string]any)["passwordChangeRequired"] != true {
-		t.Fatal("session does not say passwordChangeRequired")
-	}
-	c := res.cookie("gatepass")
-	if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-		t.Fatalf("restricted session cannot read itself: %d", res.StatusCode)
-	}
-	for _, r := range []req{
-		{method: "GET", path: "/api/auth/sessions", cookie: c},
-		{method: "DELETE", path: "/api/auth/sessions", cookie: c},
-	} {
-		if res := h.do(r); res.StatusCode != 403 || res.code(t) != "password_change_required" {
-			t.Fatalf("%s %s: %d %s", r.method, r.path, res.StatusCode, res.body)
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("jdoe", pw, func(a *store.Account) { a.PasswordChangeRequired = true })
+		res := h.login("jdoe", pw)
+		body := res.json(t)
+		if res.StatusCode != 200 || body["status"] != "password_change_required" {
+			t.Fatalf("got %d %s", res.StatusCode, res.body)
 		}
-	}
-	if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: c}); res.StatusCode != 204 {
-		t.Fatalf("restricted logout: %d", res.StatusCode)
-	}
+		if body["session"].(map[string]any)["passwordChangeRequired"] != true {
+			t.Fatal("session does not say passwordChangeRequired")
+		}
+		c := res.cookie("gatepass")
+		if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
+			t.Fatalf("restricted session cannot read itself: %d", res.StatusCode)
+		}
+		for _, r := range []req{
+			{method: "GET", path: "/api/auth/sessions", cookie: c},
+			{method: "DELETE", path: "/api/auth/sessions", cookie: c},
+		} {
+			if res := h.do(r); res.StatusCode != 403 || res.code(t) != "password_change_required" {
+				t.Fatalf("%s %s: %d %s", r.method, r.path, res.StatusCode, res.body)
+			}
+		}
+		if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: c}); res.StatusCode != 204 {
+			t.Fatalf("restricted logout: %d", res.StatusCode)
+		}
+	})
 }
 
 func TestRoundTripsOfASuccessfulLogin(t *testing.T) {
-	h := newHarness(t)
-	h.account("jdoe", pw)
-	h.store.Reset()
-	h.signIn("jdoe", pw)
-	if got := h.store.Counts(); got.Reads > 2 || got.Writes > 2 {
-		t.Fatalf("round trips %+v, budget 2 reads + 2 writes", got)
-	}
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		h.account("jdoe", pw)
+		h.store.Reset()
+		h.signIn("jdoe", pw)
+		if got := h.store.Counts(); got.Reads > 2 || got.Writes > 2 {
+			t.Fatalf("round trips %+v, budget 2 reads + 2 writes", got)
+		}
+	})
 }
 
 func TestRehashUpgradesWeakHashes(t *testing.T) {
@@ -552,30 +576,32 @@ func TestRehashUpgradesWeakHashes(t *testing.T) {
 }
 
 func TestAuditTrail(t *testing.T) {
-	h := newHarness(t)
-	a := h.account("jdoe", pw)
-	for i := 0; i < 5; i++ {
-		h.login("jdoe", "hunter2-guess")
-		h.clock.Advance(time.Second)
-	}
-	h.clock.Advance(5 * time.Minute)
-	h.signIn("jdoe", pw)
-	got := h.auditTypes(a.ID)
-	want := []string{"login.failed", "login.failed", "login.failed", "login.failed", "login.failed", "login.locked", "login.succeeded"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("audit = %v, want %v", got, want)
-	}
-	page, _ := h.store.ListAudit(context.Background(), store.AuditQuery{UserID: a.ID, Limit: 200})
-	for _, e := range page.Items {
-		if e.IP != "203.0.113.7" || e.UserAgent != "harness/1.0" {
-			t.Fatalf("event without source: %+v", e)
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		a := h.account("jdoe", pw)
+		for i := 0; i < 5; i++ {
+			h.login("jdoe", "hunter2-guess")
+			h.clock.Advance(time.Second)
 		}
-		for k, v := range e.Detail {
-			if strings.Contains(v, "hunter2") || strings.Contains(v, pw) {
-				t.Fatalf("secret in audit detail %s=%q", k, v)
+		h.clock.Advance(5 * time.Minute)
+		h.signIn("jdoe", pw)
+		got := h.auditTypes(a.ID)
+		want := []string{"login.failed", "login.failed", "login.failed", "login.failed", "login.failed", "login.locked", "login.succeeded"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("audit = %v, want %v", got, want)
+		}
+		page, _ := h.store.ListAudit(context.Background(), store.AuditQuery{UserID: a.ID, Limit: 200})
+		for _, e := range page.Items {
+			if e.IP != "203.0.113.7" || e.UserAgent != "harness/1.0" {
+				t.Fatalf("event without source: %+v", e)
+			}
+			for k, v := range e.Detail {
+				if strings.Contains(v, "hunter2") || strings.Contains(v, pw) {
+					t.Fatalf("secret in audit detail %s=%q", k, v)
+				}
 			}
 		}
-	}
+	})
 }
 
 func TestConfig(t *testing.T) {
