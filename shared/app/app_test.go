@@ -16,6 +16,7 @@ import (
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/routes"
+	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/embedded"
 )
 
@@ -119,3 +120,5 @@ func TestFunctionsFolderMatchesTheTable(t *testing.T) {
 		t.Fatalf("functions/ has %v, the route table %v", dirs, names)
 	}
 }
+
+func storeQuery() store.AuditQuery { return store.AuditQuery{Type: "login.succeeded", Limit: 10} }

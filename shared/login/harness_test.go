@@ -64,10 +64,6 @@ func newHarnessAt(t *testing.T, public string) *harness {
 	return build(t, public, password.NewArgon2id(cheapParams()))
 }
 
-func newBenchHarness(b *testing.B, hasher password.Hasher) *harness {
-	return build(b, "http://127.0.0.1:8080", hasher)
-}
-
 func build(t testing.TB, public string, hasher password.Hasher) *harness {
 	return buildOn(t, public, hasher, func(tb testing.TB, clk clock.Clock) store.Store {
 		st, err := embedded.Open(filepath.Join(tb.TempDir(), "gatepass.db"), clk)
