@@ -207,14 +207,24 @@ type sessionList struct {
 	Items []sessionItem `json:"items"`
 }
 
-func (h *Handlers) listSessions(w http.ResponseWriter, r *http.Request) {
+// ownSessions authenticates an unrestricted session and lists the account's
+// sessions, answering the request itself when either fails.
+func (h *Handlers) ownSessions(w http.ResponseWriter, r *http.Request) (sessions.Current, []store.Session, bool) {
 	cur, ok := h.authenticate(w, r, true)
 	if !ok {
-		return
+		return cur, nil, false
 	}
 	list, err := h.store.ListSessions(r.Context(), cur.Account.ID)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
+		return cur, nil, false
+	}
+	return cur, list, true
+}
+
+func (h *Handlers) listSessions(w http.ResponseWriter, r *http.Request) {
+	cur, list, ok := h.ownSessions(w, r)
+	if !ok {
 		return
 	}
 	idle := cur.Parameters.Session.IdleTimeout()
@@ -233,16 +243,11 @@ func (h *Handlers) listSessions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) revokeSession(w http.ResponseWriter, r *http.Request) {
-	cur, ok := h.authenticate(w, r, true)
+	cur, list, ok := h.ownSessions(w, r)
 	if !ok {
 		return
 	}
 	id := r.PathValue("id")
-	list, err := h.store.ListSessions(r.Context(), cur.Account.ID)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
-		return
-	}
 	for _, s := range list {
 		if s.ID != id {
 			continue
@@ -261,13 +266,8 @@ func (h *Handlers) revokeSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
-	cur, ok := h.authenticate(w, r, true)
+	cur, list, ok := h.ownSessions(w, r)
 	if !ok {
-		return
-	}
-	list, err := h.store.ListSessions(r.Context(), cur.Account.ID)
-	if err != nil {
-		httpapi.WriteError(w, r, err)
 		return
 	}
 	others := list[:0:0]

@@ -244,16 +244,7 @@ func compact(b []byte) string {
 // changed afterwards.
 var local *dynamolocal.Shared
 
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	local = dynamolocal.StartShared(ctx)
-	cancel()
-	code := m.Run()
-	if err := local.Stop(); err != nil && code == 0 {
-		code = 1
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(dynamolocal.Main(m, &local)) }
 
 // forEachStore runs a test against the embedded store and against DynamoDB
 // Local: login is proven on the adapter AWS runs, not only on the laptop one.

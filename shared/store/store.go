@@ -223,6 +223,25 @@ type AuditQuery struct {
 	Limit  int    // 1..200; 0 means 50
 }
 
+// Audit page sizes.
+const (
+	DefaultAuditLimit = 50
+	MaxAuditLimit     = 200
+)
+
+// PageSize is the number of events a page of q holds at most: Limit, with 0
+// (or less) meaning DefaultAuditLimit and anything over MaxAuditLimit capped.
+func (q AuditQuery) PageSize() int {
+	switch {
+	case q.Limit <= 0:
+		return DefaultAuditLimit
+	case q.Limit > MaxAuditLimit:
+		return MaxAuditLimit
+	default:
+		return q.Limit
+	}
+}
+
 // AuditPage is one page of audit events.
 type AuditPage struct {
 	Items      []AuditEvent

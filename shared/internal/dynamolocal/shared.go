@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // Shared is one DynamoDB Local process shared by the tests of a package.
@@ -38,6 +39,26 @@ type Shared struct {
 func StartShared(ctx context.Context) *Shared {
 	s, err := Start(ctx)
 	return &Shared{server: s, err: err}
+}
+
+// Main is a test package's TestMain body: it starts DynamoDB Local (waiting
+// up to 90 s), publishes it through *shared before any test runs, runs the
+// tests, stops the server and returns the exit code for os.Exit.
+//
+//	var local *dynamolocal.Shared
+//	func TestMain(m *testing.M) { os.Exit(dynamolocal.Main(m, &local)) }
+func Main(m *testing.M, shared **Shared) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	*shared = StartShared(ctx)
+	cancel()
+	code := m.Run()
+	if err := (*shared).Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
 }
 
 // Err is the start error, nil when the server runs.

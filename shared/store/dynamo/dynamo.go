@@ -54,9 +54,6 @@ const (
 	batchGetKeys = 100
 	// auditMaxPages bounds the Query pages one ListAudit reads.
 	auditMaxPages = 20
-	// auditDefaultLimit and auditMaxLimit are the page sizes of AuditQuery.
-	auditDefaultLimit = 50
-	auditMaxLimit     = 200
 )
 
 // Store is the DynamoDB implementation of store.Store. It is safe for
@@ -345,13 +342,7 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) (store.AuditP
 	if err := ctx.Err(); err != nil {
 		return store.AuditPage{}, fmt.Errorf("dynamo: list audit: %w", err)
 	}
-	limit := q.Limit
-	switch {
-	case limit <= 0:
-		limit = auditDefaultLimit
-	case limit > auditMaxLimit:
-		limit = auditMaxLimit
-	}
+	limit := q.PageSize()
 	names := map[string]string{"#pk": AttrPartitionKey}
 	values := map[string]types.AttributeValue{":pk": str(pkAudit)}
 	keyCond := "#pk = :pk"

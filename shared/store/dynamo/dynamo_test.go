@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,25 +19,14 @@ import (
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
+	"github.com/gatepass/gatepass/shared/store/storetest"
 )
 
 // local is the one DynamoDB Local process of this package, set by TestMain
 // before any test runs and never changed afterwards.
 var local *dynamolocal.Shared
 
-func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	local = dynamolocal.StartShared(ctx)
-	cancel()
-	code := m.Run()
-	if err := local.Stop(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(dynamolocal.Main(m, &local)) }
 
 // t0 is where the tests' fake clocks start.
 var t0 = time.Date(2026, time.November, 23, 8, 0, 0, 0, time.UTC)
@@ -127,22 +115,6 @@ func wantConflict(tb testing.TB, err error) {
 	}
 }
 
-// race runs fn(0..n-1) in n goroutines released together.
-func race(n int, fn func(i int) error) []error {
-	errs := make([]error, n)
-	gate := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-gate
-			errs[i] = fn(i)
-		})
-	}
-	close(gate)
-	wg.Wait()
-	return errs
-}
-
 func TestRoundTrip(t *testing.T) {
 	s, clk := newTestStore(t)
 	a := account("u_zoe", "Zoë", "Zoe@Example.com")
@@ -216,7 +188,7 @@ func equalAccount(x, y store.Account) bool {
 func TestConcurrentClaims(t *testing.T) {
 	s, _ := newTestStore(t)
 	const n = 20
-	errs := race(n, func(i int) error {
+	errs := storetest.Race(n, func(i int) error {
 		return s.Commit(t.Context(), store.CreateAccount{Account: account(fmt.Sprintf("u_%02d", i), "contested", fmt.Sprintf("u%02d@example.com", i))})
 	})
 	winner := -1
@@ -250,7 +222,7 @@ func TestConcurrentClaims(t *testing.T) {
 func TestConcurrentCounter(t *testing.T) {
 	s, _ := newTestStore(t)
 	const n, key = 20, "login:ip:198.51.100.1"
-	errs := race(n, func(int) error {
+	errs := storetest.Race(n, func(int) error {
 		for range 1000 {
 			snap, err := s.Load(t.Context(), store.Query{Counters: []string{key}})
 			if err != nil {

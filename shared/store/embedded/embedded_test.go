@@ -174,8 +174,8 @@ func TestListAuditCapsLimit(t *testing.T) {
 		}
 	}
 	page, err := s.ListAudit(t.Context(), store.AuditQuery{Limit: 1000})
-	if err != nil || len(page.Items) != maxAuditLimit || page.NextCursor == "" {
-		t.Fatalf("Limit 1000: %d items, cursor %q, %v; want %d and a cursor", len(page.Items), page.NextCursor, err, maxAuditLimit)
+	if err != nil || len(page.Items) != store.MaxAuditLimit || page.NextCursor == "" {
+		t.Fatalf("Limit 1000: %d items, cursor %q, %v; want %d and a cursor", len(page.Items), page.NextCursor, err, store.MaxAuditLimit)
 	}
 	if _, err := s.ListAudit(t.Context(), store.AuditQuery{Cursor: "***"}); !errors.Is(err, ErrInvalidCursor) {
 		t.Fatalf("bad cursor = %v, want ErrInvalidCursor", err)

@@ -15,12 +15,6 @@ import (
 	"github.com/gatepass/gatepass/shared/store"
 )
 
-// Audit page sizes (store.AuditQuery).
-const (
-	defaultAuditLimit = 50
-	maxAuditLimit     = 200
-)
-
 // Load reads every item q names in one read transaction, so the snapshot is
 // consistent. Expired sessions and counters are reported as absent.
 func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error) {
@@ -128,13 +122,7 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) (store.AuditP
 	if err := ctx.Err(); err != nil {
 		return store.AuditPage{}, fmt.Errorf("embedded: list audit: %w", err)
 	}
-	limit := q.Limit
-	switch {
-	case limit <= 0:
-		limit = defaultAuditLimit
-	case limit > maxAuditLimit:
-		limit = maxAuditLimit
-	}
+	limit := q.PageSize()
 	var after []byte
 	if q.Cursor != "" {
 		b, err := base64.RawURLEncoding.DecodeString(q.Cursor)

@@ -381,7 +381,7 @@ func testConcurrentCreate(e *env, kind store.ClaimKind) {
 		}
 		return newAccount(fmt.Sprintf("u_%02d", i), fmt.Sprintf("user%02d", i), "contested@example.com")
 	}
-	errs := race(n, func(i int) error {
+	errs := Race(n, func(i int) error {
 		return e.s.Commit(e.ctx, store.CreateAccount{Account: accountFor(i)})
 	})
 	w := oneWinner(e.t, errs)
@@ -415,7 +415,7 @@ func testConcurrentUpdate(e *env) {
 	const n = 20
 	e.commit(store.CreateAccount{Account: newAccount("u_a", "alice", "alice@example.com")})
 	read := e.mustAccount("u_a")
-	errs := race(n, func(i int) error {
+	errs := Race(n, func(i int) error {
 		a := read
 		a.DisplayName = fmt.Sprintf("writer %02d", i)
 		return e.s.Commit(e.ctx, store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey})
@@ -437,7 +437,7 @@ func markerTests() []test {
 			e.conflict(store.ClaimMarker{Name: "bootstrap"}) // markers never expire
 		}},
 		{"ConcurrentClaimOneWins", func(e *env) {
-			errs := race(20, func(int) error {
+			errs := Race(20, func(int) error {
 				return e.s.Commit(e.ctx, store.ClaimMarker{Name: "bootstrap"})
 			})
 			oneWinner(e.t, errs)

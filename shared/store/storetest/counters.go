@@ -126,7 +126,7 @@ func testCounterDelete(e *env) {
 func testCounterConcurrent(e *env) {
 	const n, key = 20, "login:ip:198.51.100.1"
 	expires := e.now().Add(time.Hour)
-	errs := race(n, func(int) error {
+	errs := Race(n, func(int) error {
 		for range 1000 {
 			snap, err := e.s.Load(e.ctx, store.Query{Counters: []string{key}})
 			if err != nil {

@@ -237,9 +237,9 @@ func (e *env) facilities() []store.Facility {
 	return list
 }
 
-// race runs fn(0..n-1) in n goroutines released at the same moment and
-// returns their errors by index.
-func race(n int, fn func(i int) error) []error {
+// Race runs fn(0..n-1) in n goroutines released at the same moment and
+// returns their errors by index. Adapter tests use it for their own races.
+func Race(n int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	gate := make(chan struct{})
 	var wg sync.WaitGroup
