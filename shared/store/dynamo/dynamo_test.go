@@ -191,20 +191,7 @@ func TestConcurrentClaims(t *testing.T) {
 	errs := storetest.Race(n, func(i int) error {
 		return s.Commit(t.Context(), store.CreateAccount{Account: account(fmt.Sprintf("u_%02d", i), "contested", fmt.Sprintf("u%02d@example.com", i))})
 	})
-	winner := -1
-	for i, err := range errs {
-		switch {
-		case err == nil && winner >= 0:
-			t.Fatalf("goroutines %d and %d both won", winner, i)
-		case err == nil:
-			winner = i
-		case !errors.Is(err, store.ErrConflict):
-			t.Fatalf("goroutine %d: %v", i, err)
-		}
-	}
-	if winner < 0 {
-		t.Fatal("nobody won")
-	}
+	winner := storetest.OneWinner(t, errs)
 	for i := range n {
 		email := store.ClaimKey{Kind: store.ClaimEmail, Value: fmt.Sprintf("u%02d@example.com", i)}
 		snap := mustLoad(t, s, store.Query{AccountID: fmt.Sprintf("u_%02d", i), Claims: []store.ClaimKey{email, {Kind: store.ClaimUsername, Value: "contested"}}})

@@ -384,7 +384,7 @@ func testConcurrentCreate(e *env, kind store.ClaimKind) {
 	errs := Race(n, func(i int) error {
 		return e.s.Commit(e.ctx, store.CreateAccount{Account: accountFor(i)})
 	})
-	w := oneWinner(e.t, errs)
+	w := OneWinner(e.t, errs)
 	winner := accountFor(w)
 	if kind == store.ClaimUsername {
 		e.wantClaim(store.ClaimUsername, "contested", winner.ID)
@@ -420,7 +420,7 @@ func testConcurrentUpdate(e *env) {
 		a.DisplayName = fmt.Sprintf("writer %02d", i)
 		return e.s.Commit(e.ctx, store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey})
 	})
-	w := oneWinner(e.t, errs)
+	w := OneWinner(e.t, errs)
 	got := e.mustAccount("u_a")
 	if got.Version != 2 || got.DisplayName != fmt.Sprintf("writer %02d", w) {
 		e.t.Fatalf("after the race: version %d, display name %q; want 2, %q", got.Version, got.DisplayName, fmt.Sprintf("writer %02d", w))
@@ -440,7 +440,7 @@ func markerTests() []test {
 			errs := Race(20, func(int) error {
 				return e.s.Commit(e.ctx, store.ClaimMarker{Name: "bootstrap"})
 			})
-			oneWinner(e.t, errs)
+			OneWinner(e.t, errs)
 			e.conflict(store.ClaimMarker{Name: "bootstrap"})
 		}},
 	}

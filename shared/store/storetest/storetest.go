@@ -254,9 +254,9 @@ func Race(n int, fn func(i int) error) []error {
 	return errs
 }
 
-// oneWinner checks that exactly one error is nil and all others are
+// OneWinner checks that exactly one error is nil and all others are
 // ErrConflict, and returns the winner's index.
-func oneWinner(t *testing.T, errs []error) int {
+func OneWinner(t *testing.T, errs []error) int {
 	t.Helper()
 	winner := -1
 	for i, err := range errs {
