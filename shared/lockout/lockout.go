@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/netip"
 	"time"
 
 	"github.com/gatepass/gatepass/shared/params"
@@ -47,12 +48,28 @@ func ForIP(l params.Lockout) Policy {
 
 func seconds(n int) time.Duration { return time.Duration(n) * time.Second }
 
-// Keys of the counters. Account counters are keyed by account id so that
-// every spelling of the username and the email alias share one count;
-// unknown names by their canonical form, so that they lock identically.
-func AccountKey(userID string) string    { return "login:account:" + userID }
+// AccountKey keys the counter of an existing account: by id, so that every
+// spelling of the username and the email alias share one count.
+func AccountKey(userID string) string { return "login:account:" + userID }
+
+// UnknownKey keys the counter of a name no account holds: by its canonical
+// form, so that unknown names lock exactly like existing ones.
 func UnknownKey(canonical string) string { return "login:name:" + canonical }
-func IPKey(ip string) string             { return "login:ip:" + ip }
+
+// IPKey keys the counter of a client address. IPv6 clients are counted per
+// /64, the block one subscriber or host typically owns: counting single
+// IPv6 addresses would let a client rotate through 2^64 of them for free.
+func IPKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "login:ip:" + ip
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		return "login:ip:" + netip.PrefixFrom(addr, 64).Masked().String()
+	}
+	return "login:ip:" + addr.String()
+}
 
 // Locked reports whether c refuses attempts at now, and for how long.
 func (p Policy) Locked(c store.Counter, now time.Time) (time.Duration, bool) {

@@ -124,3 +124,19 @@ func TestIPPolicyUsesItsOwnLimit(t *testing.T) {
 		t.Fatalf("MaxFailures = %d", p.MaxFailures)
 	}
 }
+
+func TestIPKey(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"203.0.113.7", "login:ip:203.0.113.7"},
+		{"::ffff:203.0.113.7", "login:ip:203.0.113.7"},
+		{"2001:db8:1:2:aaaa::1", "login:ip:2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "login:ip:2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "login:ip:2001:db8:1:3::/64"},
+		{"not an ip", "login:ip:not an ip"},
+	}
+	for _, tt := range tests {
+		if got := IPKey(tt.in); got != tt.want {
+			t.Errorf("IPKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -636,3 +636,20 @@ func TestUnknownRoutesAre404(t *testing.T) {
 		}
 	}
 }
+
+func TestIPv6ClientsAreCountedPerSlash64(t *testing.T) {
+	h := newHarness(t)
+	h.account("jdoe", pw)
+	for i := 0; i < 100; i++ {
+		ip := "2001:db8:aa:bb::" + strconv.FormatInt(int64(i+1), 16)
+		if res := h.loginFrom(ip, "user"+strconv.Itoa(i), "wrong"); res.StatusCode != 401 {
+			t.Fatalf("failure %d: %d", i+1, res.StatusCode)
+		}
+	}
+	if res := h.loginFrom("2001:db8:aa:bb:ffff::9", "jdoe", pw); res.StatusCode != 429 {
+		t.Fatalf("a fresh address in the same /64 escaped the lock: %d", res.StatusCode)
+	}
+	if res := h.loginFrom("2001:db8:aa:bc::1", "jdoe", pw); res.StatusCode != 200 {
+		t.Fatalf("the neighbouring /64 was locked too: %d", res.StatusCode)
+	}
+}
