@@ -103,6 +103,7 @@ type Query struct {
 	Counters   []string
 	Session    *SessionKey
 	Facility   string
+	Tokens     []TokenKey
 }
 
 // Snapshot is what Load found.
@@ -123,6 +124,9 @@ type Snapshot struct {
 	Session *Session
 	// Facility is the facility asked for, nil when absent.
 	Facility *Facility
+	// Tokens holds every live token asked for; absent, expired or consumed
+	// ones are missing from the map.
+	Tokens map[TokenKey]Token
 }
 
 // Account statuses.
@@ -157,6 +161,19 @@ type Account struct {
 	LastLoginAt            time.Time // zero: never
 	CreatedAt              time.Time
 	UpdatedAt              time.Time
+	// SessionEpoch revokes sessions wholesale: a session counts only while
+	// its Epoch equals its account's SessionEpoch, so raising the epoch in
+	// the same commit as a password change revokes every session, also one
+	// created concurrently, in one write.
+	SessionEpoch int64
+	// ResetTokenHash and InvitationTokenHash name the account's one live
+	// reset and invitation token: a new token supersedes older ones, and a
+	// token whose hash is not named here is not valid.
+	ResetTokenHash      string
+	InvitationTokenHash string
+	// PasswordHistory holds the PHC hashes of previous passwords, newest
+	// first, as many as the policy's historyCount.
+	PasswordHistory []string
 	// Version is the version the caller read (0 for a new account, which is
 	// stored as version 1). Commit stores Version+1.
 	Version int64
@@ -183,6 +200,43 @@ type Session struct {
 	Restriction string
 	ViewType    string // "", "network" or "facility"
 	FacilityID  string
+	// Epoch is the account's SessionEpoch when the session was issued.
+	Epoch int64
+}
+
+// TokenKind names a kind of single-use token.
+type TokenKind string
+
+// Token kinds.
+const (
+	TokenReset        TokenKind = "reset"
+	TokenInvitation   TokenKind = "invitation"
+	TokenMFAChallenge TokenKind = "mfa_challenge"
+	TokenSSOState     TokenKind = "sso_state"
+)
+
+// TokenKey addresses one token.
+type TokenKey struct {
+	Kind TokenKind
+	Hash string // hex SHA-256 of the token; never the token
+}
+
+// Token is a single-use secret's record: a reset or invitation link, an MFA
+// challenge, an SSO state. Only the SHA-256 of the secret is stored.
+type Token struct {
+	Kind      TokenKind
+	Hash      string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time // required: tokens always expire
+	// Attempts counts failed uses of a token that allows several tries
+	// (MFA challenges).
+	Attempts int
+	// Data holds kind-specific, non-secret values.
+	Data map[string]string
+	// Version is the version the caller read (0 for a new token). Commit
+	// stores Version+1.
+	Version int64
 }
 
 // Counter counts failed attempts for one key (an account, an unknown login
@@ -328,6 +382,27 @@ type DeleteFacility struct {
 	Version int64
 }
 
+// PutToken creates a token. ErrConflict when a live one has the same key.
+type PutToken struct{ Token Token }
+
+// UpdateToken swaps a live token whose stored version is Token.Version (to
+// count a failed attempt, for instance). ErrConflict when it is absent,
+// expired, consumed or changed.
+type UpdateToken struct{ Token Token }
+
+// ConsumeToken deletes a live token, which is how a single-use token is
+// used: of N concurrent consumers exactly one succeeds and the others get
+// ErrConflict, as do consumers of an absent or expired token. A non-zero
+// Version must also match the stored one.
+type ConsumeToken struct {
+	Key     TokenKey
+	Version int64
+}
+
+// DeleteToken removes a token unconditionally; deleting an absent one
+// succeeds.
+type DeleteToken struct{ Key TokenKey }
+
 // ClaimMarker creates a named one-time marker; ErrConflict when it exists.
 // Used for things that must happen once per tenant, such as bootstrapping the
 // first administrator.
@@ -346,6 +421,10 @@ func (PutParameters) isOp()  {}
 func (PutFacility) isOp()    {}
 func (DeleteFacility) isOp() {}
 func (ClaimMarker) isOp()    {}
+func (PutToken) isOp()       {}
+func (UpdateToken) isOp()    {}
+func (ConsumeToken) isOp()   {}
+func (DeleteToken) isOp()    {}
 
 // MaxOps is the most operations one Commit may carry (DynamoDB transactions
 // take 100 items; claims make some operations write up to three).
