@@ -204,7 +204,8 @@ type Session struct {
 	Epoch int64
 }
 
-// TokenKind names a kind of single-use token.
+// TokenKind names a kind of single-use token. Only the constants below are
+// kinds; adapters may reject others (ErrInvalidOp).
 type TokenKind string
 
 // Token kinds.
@@ -234,8 +235,8 @@ type Token struct {
 	Attempts int
 	// Data holds kind-specific, non-secret values.
 	Data map[string]string
-	// Version is the version the caller read (0 for a new token). Commit
-	// stores Version+1.
+	// Version is the version the caller read (0 for a new token, which is
+	// stored as version 1). Commit stores Version+1.
 	Version int64
 }
 
@@ -382,7 +383,8 @@ type DeleteFacility struct {
 	Version int64
 }
 
-// PutToken creates a token. ErrConflict when a live one has the same key.
+// PutToken creates a token. ErrConflict when a live one has the same key; a
+// zero ExpiresAt is ErrInvalidOp (tokens always expire).
 type PutToken struct{ Token Token }
 
 // UpdateToken swaps a live token whose stored version is Token.Version (to

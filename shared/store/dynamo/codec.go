@@ -24,11 +24,13 @@ const (
 	prefixClaim   = "CLAIM#"
 	prefixCounter = "COUNTER#"
 	prefixMarker  = "MARKER#"
+	prefixToken   = "TOKEN#"
 
 	skAccount    = "ACCOUNT"
 	skClaim      = "CLAIM"
 	skCounter    = "COUNTER"
 	skMarker     = "MARKER"
+	skToken      = "TOKEN"
 	pkTenant     = "TENANT"
 	skParameters = "PARAMETERS"
 	pkFacility   = "FACILITY"
@@ -61,6 +63,11 @@ const (
 	attrCreatedAt      = "createdAt"
 	attrUpdatedAt      = "updatedAt"
 
+	attrSessionEpoch    = "sessionEpoch"
+	attrResetTokenHash  = "resetTokenHash"
+	attrInvitationHash  = "invitationTokenHash"
+	attrPasswordHistory = "passwordHistory"
+
 	attrID          = "id"
 	attrLastSeenAt  = "lastSeenAt"
 	attrExpiresAt   = "expiresAt"
@@ -69,11 +76,15 @@ const (
 	attrRestriction = "restriction"
 	attrViewType    = "viewType"
 	attrFacilityID  = "facilityId"
+	attrEpoch       = "epoch"
 
 	attrFailures    = "failures"
 	attrWindowStart = "windowStart"
 	attrLockedUntil = "lockedUntil"
 	attrLocks       = "locks"
+
+	attrAttempts = "attempts"
+	attrData     = "data"
 
 	attrAt      = "at"
 	attrType    = "type"
@@ -93,6 +104,7 @@ func sessionSK(hash string) string    { return prefixSession + hash }
 func claimPK(c store.ClaimKey) string { return prefixClaim + string(c.Kind) + "#" + c.Value }
 func counterPK(key string) string     { return prefixCounter + key }
 func markerPK(name string) string     { return prefixMarker + name }
+func tokenPK(k store.TokenKey) string { return prefixToken + string(k.Kind) + "#" + k.Hash }
 func keyItem(pk, sk string) item      { return item{AttrPartitionKey: str(pk), AttrSortKey: str(sk)} }
 func keyString(pk, sk string) string  { return pk + "\x00" + sk }
 func itemKeyString(it item) (string, bool) {
@@ -366,7 +378,7 @@ func expired(it item, now int64) bool {
 // ---- records
 
 func encodeAccount(a store.Account, version int64) (item, error) {
-	e := newEncoder(userPK(a.ID), skAccount, version, 19)
+	e := newEncoder(userPK(a.ID), skAccount, version, 23)
 	e.str(attrUsername, a.Username)
 	e.str(attrUsernameKey, a.UsernameKey)
 	e.str(attrDisplayName, a.DisplayName)
@@ -385,6 +397,10 @@ func encodeAccount(a store.Account, version int64) (item, error) {
 	e.time(attrLastLoginAt, a.LastLoginAt)
 	e.time(attrCreatedAt, a.CreatedAt)
 	e.time(attrUpdatedAt, a.UpdatedAt)
+	e.int(attrSessionEpoch, a.SessionEpoch)
+	e.str(attrResetTokenHash, a.ResetTokenHash)
+	e.str(attrInvitationHash, a.InvitationTokenHash)
+	e.list(attrPasswordHistory, a.PasswordHistory)
 	return e.done()
 }
 
@@ -411,6 +427,10 @@ func decodeAccount(it item) (*store.Account, error) {
 		LastLoginAt:            d.time(attrLastLoginAt),
 		CreatedAt:              d.time(attrCreatedAt),
 		UpdatedAt:              d.time(attrUpdatedAt),
+		SessionEpoch:           d.int(attrSessionEpoch),
+		ResetTokenHash:         d.str(attrResetTokenHash),
+		InvitationTokenHash:    d.str(attrInvitationHash),
+		PasswordHistory:        d.list(attrPasswordHistory),
 		Version:                d.int(attrVersion),
 	}
 	if d.err != nil {
@@ -420,7 +440,7 @@ func decodeAccount(it item) (*store.Account, error) {
 }
 
 func encodeSession(s store.Session, version int64) (item, error) {
-	e := newEncoder(userPK(s.UserID), sessionSK(s.Hash), version, 12)
+	e := newEncoder(userPK(s.UserID), sessionSK(s.Hash), version, 13)
 	e.str(attrID, s.ID)
 	e.time(attrCreatedAt, s.CreatedAt)
 	e.time(attrLastSeenAt, s.LastSeenAt)
@@ -430,6 +450,7 @@ func encodeSession(s store.Session, version int64) (item, error) {
 	e.str(attrRestriction, s.Restriction)
 	e.str(attrViewType, s.ViewType)
 	e.str(attrFacilityID, s.FacilityID)
+	e.int(attrEpoch, s.Epoch)
 	return e.done()
 }
 
@@ -447,6 +468,7 @@ func decodeSession(it item) (store.Session, error) {
 		Restriction: d.str(attrRestriction),
 		ViewType:    d.str(attrViewType),
 		FacilityID:  d.str(attrFacilityID),
+		Epoch:       d.int(attrEpoch),
 	}
 	if d.err != nil {
 		return store.Session{}, fmt.Errorf("dynamo: decode session: %w", d.err)
@@ -479,6 +501,40 @@ func decodeCounter(it item) (store.Counter, error) {
 		return store.Counter{}, fmt.Errorf("dynamo: decode counter: %w", d.err)
 	}
 	return c, nil
+}
+
+func encodeToken(t store.Token, version int64) (item, error) {
+	e := newEncoder(tokenPK(store.TokenKey{Kind: t.Kind, Hash: t.Hash}), skToken, version, 7)
+	e.str(attrUserID, t.UserID)
+	e.time(attrCreatedAt, t.CreatedAt)
+	e.expiry(attrExpiresAt, t.ExpiresAt)
+	e.int(attrAttempts, int64(t.Attempts))
+	e.strMap(attrData, t.Data)
+	return e.done()
+}
+
+// decodeToken reads a token. Its kind and hash come from the partition key;
+// kinds never contain "#" (checked on write), so the first "#" ends the kind.
+func decodeToken(it item) (store.Token, error) {
+	d := decoder{m: it}
+	kind, hash, ok := strings.Cut(strings.TrimPrefix(d.str(AttrPartitionKey), prefixToken), "#")
+	t := store.Token{
+		Kind:      store.TokenKind(kind),
+		Hash:      hash,
+		UserID:    d.str(attrUserID),
+		CreatedAt: d.time(attrCreatedAt),
+		ExpiresAt: d.time(attrExpiresAt),
+		Attempts:  int(d.int(attrAttempts)),
+		Data:      d.strMap(attrData),
+		Version:   d.int(attrVersion),
+	}
+	if d.err == nil && !ok {
+		d.err = errors.New("partition key names no token kind")
+	}
+	if d.err != nil {
+		return store.Token{}, fmt.Errorf("dynamo: decode token: %w", d.err)
+	}
+	return t, nil
 }
 
 func encodeAudit(ev store.AuditEvent) (item, error) {

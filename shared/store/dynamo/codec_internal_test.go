@@ -2,7 +2,10 @@ package dynamo
 
 import (
 	"errors"
+	"maps"
 	"math"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -69,8 +72,8 @@ func TestTimesRoundTripExactly(t *testing.T) {
 }
 
 func TestNilAndEmptyCollectionsRoundTrip(t *testing.T) {
-	for _, roles := range [][]string{nil, {}, {"b", "a"}} {
-		it, err := encodeAccount(store.Account{ID: "u", Roles: roles}, 1)
+	for _, list := range [][]string{nil, {}, {"b", "a"}} {
+		it, err := encodeAccount(store.Account{ID: "u", Roles: list, PasswordHistory: list}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,8 +81,49 @@ func TestNilAndEmptyCollectionsRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if (a.Roles == nil) != (roles == nil) || len(a.Roles) != len(roles) {
-			t.Fatalf("roles %#v came back as %#v", roles, a.Roles)
+		if (a.Roles == nil) != (list == nil) || !slices.Equal(a.Roles, list) {
+			t.Fatalf("roles %#v came back as %#v", list, a.Roles)
 		}
+		if (a.PasswordHistory == nil) != (list == nil) || !slices.Equal(a.PasswordHistory, list) {
+			t.Fatalf("password history %#v came back as %#v", list, a.PasswordHistory)
+		}
+	}
+	for _, data := range []map[string]string{nil, {}, {"k": "v", "empty": ""}} {
+		it, err := encodeToken(store.Token{Kind: store.TokenReset, Hash: "h", ExpiresAt: time.Unix(1, 0), Data: data}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := decodeToken(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (tok.Data == nil) != (data == nil) || !maps.Equal(tok.Data, data) {
+			t.Fatalf("data %#v came back as %#v", data, tok.Data)
+		}
+	}
+}
+
+// TestTokenKeyRoundTrip: kind and hash come back from the partition key, the
+// kind ending at the first "#".
+func TestTokenKeyRoundTrip(t *testing.T) {
+	want := store.Token{Kind: store.TokenMFAChallenge, Hash: "ab#cd", UserID: "u", ExpiresAt: time.Unix(1, 0).UTC(), Attempts: 3, Version: 2}
+	it, err := encodeToken(want, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pk, _ := sOf(it[AttrPartitionKey]); pk != "TOKEN#mfa_challenge#ab#cd" {
+		t.Fatalf("pk %q", pk)
+	}
+	for _, name := range []string{attrExp, AttrTTL, attrExpiresAt} {
+		if _, ok := it[name]; !ok {
+			t.Errorf("token item lacks %q", name)
+		}
+	}
+	got, err := decodeToken(it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
 	}
 }

@@ -223,6 +223,21 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 		c := condHeldByOrAbsent(accountID)
 		return del(string(kind)+" claim", claimPK(store.ClaimKey{Kind: kind, Value: value}), skClaim, &c)
 	}
+	// tokenItem validates and encodes a token written at version. Tokens
+	// always expire: a zero ExpiresAt is a malformed operation.
+	tokenItem := func(t store.Token, version int64) (item, error) {
+		if !validTokenKey(store.TokenKey{Kind: t.Kind, Hash: t.Hash}) {
+			return nil, invalid("token kind and hash are required, and the kind holds no '#'")
+		}
+		if t.ExpiresAt.IsZero() {
+			return nil, invalid("token expiry is required")
+		}
+		it, err := encodeToken(t, version)
+		if err != nil {
+			return nil, encErr(err)
+		}
+		return it, nil
+	}
 
 	switch op := op.(type) {
 	case store.CreateAccount:
@@ -359,6 +374,33 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 		}
 		c := condVersion(op.Version)
 		ws = append(ws, del("facility", pkFacility, op.ID, &c))
+	case store.PutToken:
+		it, err := tokenItem(op.Token, 1) // a new token starts at version 1
+		if err != nil {
+			return nil, err
+		}
+		ws = append(ws, put("token", it, condAbsentOrExpired(nowN)))
+	case store.UpdateToken:
+		it, err := tokenItem(op.Token, op.Token.Version+1)
+		if err != nil {
+			return nil, err
+		}
+		// Version 0 fails the condition: an update never creates.
+		ws = append(ws, put("token", it, condVersionLive(op.Token.Version, nowN)))
+	case store.ConsumeToken:
+		if !validTokenKey(op.Key) {
+			return nil, invalid("token kind and hash are required, and the kind holds no '#'")
+		}
+		c := condLive(nowN)
+		if op.Version != 0 {
+			c = condVersionLive(op.Version, nowN)
+		}
+		ws = append(ws, del("token", tokenPK(op.Key), skToken, &c))
+	case store.DeleteToken:
+		if !validTokenKey(op.Key) {
+			return nil, invalid("token kind and hash are required, and the kind holds no '#'")
+		}
+		ws = append(ws, del("token", tokenPK(op.Key), skToken, nil))
 	case store.ClaimMarker:
 		if op.Name == "" {
 			return nil, invalid("marker name is required")
@@ -374,6 +416,12 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 		return nil, invalid("unknown operation type")
 	}
 	return ws, nil
+}
+
+// validTokenKey reports whether k can name a stored token: the partition key
+// TOKEN#<kind>#<hash> is only unambiguous when the kind holds no "#".
+func validTokenKey(k store.TokenKey) bool {
+	return k.Kind != "" && k.Hash != "" && !strings.Contains(string(k.Kind), "#")
 }
 
 // checkDistinct rejects a set of writes that touches one item twice.

@@ -11,12 +11,15 @@
 //	account     USER#<account id>           ACCOUNT            username, usernameKey, displayName, email, emailKey,
 //	                                                           emailVerified, passwordHash, passwordChangeRequired,
 //	                                                           roles (L), networkAccess, facilityIds (L), locale,
-//	                                                           status, sso, validUntil, lastLoginAt, createdAt, updatedAt
+//	                                                           status, sso, validUntil, lastLoginAt, createdAt, updatedAt,
+//	                                                           sessionEpoch (N), resetTokenHash, invitationTokenHash,
+//	                                                           passwordHistory (L, newest first)
 //	session     USER#<user id>              SESSION#<hash>     id, createdAt, lastSeenAt, expiresAt, ip, userAgent,
-//	                                                           restriction, viewType, facilityId
+//	                                                           restriction, viewType, facilityId, epoch (N)
 //	claim       CLAIM#<kind>#<value>        CLAIM              accountId
 //	counter     COUNTER#<key>               COUNTER            failures, windowStart, lockedUntil, locks, expiresAt
 //	marker      MARKER#<name>               MARKER             createdAt
+//	token       TOKEN#<kind>#<hash>         TOKEN              userId, createdAt, expiresAt, attempts (N), data (M)
 //	parameters  TENANT                      PARAMETERS         doc (the params JSON document)
 //	facility    FACILITY                    <facility id>      name, status, createdAt, updatedAt
 //	audit       AUDIT                       <event id>         at, type, userId, actorId, ip, userAgent, detail (M)
@@ -28,13 +31,19 @@
 // whose sort keys are time-ordered ids, so newest come first.
 //
 // Every item carries its version "v" (N). Commit writes version+1 and guards
-// replacements with "v = :prev"; claims, markers, audit events and sessions
-// are written at version 1 (TouchSession increments it). Updates and deletes
-// of an account also require the stored usernameKey and emailKey to be the
-// ones the caller names, and a claim is only released by the account holding
-// it.
+// replacements with "v = :prev"; claims, markers, audit events, sessions and
+// tokens are created at version 1 (TouchSession and UpdateToken increment
+// it). Updates and deletes of an account also require the stored usernameKey
+// and emailKey to be the ones the caller names, and a claim is only released
+// by the account holding it.
 //
-// Records that expire (sessions, counters) also carry:
+// Token kinds never contain "#" (Commit rejects one that does), so the first
+// "#" after TOKEN# ends the kind. A token is consumed by a DeleteItem (or a
+// Delete in the transaction) conditioned on the item existing, being live and,
+// when the caller names one, having its version: of concurrent consumers only
+// one delete can find the item.
+//
+// Records that expire (sessions, counters, tokens) also carry:
 //   - expiresAt (S): the exact expiry, returned to callers;
 //   - exp (N): the expiry in Unix nanoseconds, used by conditions
 //     ("exp <= :now" means gone) and read checks — an expired item is absent

@@ -94,11 +94,14 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 			snap.Counters[k] = store.Counter{Key: k}
 		}
 	}
+	if len(q.Tokens) > 0 {
+		snap.Tokens = make(map[store.TokenKey]store.Token, len(q.Tokens))
+	}
 
 	// Collect the distinct keys. Keys with an empty component cannot exist
 	// and are reported absent without asking.
 	var keys []item
-	seen := make(map[string]struct{}, 4+len(q.Claims)+len(q.Counters))
+	seen := make(map[string]struct{}, 4+len(q.Claims)+len(q.Counters)+len(q.Tokens))
 	add := func(pk, sk string) {
 		k := keyString(pk, sk)
 		if _, dup := seen[k]; dup {
@@ -128,6 +131,11 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	}
 	if q.Facility != "" {
 		add(pkFacility, q.Facility)
+	}
+	for _, k := range q.Tokens {
+		if validTokenKey(k) {
+			add(tokenPK(k), skToken)
+		}
 	}
 	if len(keys) == 0 {
 		return snap, nil
@@ -201,6 +209,18 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 				return store.Snapshot{}, err
 			}
 			snap.Facility = &f
+		}
+	}
+	for _, k := range q.Tokens {
+		if !validTokenKey(k) {
+			continue
+		}
+		if it := get(tokenPK(k), skToken); it != nil {
+			tok, err := decodeToken(it)
+			if err != nil {
+				return store.Snapshot{}, err
+			}
+			snap.Tokens[k] = tok
 		}
 	}
 	return snap, nil

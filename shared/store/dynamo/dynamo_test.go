@@ -122,8 +122,10 @@ func TestRoundTrip(t *testing.T) {
 	a.FacilityIDs = []string{"f_b", "f_a"}
 	a.ValidUntil = t0.Add(90*24*time.Hour + 123456789)
 	a.LastLoginAt = t0.Add(-time.Nanosecond)
+	a.SessionEpoch, a.ResetTokenHash, a.InvitationTokenHash = 4, ids.Hash("reset"), ids.Hash("invitation")
+	a.PasswordHistory = []string{"$argon2id$v=19$m=19456,t=2,p=1$Yg$Yg", "$argon2id$v=19$m=19456,t=2,p=1$YQ$YQ"}
 	sess := session("u_zoe", "one", t0.Add(5*time.Millisecond))
-	sess.Restriction, sess.FacilityID = store.RestrictionMFAEnrolment, "f_a"
+	sess.Restriction, sess.FacilityID, sess.Epoch = store.RestrictionMFAEnrolment, "f_a", 4
 	ctr := store.Counter{Key: "login:ip:203.0.113.7", Failures: 3, WindowStart: t0, LockedUntil: t0.Add(time.Minute), Locks: 2, ExpiresAt: t0.Add(time.Hour)}
 	fac := store.Facility{ID: "f_a", Name: "Aachen", Status: "active", CreatedAt: t0, UpdatedAt: t0}
 	p := params.Defaults()
@@ -180,7 +182,10 @@ func equalAccount(x, y store.Account) bool {
 		x.NetworkAccess == y.NetworkAccess && slices.Equal(x.FacilityIDs, y.FacilityIDs) &&
 		x.Locale == y.Locale && x.Status == y.Status && x.SSO == y.SSO &&
 		x.ValidUntil == y.ValidUntil && x.LastLoginAt == y.LastLoginAt &&
-		x.CreatedAt == y.CreatedAt && x.UpdatedAt == y.UpdatedAt && x.Version == y.Version
+		x.CreatedAt == y.CreatedAt && x.UpdatedAt == y.UpdatedAt &&
+		x.SessionEpoch == y.SessionEpoch && x.ResetTokenHash == y.ResetTokenHash &&
+		x.InvitationTokenHash == y.InvitationTokenHash && slices.Equal(x.PasswordHistory, y.PasswordHistory) &&
+		x.Version == y.Version
 }
 
 // TestConcurrentClaims: 20 goroutines create accounts with one username;
@@ -267,22 +272,26 @@ func TestExpiry(t *testing.T) {
 	sess.ExpiresAt = t0.Add(time.Hour + 1) // one nanosecond past the hour
 	key := store.SessionKey{UserID: sess.UserID, Hash: sess.Hash}
 	ctr := store.Counter{Key: "k", Failures: 1, ExpiresAt: sess.ExpiresAt}
-	mustCommit(t, s, store.PutSession{Session: sess}, store.PutCounter{Counter: ctr})
+	tok := store.Token{Kind: store.TokenReset, Hash: ids.Hash("reset"), ExpiresAt: sess.ExpiresAt}
+	tk := store.TokenKey{Kind: tok.Kind, Hash: tok.Hash}
+	mustCommit(t, s, store.PutSession{Session: sess}, store.PutCounter{Counter: ctr}, store.PutToken{Token: tok})
 
 	clk.Set(t0.Add(time.Hour))
-	snap := mustLoad(t, s, store.Query{Session: &key, Counters: []string{"k"}})
-	if snap.Session == nil || snap.Counters["k"].Version != 1 {
+	snap := mustLoad(t, s, store.Query{Session: &key, Counters: []string{"k"}, Tokens: []store.TokenKey{tk}})
+	if snap.Session == nil || snap.Counters["k"].Version != 1 || snap.Tokens[tk].Version != 1 {
 		t.Fatalf("one nanosecond before expiry: %+v", snap)
 	}
 	mustCommit(t, s, store.TouchSession{Key: key, LastSeenAt: clk.Now()})
 	wantConflict(t, s.Commit(t.Context(), store.PutSession{Session: sess}))
 	wantConflict(t, s.Commit(t.Context(), store.PutCounter{Counter: ctr}))
+	wantConflict(t, s.Commit(t.Context(), store.PutToken{Token: tok}))
 
 	clk.Set(sess.ExpiresAt)
-	snap = mustLoad(t, s, store.Query{Session: &key, Counters: []string{"k"}})
-	if snap.Session != nil || snap.Counters["k"] != (store.Counter{Key: "k"}) {
+	snap = mustLoad(t, s, store.Query{Session: &key, Counters: []string{"k"}, Tokens: []store.TokenKey{tk}})
+	if snap.Session != nil || snap.Counters["k"] != (store.Counter{Key: "k"}) || len(snap.Tokens) != 0 {
 		t.Fatalf("at expiry: %+v", snap)
 	}
+	wantConflict(t, s.Commit(t.Context(), store.ConsumeToken{Key: tk}))
 	if list, err := s.ListSessions(t.Context(), "u_a"); err != nil || len(list) != 0 {
 		t.Fatalf("ListSessions at expiry = %v, %v", list, err)
 	}
@@ -291,7 +300,7 @@ func TestExpiry(t *testing.T) {
 	stale.Version = 1
 	wantConflict(t, s.Commit(t.Context(), store.PutCounter{Counter: stale}))
 	// Expired records can be created again.
-	mustCommit(t, s, store.PutSession{Session: sess}, store.PutCounter{Counter: ctr})
+	mustCommit(t, s, store.PutSession{Session: sess}, store.PutCounter{Counter: ctr}, store.PutToken{Token: tok})
 }
 
 func TestListAudit(t *testing.T) {

@@ -87,6 +87,7 @@ func TestCommitShapes(t *testing.T) {
 	a := account("u_a", "alice", "alice@example.com")
 	sess := session("u_a", "x", t0)
 	key := store.SessionKey{UserID: "u_a", Hash: sess.Hash}
+	tok := store.TokenKey{Kind: store.TokenReset, Hash: "ab12"}
 	for _, tc := range []struct {
 		name string
 		ops  []store.Op
@@ -99,6 +100,8 @@ func TestCommitShapes(t *testing.T) {
 		{"account without email change", []store.Op{store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey}}, []string{"PutItem"}},
 		{"account with claims", []store.Op{store.CreateAccount{Account: a}}, []string{"TransactWriteItems(3)"}},
 		{"login", loginSuccess(a, t0, 1), []string{"TransactWriteItems(4)"}},
+		{"consume token", []store.Op{store.ConsumeToken{Key: tok}}, []string{"DeleteItem"}},
+		{"password reset", []store.Op{store.ConsumeToken{Key: tok, Version: 1}, store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey}}, []string{"TransactWriteItems(2)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeAPI{}
@@ -131,6 +134,9 @@ func TestCommitRefusesBeforeSending(t *testing.T) {
 		{"nil op", []store.Op{nil}, dynamo.ErrInvalidOp},
 		{"empty key", []store.Op{store.PutCounter{Counter: store.Counter{}}}, dynamo.ErrInvalidOp},
 		{"email without key", []store.Op{store.CreateAccount{Account: store.Account{ID: "u", UsernameKey: "u", Email: "x@example.com"}}}, dynamo.ErrInvalidOp},
+		{"token without expiry", []store.Op{store.PutToken{Token: store.Token{Kind: store.TokenReset, Hash: "h"}}}, dynamo.ErrInvalidOp},
+		{"token kind with #", []store.Op{store.ConsumeToken{Key: store.TokenKey{Kind: "reset#x", Hash: "h"}}}, dynamo.ErrInvalidOp},
+		{"same token twice", []store.Op{store.ConsumeToken{Key: store.TokenKey{Kind: store.TokenReset, Hash: "h"}}, store.DeleteToken{Key: store.TokenKey{Kind: store.TokenReset, Hash: "h"}}}, dynamo.ErrInvalidOp},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fakeAPI{}

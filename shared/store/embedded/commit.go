@@ -32,8 +32,8 @@ type step struct {
 // store.ErrConflict and leaves the file untouched (bbolt rolls back).
 //
 // As in a DynamoDB transaction, one Commit may address each item (account,
-// claim, session, counter, audit event, parameters, facility, marker) at most
-// once; a second operation on the same item yields ErrInvalidOp.
+// claim, session, counter, audit event, parameters, facility, marker, token)
+// at most once; a second operation on the same item yields ErrInvalidOp.
 func (s *Store) Commit(ctx context.Context, ops ...store.Op) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("embedded: commit: %w", err)
@@ -134,6 +134,14 @@ func prepare(op store.Op) (step, error) {
 		return prepareDeleteFacility(op)
 	case store.ClaimMarker:
 		return prepareClaimMarker(op)
+	case store.PutToken:
+		return preparePutToken(op)
+	case store.UpdateToken:
+		return prepareUpdateToken(op)
+	case store.ConsumeToken:
+		return prepareConsumeToken(op)
+	case store.DeleteToken:
+		return prepareDeleteToken(op)
 	case nil:
 		return step{}, invalid("nil operation")
 	default:
@@ -468,5 +476,93 @@ func prepareClaimMarker(op store.ClaimMarker) (step, error) {
 			return nil, err
 		}
 		return []write{{bucketMarkers(), key, val}}, nil
+	}}, nil
+}
+
+func validTokenKey(k store.TokenKey) bool {
+	return validID(string(k.Kind)) && k.Hash != ""
+}
+
+// tokenValue validates a token to be written at version and encodes it.
+// Tokens always expire: a zero ExpiresAt is a malformed operation.
+func tokenValue(t store.Token, version int64) ([]byte, error) {
+	if !validTokenKey(store.TokenKey{Kind: t.Kind, Hash: t.Hash}) {
+		return nil, invalid("token kind and hash are required")
+	}
+	if t.ExpiresAt.IsZero() {
+		return nil, invalid("token expiry is required")
+	}
+	return encode(toTokenRecord(t, version))
+}
+
+func preparePutToken(op store.PutToken) (step, error) {
+	t := op.Token
+	val, err := tokenValue(t, 1) // a new token starts at version 1
+	if err != nil {
+		return step{}, err
+	}
+	k := store.TokenKey{Kind: t.Kind, Hash: t.Hash}
+	key := tokenKey(k)
+	return step{items: []string{item(bucketTokens(), key)}, check: func(tx *bolt.Tx, now time.Time) ([]write, error) {
+		cur, err := readTokenRecord(tx, k, now)
+		if err != nil {
+			return nil, err
+		}
+		if cur != nil {
+			return nil, conflict("%s token exists", t.Kind)
+		}
+		return []write{{bucketTokens(), key, val}}, nil
+	}}, nil
+}
+
+func prepareUpdateToken(op store.UpdateToken) (step, error) {
+	t := op.Token
+	val, err := tokenValue(t, t.Version+1)
+	if err != nil {
+		return step{}, err
+	}
+	k := store.TokenKey{Kind: t.Kind, Hash: t.Hash}
+	key := tokenKey(k)
+	return step{items: []string{item(bucketTokens(), key)}, check: func(tx *bolt.Tx, now time.Time) ([]write, error) {
+		cur, err := readTokenRecord(tx, k, now)
+		switch {
+		case err != nil:
+			return nil, err
+		case cur == nil:
+			return nil, conflict("%s token does not exist", t.Kind)
+		case cur.Version != t.Version:
+			return nil, conflict("%s token is at version %d, not %d", t.Kind, cur.Version, t.Version)
+		}
+		return []write{{bucketTokens(), key, val}}, nil
+	}}, nil
+}
+
+func prepareConsumeToken(op store.ConsumeToken) (step, error) {
+	if !validTokenKey(op.Key) {
+		return step{}, invalid("token kind and hash are required")
+	}
+	key := tokenKey(op.Key)
+	return step{items: []string{item(bucketTokens(), key)}, check: func(tx *bolt.Tx, now time.Time) ([]write, error) {
+		cur, err := readTokenRecord(tx, op.Key, now)
+		switch {
+		case err != nil:
+			return nil, err
+		case cur == nil:
+			return nil, conflict("%s token does not exist", op.Key.Kind)
+		case op.Version != 0 && cur.Version != op.Version:
+			return nil, conflict("%s token is at version %d, not %d", op.Key.Kind, cur.Version, op.Version)
+		}
+		return []write{{bucketTokens(), key, nil}}, nil
+	}}, nil
+}
+
+func prepareDeleteToken(op store.DeleteToken) (step, error) {
+	if !validTokenKey(op.Key) {
+		return step{}, invalid("token kind and hash are required")
+	}
+	key := tokenKey(op.Key)
+	w := []write{{bucketTokens(), key, nil}}
+	return step{items: []string{item(bucketTokens(), key)}, check: func(*bolt.Tx, time.Time) ([]write, error) {
+		return w, nil
 	}}, nil
 }

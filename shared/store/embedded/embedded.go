@@ -14,6 +14,7 @@
 //	parameters  "current"                       -> parameters record
 //	facilities  facility id                     -> facility record
 //	markers     marker name                     -> marker record
+//	tokens      kind + "\x00" + token hash      -> token record
 //	meta        "format"                        -> file format version
 //
 // Load is one read transaction; Commit is one write transaction that checks
@@ -63,11 +64,14 @@ func bucketAudit() []byte      { return []byte("audit") }
 func bucketParameters() []byte { return []byte("parameters") }
 func bucketFacilities() []byte { return []byte("facilities") }
 func bucketMarkers() []byte    { return []byte("markers") }
+func bucketTokens() []byte     { return []byte("tokens") }
 func bucketMeta() []byte       { return []byte("meta") }
 
+// allBuckets are created by Open when missing, so a file written before a
+// bucket was added gains it without a change of format.
 func allBuckets() [][]byte {
 	return [][]byte{bucketAccounts(), bucketClaims(), bucketSessions(), bucketCounters(),
-		bucketAudit(), bucketParameters(), bucketFacilities(), bucketMarkers(), bucketMeta()}
+		bucketAudit(), bucketParameters(), bucketFacilities(), bucketMarkers(), bucketTokens(), bucketMeta()}
 }
 
 func keyParameters() []byte { return []byte("current") }
@@ -140,7 +144,7 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Sweep deletes expired sessions and counters and reports how many records it
+// Sweep deletes expired sessions, counters and tokens and reports how many records it
 // removed. It is clean-up only: reads already treat expired records as
 // absent. The local stack calls it periodically.
 func (s *Store) Sweep(ctx context.Context) (removed int, err error) {
@@ -169,6 +173,15 @@ func (s *Store) Sweep(ctx context.Context) (removed int, err error) {
 		})
 		if err != nil {
 			return fmt.Errorf("counters: %w", err)
+		}
+		removed += n
+		n, err = sweepBucket(tx.Bucket(bucketTokens()), now, func(v []byte) (time.Time, error) {
+			var r tokenRecord
+			err := decode(v, &r)
+			return r.ExpiresAt, err
+		})
+		if err != nil {
+			return fmt.Errorf("tokens: %w", err)
 		}
 		removed += n
 		return nil

@@ -124,6 +124,8 @@ func TestSweep(t *testing.T) {
 		store.PutCounter{Counter: store.Counter{Key: "live", Failures: 1, ExpiresAt: now.Add(2 * time.Hour)}},
 		store.PutCounter{Counter: store.Counter{Key: "dying", Failures: 1, ExpiresAt: now.Add(time.Hour)}},
 		store.PutCounter{Counter: store.Counter{Key: "forever", Failures: 1}},
+		store.PutToken{Token: store.Token{Kind: store.TokenReset, Hash: "live", ExpiresAt: now.Add(2 * time.Hour)}},
+		store.PutToken{Token: store.Token{Kind: store.TokenReset, Hash: "dying", ExpiresAt: now.Add(time.Hour)}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -133,8 +135,8 @@ func TestSweep(t *testing.T) {
 		t.Fatalf("Sweep before expiry = %d, %v; want 0", n, err)
 	}
 	clk.Advance(time.Hour)
-	if n, err := s.Sweep(ctx); err != nil || n != 3 {
-		t.Fatalf("Sweep = %d, %v; want 3 (two sessions, one counter)", n, err)
+	if n, err := s.Sweep(ctx); err != nil || n != 4 {
+		t.Fatalf("Sweep = %d, %v; want 4 (two sessions, one counter, one token)", n, err)
 	}
 	if n, err := s.Sweep(ctx); err != nil || n != 0 {
 		t.Fatalf("second Sweep = %d, %v; want 0", n, err)
@@ -157,6 +159,39 @@ func TestSweep(t *testing.T) {
 		if got := snap.Counters[key].Version; got != want {
 			t.Errorf("counter %q version %d after sweep, want %d", key, got, want)
 		}
+	}
+	liveToken := store.TokenKey{Kind: store.TokenReset, Hash: "live"}
+	snap, err = s.Load(ctx, store.Query{Tokens: []store.TokenKey{liveToken, {Kind: store.TokenReset, Hash: "dying"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := snap.Tokens[liveToken]; !ok || len(snap.Tokens) != 1 {
+		t.Errorf("tokens after sweep = %+v, want only the live one", snap.Tokens)
+	}
+}
+
+// TestOpenAddsMissingBuckets: a file written before the tokens bucket existed
+// gains it on Open, without a change of format.
+func TestOpenAddsMissingBuckets(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gatepass.db")
+	clk := clock.NewFake(storetest.Start())
+	s, err := Open(path, clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketTokens()) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s, err = Open(path, clk)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	tok := store.Token{Kind: store.TokenInvitation, Hash: "h", ExpiresAt: clk.Now().Add(time.Hour)}
+	if err := s.Commit(t.Context(), store.PutToken{Token: tok}); err != nil {
+		t.Fatalf("PutToken after reopen: %v", err)
 	}
 }
 
@@ -194,6 +229,9 @@ func TestCommitRejectsMalformedOps(t *testing.T) {
 		"empty audit id":     {store.AppendAudit{}},
 		"empty facility id":  {store.PutFacility{}},
 		"empty marker":       {store.ClaimMarker{}},
+		"NUL in token kind":  {store.ConsumeToken{Key: store.TokenKey{Kind: "reset\x00x", Hash: "h"}}},
+		"empty token hash":   {store.DeleteToken{Key: store.TokenKey{Kind: store.TokenReset}}},
+		"token no expiry":    {store.PutToken{Token: store.Token{Kind: store.TokenReset, Hash: "h"}}},
 	}
 	for name, ops := range cases {
 		if err := s.Commit(t.Context(), ops...); !errors.Is(err, ErrInvalidOp) {

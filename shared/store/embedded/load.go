@@ -16,7 +16,7 @@ import (
 )
 
 // Load reads every item q names in one read transaction, so the snapshot is
-// consistent. Expired sessions and counters are reported as absent.
+// consistent. Expired sessions, counters and tokens are reported as absent.
 func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Snapshot{}, fmt.Errorf("embedded: load: %w", err)
@@ -70,6 +70,21 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 				return err
 			}
 			snap.Facility = f
+		}
+		if len(q.Tokens) > 0 {
+			snap.Tokens = make(map[store.TokenKey]store.Token, len(q.Tokens))
+			for _, k := range q.Tokens {
+				if !validTokenKey(k) {
+					continue // cannot have been written
+				}
+				tok, err := readToken(tx, k, now)
+				if err != nil {
+					return err
+				}
+				if tok != nil {
+					snap.Tokens[k] = *tok
+				}
+			}
 		}
 		return nil
 	})
@@ -304,4 +319,28 @@ func readFacility(tx *bolt.Tx, id string) (*store.Facility, error) {
 	}
 	f := r.facility()
 	return &f, nil
+}
+
+func readTokenRecord(tx *bolt.Tx, key store.TokenKey, now time.Time) (*tokenRecord, error) {
+	raw := tx.Bucket(bucketTokens()).Get(tokenKey(key))
+	if raw == nil {
+		return nil, nil
+	}
+	var r tokenRecord
+	if err := decode(raw, &r); err != nil {
+		return nil, fmt.Errorf("%s token: %w", key.Kind, err)
+	}
+	if expired(r.ExpiresAt, now) {
+		return nil, nil
+	}
+	return &r, nil
+}
+
+func readToken(tx *bolt.Tx, key store.TokenKey, now time.Time) (*store.Token, error) {
+	r, err := readTokenRecord(tx, key, now)
+	if r == nil || err != nil {
+		return nil, err
+	}
+	tok := r.token()
+	return &tok, nil
 }

@@ -34,6 +34,10 @@ type accountRecord struct {
 	LastLoginAt            time.Time `json:"lastLoginAt,omitzero"`
 	CreatedAt              time.Time `json:"createdAt,omitzero"`
 	UpdatedAt              time.Time `json:"updatedAt,omitzero"`
+	SessionEpoch           int64     `json:"sessionEpoch,omitempty"`
+	ResetTokenHash         string    `json:"resetTokenHash,omitempty"`
+	InvitationTokenHash    string    `json:"invitationTokenHash,omitempty"`
+	PasswordHistory        []string  `json:"passwordHistory,omitempty"`
 	Version                int64     `json:"version"`
 }
 
@@ -46,6 +50,8 @@ func toAccountRecord(a store.Account, version int64) accountRecord {
 		Locale: a.Locale, Status: a.Status, SSO: a.SSO,
 		ValidUntil: utc(a.ValidUntil), LastLoginAt: utc(a.LastLoginAt),
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt),
+		SessionEpoch: a.SessionEpoch, ResetTokenHash: a.ResetTokenHash,
+		InvitationTokenHash: a.InvitationTokenHash, PasswordHistory: nonEmpty(a.PasswordHistory),
 		Version: version,
 	}
 }
@@ -59,6 +65,8 @@ func (r accountRecord) account() store.Account {
 		Locale: r.Locale, Status: r.Status, SSO: r.SSO,
 		ValidUntil: r.ValidUntil, LastLoginAt: r.LastLoginAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		SessionEpoch: r.SessionEpoch, ResetTokenHash: r.ResetTokenHash,
+		InvitationTokenHash: r.InvitationTokenHash, PasswordHistory: r.PasswordHistory,
 		Version: r.Version,
 	}
 }
@@ -75,6 +83,7 @@ type sessionRecord struct {
 	Restriction string    `json:"restriction,omitempty"`
 	ViewType    string    `json:"viewType,omitempty"`
 	FacilityID  string    `json:"facilityId,omitempty"`
+	Epoch       int64     `json:"epoch,omitempty"`
 }
 
 func toSessionRecord(s store.Session) sessionRecord {
@@ -82,7 +91,7 @@ func toSessionRecord(s store.Session) sessionRecord {
 		UserID: s.UserID, Hash: s.Hash, ID: s.ID,
 		CreatedAt: utc(s.CreatedAt), LastSeenAt: utc(s.LastSeenAt), ExpiresAt: utc(s.ExpiresAt),
 		IP: s.IP, UserAgent: s.UserAgent, Restriction: s.Restriction,
-		ViewType: s.ViewType, FacilityID: s.FacilityID,
+		ViewType: s.ViewType, FacilityID: s.FacilityID, Epoch: s.Epoch,
 	}
 }
 
@@ -91,7 +100,7 @@ func (r sessionRecord) session() store.Session {
 		UserID: r.UserID, Hash: r.Hash, ID: r.ID,
 		CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt,
 		IP: r.IP, UserAgent: r.UserAgent, Restriction: r.Restriction,
-		ViewType: r.ViewType, FacilityID: r.FacilityID,
+		ViewType: r.ViewType, FacilityID: r.FacilityID, Epoch: r.Epoch,
 	}
 }
 
@@ -118,6 +127,33 @@ func (r counterRecord) counter() store.Counter {
 		Key: r.Key, Failures: r.Failures, WindowStart: r.WindowStart,
 		LockedUntil: r.LockedUntil, Locks: r.Locks, ExpiresAt: r.ExpiresAt,
 		Version: r.Version,
+	}
+}
+
+type tokenRecord struct {
+	Kind      string            `json:"kind"`
+	Hash      string            `json:"hash"`
+	UserID    string            `json:"userId,omitempty"`
+	CreatedAt time.Time         `json:"createdAt,omitzero"`
+	ExpiresAt time.Time         `json:"expiresAt,omitzero"`
+	Attempts  int               `json:"attempts,omitempty"`
+	Data      map[string]string `json:"data,omitempty"`
+	Version   int64             `json:"version"`
+}
+
+func toTokenRecord(t store.Token, version int64) tokenRecord {
+	return tokenRecord{
+		Kind: string(t.Kind), Hash: t.Hash, UserID: t.UserID,
+		CreatedAt: utc(t.CreatedAt), ExpiresAt: utc(t.ExpiresAt),
+		Attempts: t.Attempts, Data: t.Data, Version: version,
+	}
+}
+
+func (r tokenRecord) token() store.Token {
+	return store.Token{
+		Kind: store.TokenKind(r.Kind), Hash: r.Hash, UserID: r.UserID,
+		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt,
+		Attempts: r.Attempts, Data: r.Data, Version: r.Version,
 	}
 }
 
@@ -196,6 +232,12 @@ func sessionKey(k store.SessionKey) []byte {
 
 func sessionPrefix(userID string) []byte {
 	return []byte(userID + "\x00")
+}
+
+// tokenKey is kind + "\x00" + hash. Kinds never contain NUL (checked on
+// write), so the key names one token.
+func tokenKey(k store.TokenKey) []byte {
+	return []byte(string(k.Kind) + "\x00" + k.Hash)
 }
 
 // Helpers.

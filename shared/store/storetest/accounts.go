@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -161,6 +162,11 @@ func testUpdateWithVersion(e *env) {
 	got.ValidUntil = time.Time{}
 	got.LastLoginAt = e.now().Add(ms(250))
 	got.UpdatedAt = e.now().Add(ms(250))
+	// A password change: the old hash goes to the front of the history, the
+	// oldest drops out, sessions are revoked and the reset token used up.
+	got.PasswordHistory = append([]string{a.PasswordHash}, got.PasswordHistory[:2]...)
+	got.SessionEpoch++
+	got.ResetTokenHash = ""
 	e.commit(store.UpdateAccount{Account: got, PreviousEmailKey: got.EmailKey})
 
 	want := got
@@ -168,6 +174,10 @@ func testUpdateWithVersion(e *env) {
 	same(e.t, "after update", e.mustAccount("u_zoe"), want)
 
 	want.Locale = "en"
+	want.PasswordHistory = nil
+	want.InvitationTokenHash = ""
+	want.ResetTokenHash = ids.Hash("second reset")
+	want.SessionEpoch = 0
 	e.commit(store.UpdateAccount{Account: want, PreviousEmailKey: want.EmailKey})
 	want.Version = 3
 	same(e.t, "after second update", e.mustAccount("u_zoe"), want)

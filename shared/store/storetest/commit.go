@@ -53,6 +53,7 @@ func testTooManyOps(e *env) {
 type atomicFixture struct {
 	seedSession, fixSession store.Session
 	seedEvent, fixEvent     store.AuditEvent
+	seedToken, fixToken     store.Token
 }
 
 func seedAtomic(e *env) atomicFixture {
@@ -61,6 +62,8 @@ func seedAtomic(e *env) atomicFixture {
 		fixSession:  newSession("u_fix", "fix", e.now()),
 		seedEvent:   newEvent(e.now(), "seed", "u_seed"),
 		fixEvent:    newEvent(e.now().Add(ms(1)), "fix", "u_fix"),
+		seedToken:   newToken(store.TokenReset, "seed", "u_seed", e.now()),
+		fixToken:    newToken(store.TokenReset, "fix", "u_fix", e.now()),
 	}
 	p := params.Defaults()
 	p.AdminAlias = "seeded-alias"
@@ -77,8 +80,11 @@ func seedAtomic(e *env) atomicFixture {
 		store.PutFacility{Facility: store.Facility{ID: "f_fix", Name: "Fix", Status: "active"}},
 		store.ClaimMarker{Name: "m_fix"},
 		store.PutParameters{Parameters: p},
+		store.PutToken{Token: f.seedToken},
+		store.PutToken{Token: f.fixToken},
 	)
 	e.clk.Advance(time.Second)
+	f.seedToken.Version, f.fixToken.Version = 1, 1
 	return f
 }
 
@@ -101,6 +107,8 @@ func validOps(e *env, f atomicFixture, withParams bool) []store.Op {
 		store.DeleteFacility{ID: "f_seed", Version: 1},
 		store.ClaimMarker{Name: "m_new"},
 		store.DeleteSession{Key: sessionKeyOf(newSession("u_seed", "absent", e.now()))},
+		store.ConsumeToken{Key: tokenKeyOf(f.seedToken), Version: 1},
+		store.PutToken{Token: newToken(store.TokenReset, "new", "u_seed", e.now())},
 	}
 	if withParams {
 		ops = append(ops, store.PutParameters{Parameters: p, Version: 1})
@@ -149,6 +157,9 @@ func checkUntouched(e *env, f atomicFixture) {
 	if snap.ParametersVersion != 1 || snap.Parameters.AdminAlias != "seeded-alias" {
 		e.t.Errorf("parameters changed: version %d, alias %q", snap.ParametersVersion, snap.Parameters.AdminAlias)
 	}
+	same(e.t, "seed token", e.token(tokenKeyOf(f.seedToken)), &f.seedToken)
+	same(e.t, "fix token", e.token(tokenKeyOf(f.fixToken)), &f.fixToken)
+	e.noToken(tokenKeyOf(newToken(store.TokenReset, "new", "u_seed", e.now())))
 	// Markers cannot be read; claiming m_new proves it was not written.
 	if err := e.s.Commit(e.ctx, store.ClaimMarker{Name: "m_new"}); err != nil {
 		e.t.Errorf("m_new was written by the refused commit: %v", err)
@@ -217,6 +228,17 @@ func testAtomicity(e *env) {
 		{"ClaimMarkerExists", func(*env, atomicFixture) store.Op {
 			return store.ClaimMarker{Name: "m_fix"}
 		}, false},
+		{"PutTokenLive", func(_ *env, f atomicFixture) store.Op {
+			return store.PutToken{Token: f.fixToken}
+		}, false},
+		{"UpdateTokenStale", func(_ *env, f atomicFixture) store.Op {
+			t := f.fixToken
+			t.Version, t.Attempts = 2, 1
+			return store.UpdateToken{Token: t}
+		}, false},
+		{"ConsumeTokenAbsent", func(e *env, _ atomicFixture) store.Op {
+			return store.ConsumeToken{Key: tokenKeyOf(newToken(store.TokenReset, "gone", "u_fix", e.now()))}
+		}, false},
 	}
 	for _, tc := range cases {
 		for _, position := range []string{"Last", "First"} {
@@ -250,6 +272,10 @@ func testAtomicity(e *env) {
 		}
 		if c := e.counter("c_new"); c.Version != 1 {
 			e.t.Fatalf("c_new = %+v", c)
+		}
+		e.noToken(tokenKeyOf(f.seedToken))
+		if tok := e.token(tokenKeyOf(newToken(store.TokenReset, "new", "u_seed", e.now()))); tok == nil || tok.Version != 1 {
+			e.t.Fatalf("new token = %+v, want version 1", tok)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/store"
 )
@@ -188,7 +189,7 @@ func loadTests() []test {
 			e.commit(store.CreateAccount{Account: newAccount("u_a", "alice", "")})
 			snap := e.load(store.Query{})
 			if snap.Account != nil || snap.Session != nil || snap.Facility != nil ||
-				len(snap.Claims) != 0 || len(snap.Counters) != 0 || snap.ParametersVersion != 0 {
+				len(snap.Claims) != 0 || len(snap.Counters) != 0 || len(snap.Tokens) != 0 || snap.ParametersVersion != 0 {
 				e.t.Fatalf("Load(Query{}) = %+v, want nothing", snap)
 			}
 		}},
@@ -201,13 +202,16 @@ func testLoadEverything(e *env) {
 	sess := newSession("u_zoe", "one", e.now())
 	c := newCounter("login:account:u_zoe", e.now())
 	f := newFacility("f_muc", "Munich")
+	tok := newToken(store.TokenInvitation, "one", "u_zoe", e.now())
 	e.commit(
 		store.PutParameters{Parameters: p},
 		store.CreateAccount{Account: a},
 		store.PutSession{Session: sess},
 		store.PutCounter{Counter: c},
 		store.PutFacility{Facility: f},
+		store.PutToken{Token: tok},
 	)
+	absentToken := store.TokenKey{Kind: store.TokenInvitation, Hash: ids.Hash("absent")}
 	key := sessionKeyOf(sess)
 	userClaim := store.ClaimKey{Kind: store.ClaimUsername, Value: a.UsernameKey}
 	emailClaim := store.ClaimKey{Kind: store.ClaimEmail, Value: a.EmailKey}
@@ -219,6 +223,7 @@ func testLoadEverything(e *env) {
 		Counters:   []string{c.Key, "login:ip:192.0.2.1"},
 		Session:    &key,
 		Facility:   "f_muc",
+		Tokens:     []store.TokenKey{tokenKeyOf(tok), absentToken},
 	})
 	same(e.t, "parameters", snap.Parameters, p)
 	if snap.ParametersVersion != 1 {
@@ -235,6 +240,11 @@ func testLoadEverything(e *env) {
 	same(e.t, "session", snap.Session, &sess)
 	f.Version = 1
 	same(e.t, "facility", snap.Facility, &f)
+	tok.Version = 1
+	if len(snap.Tokens) != 1 {
+		e.t.Errorf("tokens = %+v, want only the live one", snap.Tokens)
+	}
+	same(e.t, "token", snap.Tokens[tokenKeyOf(tok)], tok)
 }
 
 func testLoadUnknown(e *env) {
@@ -247,10 +257,11 @@ func testLoadUnknown(e *env) {
 		Counters:   []string{"unknown"},
 		Session:    &key,
 		Facility:   "f_unknown",
+		Tokens:     []store.TokenKey{{Kind: store.TokenReset, Hash: "0123456789abcdef"}},
 	})
-	if snap.Account != nil || snap.Session != nil || snap.Facility != nil || len(snap.Claims) != 0 {
-		e.t.Fatalf("unknown ids: account %v, session %v, facility %v, claims %v; want all absent",
-			snap.Account, snap.Session, snap.Facility, snap.Claims)
+	if snap.Account != nil || snap.Session != nil || snap.Facility != nil || len(snap.Claims) != 0 || len(snap.Tokens) != 0 {
+		e.t.Fatalf("unknown ids: account %v, session %v, facility %v, claims %v, tokens %v; want all absent",
+			snap.Account, snap.Session, snap.Facility, snap.Claims, snap.Tokens)
 	}
 	same(e.t, "absent counter", snap.Counters["unknown"], store.Counter{Key: "unknown"})
 	same(e.t, "parameters", snap.Parameters, params.Defaults())

@@ -10,10 +10,12 @@
 //     time round-trips as the zero time.
 //   - An empty slice or map may come back as nil or empty; the suite does not
 //     distinguish them and callers must not either. Slice order is preserved
-//     (Roles, FacilityIDs, parameters' role lists), so sets are not enough.
-//   - Expiry: a session or counter whose ExpiresAt is at or before the store
-//     clock's now is absent for reads and for conditions; a zero ExpiresAt
-//     never expires. Account.ValidUntil is not record expiry.
+//     (Roles, FacilityIDs, PasswordHistory, parameters' role lists), so sets
+//     are not enough.
+//   - Expiry: a session, counter or token whose ExpiresAt is at or before the
+//     store clock's now is absent for reads and for conditions; a zero
+//     ExpiresAt never expires a session or counter. Account.ValidUntil is not
+//     record expiry.
 //   - CreateAccount stores version 1. UpdateAccount fails with ErrConflict
 //     when the account is absent, its version differs, UsernameKey differs
 //     from the stored one, or PreviousEmailKey differs from the stored
@@ -22,12 +24,18 @@
 //     stored ones: an adapter never releases a claim held by another account.
 //   - PutFacility with Version 0 requires the facility to be absent;
 //     DeleteFacility of an absent facility is ErrConflict.
+//   - Tokens always expire: PutToken or UpdateToken with a zero ExpiresAt, and
+//     any token operation without a Kind or Hash, is ErrInvalidOp. PutToken
+//     stores version 1 and fails only over a live token. UpdateToken and
+//     ConsumeToken need a live token at the version they name (ConsumeToken:
+//     when non-zero). Each kind is its own namespace of hashes. Load leaves
+//     absent, expired and consumed tokens out of Snapshot.Tokens.
 //   - Conditions are evaluated against the state before the Commit. One Commit
 //     addresses each item (account, claim, session, counter, audit event,
-//     parameters, facility, marker) at most once, as DynamoDB transactions
-//     require: otherwise it fails with an error that is NOT ErrConflict
-//     (callers retry on ErrConflict, a malformed commit must not loop) and
-//     writes nothing.
+//     parameters, facility, marker, token) at most once, as DynamoDB
+//     transactions require: otherwise it fails with an error that is NOT
+//     ErrConflict (callers retry on ErrConflict, a malformed commit must not
+//     loop) and writes nothing.
 //   - ListSessions orders by CreatedAt ascending. ListAudit orders by event ID
 //     descending; a page holds exactly Limit events unless it is the last, and
 //     NextCursor is non-empty exactly when more matching events follow. A
@@ -71,6 +79,7 @@ func Run(t *testing.T, newStore func(t *testing.T, clk clock.Clock) store.Store)
 		{"Markers", markerTests()},
 		{"Sessions", sessionTests()},
 		{"Counters", counterTests()},
+		{"Tokens", tokenTests()},
 		{"Commit", commitTests()},
 		{"Audit", auditTests()},
 		{"Parameters", parameterTests()},
@@ -139,6 +148,15 @@ func (e *env) conflict(ops ...store.Op) {
 	}
 }
 
+// invalid commits ops and requires ErrInvalidOp.
+func (e *env) invalid(ops ...store.Op) {
+	e.t.Helper()
+	err := e.s.Commit(e.ctx, ops...)
+	if !errors.Is(err, store.ErrInvalidOp) {
+		e.t.Fatalf("Commit(%s) = %v, want ErrInvalidOp", opNames(ops), err)
+	}
+}
+
 func (e *env) load(q store.Query) store.Snapshot {
 	e.t.Helper()
 	snap, err := e.s.Load(e.ctx, q)
@@ -203,6 +221,27 @@ func (e *env) counter(key string) store.Counter {
 		e.t.Fatalf("Load of counter %q: missing from Snapshot.Counters (absent counters are reported as Version 0)", key)
 	}
 	return c
+}
+
+// token returns the live token k, nil when it is absent.
+func (e *env) token(k store.TokenKey) *store.Token {
+	e.t.Helper()
+	snap := e.load(store.Query{Tokens: []store.TokenKey{k}})
+	if len(snap.Tokens) > 1 {
+		e.t.Fatalf("Load of one token returned %d tokens", len(snap.Tokens))
+	}
+	t, ok := snap.Tokens[k]
+	if !ok {
+		return nil
+	}
+	return &t
+}
+
+func (e *env) noToken(k store.TokenKey) {
+	e.t.Helper()
+	if t := e.token(k); t != nil {
+		e.t.Fatalf("%s token is live (%+v), want absent", k.Kind, *t)
+	}
 }
 
 func (e *env) facility(id string) *store.Facility {
@@ -326,6 +365,15 @@ func fullAccount(id string) store.Account {
 		LastLoginAt:            base.Add(-2*time.Hour + ms(7)),
 		CreatedAt:              base.Add(-30*24*time.Hour + ms(1)),
 		UpdatedAt:              base.Add(-time.Hour + ms(999)),
+		SessionEpoch:           7,
+		ResetTokenHash:         ids.Hash("reset of " + id),
+		InvitationTokenHash:    ids.Hash("invitation of " + id),
+		// Newest first, and in neither sorted order.
+		PasswordHistory: []string{
+			"$argon2id$v=19$m=19456,t=2,p=1$c2FsdDM$aGFzaDM",
+			"$argon2id$v=19$m=19456,t=2,p=1$c2FsdDE$aGFzaDE",
+			"$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI",
+		},
 	}
 }
 
@@ -340,7 +388,21 @@ func newSession(userID, label string, created time.Time) store.Session {
 		UserID: userID, Hash: ids.Hash(userID + "/" + label), ID: "s_" + label,
 		CreatedAt: created, LastSeenAt: created, ExpiresAt: created.Add(12 * time.Hour),
 		IP: "203.0.113.7", UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
-		Restriction: store.RestrictionNone, ViewType: "facility", FacilityID: "f_munich",
+		Restriction: store.RestrictionNone, ViewType: "facility", FacilityID: "f_munich", Epoch: 3,
+	}
+}
+
+func tokenKeyOf(t store.Token) store.TokenKey {
+	return store.TokenKey{Kind: t.Kind, Hash: t.Hash}
+}
+
+// newToken returns a token of kind for userID whose secret is label, created
+// at created and expiring an hour later, with kind-specific data.
+func newToken(kind store.TokenKind, label, userID string, created time.Time) store.Token {
+	return store.Token{
+		Kind: kind, Hash: ids.Hash(string(kind) + "/" + label), UserID: userID,
+		CreatedAt: created, ExpiresAt: created.Add(time.Hour + ms(7)),
+		Data: map[string]string{"ip": "203.0.113.7", "purpose": string(kind)},
 	}
 }
 
@@ -370,6 +432,7 @@ func nilIfEmpty[T any](s []T) []T {
 
 func normAccount(a store.Account) store.Account {
 	a.Roles, a.FacilityIDs = nilIfEmpty(a.Roles), nilIfEmpty(a.FacilityIDs)
+	a.PasswordHistory = nilIfEmpty(a.PasswordHistory)
 	a.ValidUntil, a.LastLoginAt = utc(a.ValidUntil), utc(a.LastLoginAt)
 	a.CreatedAt, a.UpdatedAt = utc(a.CreatedAt), utc(a.UpdatedAt)
 	return a
@@ -383,6 +446,14 @@ func normSession(s store.Session) store.Session {
 func normCounter(c store.Counter) store.Counter {
 	c.WindowStart, c.LockedUntil, c.ExpiresAt = utc(c.WindowStart), utc(c.LockedUntil), utc(c.ExpiresAt)
 	return c
+}
+
+func normToken(t store.Token) store.Token {
+	t.CreatedAt, t.ExpiresAt = utc(t.CreatedAt), utc(t.ExpiresAt)
+	if len(t.Data) == 0 {
+		t.Data = nil
+	}
+	return t
 }
 
 func normEvent(ev store.AuditEvent) store.AuditEvent {
@@ -444,6 +515,13 @@ func normalise(v any) any {
 		return mapSlice(v, normSession)
 	case store.Counter:
 		return normCounter(v)
+	case store.Token:
+		return normToken(v)
+	case *store.Token:
+		if v == nil {
+			return v
+		}
+		return normToken(*v)
 	case store.AuditEvent:
 		return normEvent(v)
 	case []store.AuditEvent:
