@@ -1,0 +1,16 @@
+//go:build !unix
+
+package seslocal
+
+import "os/exec"
+
+// setProcessGroup does nothing where process groups are not available.
+func setProcessGroup(*exec.Cmd) {}
+
+// killGroup kills the node process.
+func killGroup(cmd *exec.Cmd) error {
+	if cmd.Process == nil {
+		return nil
+	}
+	return cmd.Process.Kill()
+}

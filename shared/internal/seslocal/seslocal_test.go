@@ -1,0 +1,122 @@
+package seslocal_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"github.com/gatepass/gatepass/shared/internal/seslocal"
+)
+
+// TestStartSendReadStop starts a private server (this package has no
+// TestMain), sends a mail through Client, reads it back from the store and
+// checks that Stop really ends the process.
+func TestStartSendReadStop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	start := time.Now()
+	srv, err := seslocal.Start(ctx)
+	if errors.Is(err, seslocal.ErrNotInstalled) && !seslocal.InCI() {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("aws-ses-v2-local answered on %s after %v", srv.Endpoint(), time.Since(start).Round(time.Millisecond))
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = srv.Stop()
+		}
+	}()
+	if !strings.HasPrefix(srv.Endpoint(), "http://127.0.0.1:") {
+		t.Fatalf("endpoint %q is not loopback", srv.Endpoint())
+	}
+
+	client, err := srv.Client(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := client.SendEmail(ctx, &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String("from@example.com"),
+		Destination:      &types.Destination{ToAddresses: []string{"to@example.com"}},
+		Content: &types.EmailContent{Simple: &types.Message{
+			Subject: &types.Content{Data: aws.String("Grüße")},
+			Body: &types.Body{
+				Text: &types.Content{Data: aws.String("text part")},
+				Html: &types.Content{Data: aws.String("<p>html part</p>")},
+			},
+		}},
+	})
+	if err != nil {
+		t.Fatalf("SendEmail: %v\n%s", err, srv.Output())
+	}
+	got, err := srv.EmailsTo(ctx, "TO@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("EmailsTo = %+v, want one mail", got)
+	}
+	e := got[0]
+	if e.MessageID != aws.ToString(out.MessageId) || e.From != "from@example.com" || e.Subject != "Grüße" ||
+		e.Text != "text part" || e.HTML != "<p>html part</p>" || time.Since(e.At) > time.Minute {
+		t.Fatalf("stored mail %+v", e)
+	}
+	if other, err := srv.EmailsTo(ctx, "someone@example.com"); err != nil || len(other) != 0 {
+		t.Fatalf("EmailsTo(someone) = %v, %v", other, err)
+	}
+	if err := srv.Clear(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if all, err := srv.Emails(ctx); err != nil || len(all) != 0 {
+		t.Fatalf("after Clear: %v, %v", all, err)
+	}
+
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	stopped = true
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.Endpoint()+"/health-check", nil)
+	if resp, err := (&http.Client{Timeout: time.Second}).Do(req); err == nil {
+		_ = resp.Body.Close()
+		t.Fatalf("server still answers after Stop")
+	}
+}
+
+func TestClientRejectsEmptyEndpoint(t *testing.T) {
+	if _, err := seslocal.Client(context.Background(), ""); err == nil {
+		t.Fatal("Client(\"\") succeeded")
+	}
+}
+
+func TestStartWithoutPackageIsNotInstalled(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "a", "b")
+	if err := os.MkdirAll(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(sub)
+	if root, err := seslocal.RepoRoot(); err != nil || root != dir {
+		t.Fatalf("RepoRoot = %q, %v; want %q", root, err, dir)
+	}
+	_, err := seslocal.Start(t.Context())
+	if !errors.Is(err, seslocal.ErrNotInstalled) || !strings.Contains(err.Error(), "npm ci --prefix infra/emulators") {
+		t.Fatalf("Start = %v, want ErrNotInstalled with the install hint", err)
+	}
+}

@@ -1,0 +1,107 @@
+// Package ses sends Gatepass mail through Amazon SES v2 (SendEmail with
+// simple content: a subject, a text part and an HTML part, all UTF-8).
+//
+// Errors name the kind of mail and wrap the SDK error; they never contain
+// the recipient, the subject, a body or a link.
+package ses
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+
+	"github.com/gatepass/gatepass/shared/mail"
+)
+
+// API is the part of the SES v2 client the sender uses; *sesv2.Client
+// implements it.
+type API interface {
+	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+}
+
+// Charset of every part.
+const Charset = "UTF-8"
+
+// TagKind is the message tag that carries the mail's kind, so that a
+// configuration set's event destinations can count sends, bounces and
+// complaints per kind.
+const TagKind = "kind"
+
+// Sender implements mail.Sender with SES v2. It is safe for concurrent use.
+type Sender struct {
+	api              API
+	from             string
+	configurationSet string
+}
+
+var _ mail.Sender = (*Sender)(nil)
+
+// New returns a sender that sends from the address from (a verified SES
+// identity, optionally with a display name: "Acme Backoffice
+// <no-reply@example.com>") and, when configurationSet is not empty, through
+// that configuration set.
+func New(api API, from, configurationSet string) *Sender {
+	return &Sender{api: api, from: from, configurationSet: configurationSet}
+}
+
+// Send sends m to m.To. A message without a recipient, a subject or any body
+// part is refused before SES is called.
+func (s *Sender) Send(ctx context.Context, m mail.Message) error {
+	if err := validate(m); err != nil {
+		return fmt.Errorf("ses: %s mail: %w", kindName(m.Kind), err)
+	}
+	body := &types.Body{}
+	if m.Text != "" {
+		body.Text = content(m.Text)
+	}
+	if m.HTML != "" {
+		body.Html = content(m.HTML)
+	}
+	in := &sesv2.SendEmailInput{
+		FromEmailAddress: aws.String(s.from),
+		Destination:      &types.Destination{ToAddresses: []string{m.To}},
+		Content: &types.EmailContent{Simple: &types.Message{
+			Subject: content(m.Subject),
+			Body:    body,
+		}},
+	}
+	if s.configurationSet != "" {
+		in.ConfigurationSetName = aws.String(s.configurationSet)
+	}
+	if m.Kind.Valid() {
+		in.EmailTags = []types.MessageTag{{Name: aws.String(TagKind), Value: aws.String(string(m.Kind))}}
+	}
+	if _, err := s.api.SendEmail(ctx, in); err != nil {
+		return fmt.Errorf("ses: send %s mail: %w", kindName(m.Kind), err)
+	}
+	return nil
+}
+
+func validate(m mail.Message) error {
+	switch {
+	case strings.TrimSpace(m.To) == "":
+		return errors.New("no recipient")
+	case strings.TrimSpace(m.Subject) == "":
+		return errors.New("no subject")
+	case m.Text == "" && m.HTML == "":
+		return errors.New("no body")
+	}
+	return nil
+}
+
+func content(data string) *types.Content {
+	return &types.Content{Data: aws.String(data), Charset: aws.String(Charset)}
+}
+
+// kindName is the kind for an error message, never free text from a caller.
+func kindName(k mail.Kind) string {
+	if k.Valid() {
+		return string(k)
+	}
+	return "unknown kind of"
+}
