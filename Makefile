@@ -22,7 +22,7 @@ build:
 	@set -e; for f in $(FUNCTIONS); do \
 	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(LAMBDA_FLAGS) -o bin/$$f/bootstrap ./functions/$$f; \
 	  size=$$(stat -c %s bin/$$f/bootstrap); \
-	  awk -v f="bin/$$f/bootstrap" -v s=$$size 'BEGIN { printf "%-24s %10d bytes (%.1f MiB)\n", f, s, s/1048576 }'; \
+	  awk -v f="bin/$$f/bootstrap" -v s=$$size 'BEGIN { printf "%-28s %10d bytes (%.1f MiB)\n", f, s, s/1048576 }'; \
 	  if [ $$size -gt $(MAX_BOOTSTRAP_BYTES) ]; then echo "bin/$$f/bootstrap exceeds 12 MB"; exit 1; fi; \
 	done
 

@@ -42,6 +42,13 @@ func printBanner(s *stack.Stack, took time.Duration) {
 	fmt.Fprintf(w, "  URL:       %s/\n", s.URL)
 	fmt.Fprintf(w, "  Database:  %s\n\n", s.DatabasePath)
 	switch {
+	case s.Bootstrap.InvitationLink != "":
+		fmt.Fprintf(w, "  First start: invited the super_admin %q. Set the password with this one-time link\n", s.AdminUsername)
+		fmt.Fprintf(w, "  (also in the local outbox, %s/_dev/mail/):\n\n", s.URL)
+		fmt.Fprintf(w, "      %s\n\n", s.Bootstrap.InvitationLink)
+		fmt.Fprintf(w, "  Then sign in:\n")
+		fmt.Fprintf(w, "      curl -i -c .data/cookies -H 'Content-Type: application/json' \\\n")
+		fmt.Fprintf(w, "        -d '{\"username\":\"%s\",\"password\":\"…\"}' %s/api/auth/login\n", s.AdminUsername, s.URL)
 	case s.Bootstrap.GeneratedPassword != "":
 		fmt.Fprintf(w, "  First start: created the super_admin %q with this password (shown once, not stored in clear):\n\n", s.AdminUsername)
 		fmt.Fprintf(w, "      %s\n\n", s.Bootstrap.GeneratedPassword)
@@ -58,5 +65,6 @@ func printBanner(s *stack.Stack, took time.Duration) {
 		fmt.Fprintf(w, "  Lost it? Stop, remove %s and start again for a fresh tenant.\n", s.DatabasePath)
 	}
 	fmt.Fprintf(w, "      curl -b .data/cookies %s/api/auth/session\n\n", s.URL)
+	fmt.Fprintf(w, "  Mail sent by the stack (reset links, invitations): %s/_dev/mail/\n\n", s.URL)
 	fmt.Fprintf(w, "  Ctrl-C stops the stack cleanly.\n\n")
 }

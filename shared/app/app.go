@@ -5,15 +5,22 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 
 	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/credential"
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/login"
+	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/notify"
 	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/passwordchange"
+	"github.com/gatepass/gatepass/shared/policy"
+	"github.com/gatepass/gatepass/shared/recovery"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
@@ -27,6 +34,12 @@ type Deps struct {
 	Clock     clock.Clock
 	Hasher    password.Hasher
 	Logger    *slog.Logger
+	// Mailer sends mail (SES in AWS, the outbox locally). Required by the
+	// functions that mail.
+	Mailer mail.Sender
+	// Pacer sets the duration of reset requests; nil means
+	// recovery.Floor{D: recovery.DefaultFloor}.
+	Pacer recovery.Pacer
 }
 
 // Secure reports whether the public URL is https.
@@ -36,20 +49,78 @@ func (d Deps) Secure() bool {
 }
 
 // Builder makes the handlers of one function, keyed by route key.
-type Builder func(Deps) map[string]http.Handler
+type Builder func(Deps) (map[string]http.Handler, error)
 
 // Builders returns the builder of every function of the route table.
 func Builders() map[string]Builder {
 	return map[string]Builder{
-		"login": LoginHandlers,
+		"login":         LoginHandlers,
+		"reset-request": ResetRequestHandlers,
+		"reset-confirm": ResetConfirmHandlers,
+		"password":      PasswordHandlers,
 	}
 }
 
 // LoginHandlers builds the login function.
-func LoginHandlers(d Deps) map[string]http.Handler {
+func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
 	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, d.Logger)
-	return login.NewHandlers(svc, m, d.Store, d.Tenant).Routes()
+	return login.NewHandlers(svc, m, d.Store, d.Tenant).Routes(), nil
+}
+
+// ResetRequestHandlers builds the reset-request function.
+func ResetRequestHandlers(d Deps) (map[string]http.Handler, error) {
+	svc, err := Recovery(d)
+	if err != nil {
+		return nil, err
+	}
+	pacer := d.Pacer
+	if pacer == nil {
+		pacer = recovery.Floor{D: recovery.DefaultFloor}
+	}
+	return recovery.NewHandlers(svc, pacer).RequestRoutes(), nil
+}
+
+// ResetConfirmHandlers builds the reset-confirm function.
+func ResetConfirmHandlers(d Deps) (map[string]http.Handler, error) {
+	svc, err := Recovery(d)
+	if err != nil {
+		return nil, err
+	}
+	return recovery.NewHandlers(svc, nil).ConfirmRoutes(), nil
+}
+
+// PasswordHandlers builds the password function.
+func PasswordHandlers(d Deps) (map[string]http.Handler, error) {
+	setter, n, err := setterAndNotifier(d)
+	if err != nil {
+		return nil, err
+	}
+	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
+	svc := passwordchange.NewService(d.Store, d.Hasher, setter, m, n, d.Clock, d.Logger)
+	return passwordchange.NewHandlers(svc, m).Routes(), nil
+}
+
+// Recovery builds the recovery service (reset and invitations), which the
+// admin capability and the bootstrap also use to invite.
+func Recovery(d Deps) (*recovery.Service, error) {
+	setter, n, err := setterAndNotifier(d)
+	if err != nil {
+		return nil, err
+	}
+	return recovery.NewService(d.Store, setter, n, d.Clock, recovery.Links{Base: d.PublicURL}, d.Logger), nil
+}
+
+func setterAndNotifier(d Deps) (*credential.Setter, *notify.Notifier, error) {
+	if d.Mailer == nil {
+		return nil, nil, errors.New("app: this function sends mail and needs a Mailer")
+	}
+	templates, err := mail.NewTemplates()
+	if err != nil {
+		return nil, nil, fmt.Errorf("app: %w", err)
+	}
+	setter := credential.NewSetter(d.Hasher, policy.NewChecker(), d.Tenant)
+	return setter, notify.New(d.Mailer, templates, d.Tenant, d.Clock, d.Logger), nil
 }
 
 // Mux returns the ServeMux of the named function: exactly its routes, and
@@ -59,7 +130,11 @@ func Mux(name string, build Builder, d Deps) (*http.ServeMux, error) {
 	if !ok {
 		return nil, fmt.Errorf("app: no function %q in the route table", name)
 	}
-	return routes.Mux(f, build(d), notFound())
+	handlers, err := build(d)
+	if err != nil {
+		return nil, fmt.Errorf("app: build %s: %w", name, err)
+	}
+	return routes.Mux(f, handlers, notFound())
 }
 
 // Handler returns the named function's complete handler: its mux behind the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/routes"
@@ -30,7 +31,7 @@ func deps(t *testing.T) app.Deps {
 	t.Cleanup(func() { st.Close() })
 	return app.Deps{Tenant: "acme", PublicURL: "http://127.0.0.1:8080", Store: st, Clock: clk,
 		Hasher: password.NewArgon2id(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: &apptest.Mailbox{}}
 }
 
 // concrete turns a route key's path into a request path ({id} → x).

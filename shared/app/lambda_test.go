@@ -62,7 +62,7 @@ func event(t *testing.T, method, path, body string, cookies []string) events.API
 func TestLoginFunctionUnderLambdaEvents(t *testing.T) {
 	d := deps(t)
 	d.PublicURL = "https://backoffice.example.com"
-	if _, err := bootstrap.FirstAdmin(context.Background(), d.Store, d.Hasher, d.Clock,
+	if _, err := bootstrap.FirstAdmin(context.Background(), d.Store, d.Hasher, d.Clock, nil,
 		bootstrap.Admin{Username: "admin", Password: "a lambda test passphrase"}); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/ids"
+	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/store"
 )
@@ -25,7 +26,8 @@ const Marker = "bootstrap.first-admin"
 type Admin struct {
 	Username string
 	Email    string
-	// Password, when empty, is generated and returned once.
+	// Password, when empty, is generated and returned once — unless Email is
+	// set: then the admin is invited to set one through a mailed link.
 	Password string
 }
 
@@ -34,50 +36,83 @@ type Result struct {
 	// Created is false when the tenant had been bootstrapped before.
 	Created bool
 	UserID  string
-	// GeneratedPassword is set when Admin.Password was empty. It is shown
-	// once and never stored in clear.
+	// GeneratedPassword is set when neither a password nor an email was
+	// given. It is shown once and never stored in clear.
 	GeneratedPassword string
+	// InvitationLink is set when the admin was invited (an email and no
+	// password): the set-your-password link, also mailed.
+	InvitationLink string
+}
+
+// Inviter creates and sends invitations (package recovery).
+type Inviter interface {
+	NewAccountInvitation(a *store.Account, p params.Parameters) (string, store.Op)
+	SendInvitation(ctx context.Context, a store.Account, link string, p params.Parameters, src audit.Source)
 }
 
 // FirstAdmin creates the first super_admin unless the tenant was bootstrapped
 // before. The marker, the account with its claims and the audit event are one
 // commit, so two processes starting at once create exactly one admin.
-func FirstAdmin(ctx context.Context, s store.Store, h password.Hasher, c clock.Clock, a Admin) (Result, error) {
+//
+// With an email and no password the admin is created invited, without a
+// password, and gets the invitation mail; inv may be nil otherwise.
+func FirstAdmin(ctx context.Context, s store.Store, h password.Hasher, c clock.Clock, inv Inviter, a Admin) (Result, error) {
 	key := accounts.CanonicalUsername(a.Username)
 	if key == "" {
 		return Result{}, errors.New("bootstrap: the admin username is empty")
 	}
-	pw, generated := a.Password, ""
-	if pw == "" {
-		pw = GeneratePassword()
-		generated = pw
-	}
-	hash, err := h.Hash(pw)
-	if err != nil {
-		return Result{}, fmt.Errorf("bootstrap: %w", err)
-	}
 	now := c.Now()
 	acct := store.Account{
 		ID: ids.New("u"), Username: a.Username, UsernameKey: key, DisplayName: a.Username,
-		PasswordHash: hash, Roles: []string{accounts.RoleSuperAdmin}, NetworkAccess: true,
+		Roles: []string{accounts.RoleSuperAdmin}, NetworkAccess: true,
 		Locale: "en", Status: store.StatusActive, CreatedAt: now, UpdatedAt: now,
 	}
 	if a.Email != "" {
 		acct.Email, acct.EmailKey = a.Email, accounts.CanonicalEmail(a.Email)
 	}
-	err = s.Commit(ctx,
-		store.ClaimMarker{Name: Marker},
-		store.CreateAccount{Account: acct},
-		audit.Op(audit.New(now, audit.UserCreated, acct.ID, audit.Source{ActorID: "bootstrap"},
-			map[string]string{"roles": accounts.RoleSuperAdmin})),
-	)
+	src := audit.Source{ActorID: "bootstrap"}
+	ops := []store.Op{store.ClaimMarker{Name: Marker}}
+	res := Result{Created: true, UserID: acct.ID}
+	var p params.Parameters
+	switch {
+	case a.Password == "" && a.Email != "":
+		if inv == nil {
+			return Result{}, errors.New("bootstrap: inviting the admin needs an inviter")
+		}
+		snap, err := s.Load(ctx, store.Query{Parameters: true})
+		if err != nil {
+			return Result{}, fmt.Errorf("bootstrap: %w", err)
+		}
+		p = snap.Parameters
+		acct.Status = store.StatusInvited
+		var tokenOp store.Op
+		res.InvitationLink, tokenOp = inv.NewAccountInvitation(&acct, p)
+		ops = append(ops, tokenOp)
+	default:
+		pw := a.Password
+		if pw == "" {
+			pw = GeneratePassword()
+			res.GeneratedPassword = pw
+		}
+		hash, err := h.Hash(pw)
+		if err != nil {
+			return Result{}, fmt.Errorf("bootstrap: %w", err)
+		}
+		acct.PasswordHash = hash
+	}
+	ops = append(ops, store.CreateAccount{Account: acct},
+		audit.Op(audit.New(now, audit.UserCreated, acct.ID, src, map[string]string{"roles": accounts.RoleSuperAdmin})))
+	err := s.Commit(ctx, ops...)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return Result{}, nil
 	case err != nil:
 		return Result{}, fmt.Errorf("bootstrap: %w", err)
 	}
-	return Result{Created: true, UserID: acct.ID, GeneratedPassword: generated}, nil
+	if res.InvitationLink != "" {
+		inv.SendInvitation(ctx, acct, res.InvitationLink, p, src)
+	}
+	return res, nil
 }
 
 // GeneratePassword returns a random password of 24 characters from an

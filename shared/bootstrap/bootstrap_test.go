@@ -33,7 +33,7 @@ func TestFirstAdminExactlyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, bootstrap.Admin{Username: "Admin"})
+			r, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, nil, bootstrap.Admin{Username: "Admin"})
 			if err != nil {
 				t.Error(err)
 			}
@@ -70,7 +70,7 @@ func TestFirstAdminExactlyOnce(t *testing.T) {
 
 func TestGivenPasswordIsUsedAndNotReturned(t *testing.T) {
 	st, h, clk := setup(t)
-	r, err := bootstrap.FirstAdmin(context.Background(), st, h, clk,
+	r, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, nil,
 		bootstrap.Admin{Username: "root", Password: "a given passphrase", Email: "Root@Example.com"})
 	if err != nil || !r.Created || r.GeneratedPassword != "" {
 		t.Fatalf("%+v %v", r, err)
@@ -94,7 +94,7 @@ func TestGeneratedPasswords(t *testing.T) {
 
 func TestEmptyUsernameRefused(t *testing.T) {
 	st, h, clk := setup(t)
-	if _, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, bootstrap.Admin{Username: "  "}); err == nil {
+	if _, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, nil, bootstrap.Admin{Username: "  "}); err == nil {
 		t.Fatal("empty username accepted")
 	}
 }

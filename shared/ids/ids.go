@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -43,4 +44,30 @@ func Token() string {
 func Hash(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// UserToken returns a secret token scoped to a user: "<userID>.<Token()>".
+// The id in front is a routing hint that lets one read fetch the token's
+// record and its account together; it is not part of the secret, and a token
+// whose hint does not match its record finds nothing.
+func UserToken(userID string) string { return userID + "." + Token() }
+
+// ParseUserToken splits a user-scoped token into the user id and the hash
+// under which it is stored, or reports false when it is not shaped like one.
+func ParseUserToken(token string) (userID, hash string, ok bool) {
+	userID, secret, ok := strings.Cut(token, ".")
+	if !ok || len(secret) != 43 || len(userID) < 3 || len(userID) > 64 || !urlSafe(userID) || !urlSafe(secret) {
+		return "", "", false
+	}
+	return userID, Hash(token), true
+}
+
+func urlSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

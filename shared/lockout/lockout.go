@@ -56,19 +56,29 @@ func AccountKey(userID string) string { return "login:account:" + userID }
 // form, so that unknown names lock exactly like existing ones.
 func UnknownKey(canonical string) string { return "login:name:" + canonical }
 
-// IPKey keys the counter of a client address. IPv6 clients are counted per
-// /64, the block one subscriber or host typically owns: counting single
-// IPv6 addresses would let a client rotate through 2^64 of them for free.
-func IPKey(ip string) string {
+// IPKey keys the sign-in counter of a client address.
+func IPKey(ip string) string { return ScopedIPKey("login", ip) }
+
+// ScopedIPKey keys a counter of a client address for one purpose (scope).
+// IPv6 clients are counted per /64, the block one subscriber or host
+// typically owns: counting single IPv6 addresses would let a client rotate
+// through 2^64 of them for free.
+func ScopedIPKey(scope, ip string) string {
 	addr, err := netip.ParseAddr(ip)
 	if err != nil {
-		return "login:ip:" + ip
+		return scope + ":ip:" + ip
 	}
 	addr = addr.Unmap()
 	if addr.Is6() {
-		return "login:ip:" + netip.PrefixFrom(addr, 64).Masked().String()
+		return scope + ":ip:" + netip.PrefixFrom(addr, 64).Masked().String()
 	}
-	return "login:ip:" + addr.String()
+	return scope + ":ip:" + addr.String()
+}
+
+// PerHour is a plain rate limit: n counted events per hour, then refusal
+// until an hour after the n-th.
+func PerHour(n int) Policy {
+	return Policy{MaxFailures: n, Window: time.Hour, LockDuration: time.Hour, MaxLockDuration: time.Hour}
 }
 
 // Locked reports whether c refuses attempts at now, and for how long.

@@ -231,8 +231,8 @@ func (h *Handlers) listSessions(w http.ResponseWriter, r *http.Request) {
 	now := h.service.clock.Now()
 	items := make([]sessionItem, 0, len(list))
 	for _, s := range list {
-		if !now.Before(s.LastSeenAt.Add(idle)) {
-			continue // idle: over, even if not yet cleaned up
+		if !now.Before(s.LastSeenAt.Add(idle)) || !sessions.Live(s, cur.Account) {
+			continue // idle or revoked by epoch: over, even if not yet cleaned up
 		}
 		items = append(items, sessionItem{
 			ID: s.ID, CreatedAt: s.CreatedAt.UTC(), LastSeenAt: s.LastSeenAt.UTC(),

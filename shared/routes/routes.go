@@ -41,6 +41,25 @@ func Table() []Function {
 				"DELETE /api/auth/sessions/{id}",
 			},
 		},
+		{
+			Name:   "reset-request",
+			Routes: []string{"POST /api/auth/password/reset"},
+		},
+		{
+			Name:   "reset-confirm",
+			Hashes: true,
+			Routes: []string{
+				"POST /api/auth/password/reset/verify",
+				"POST /api/auth/password/reset/confirm",
+				"POST /api/auth/invitation/verify",
+				"POST /api/auth/invitation/accept",
+			},
+		},
+		{
+			Name:   "password",
+			Hashes: true,
+			Routes: []string{"POST /api/auth/password/change"},
+		},
 	}
 }
 

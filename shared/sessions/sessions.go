@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gatepass/gatepass/shared/accounts"
@@ -76,7 +75,7 @@ type Issued struct {
 // flow's writes.
 func (m *Manager) New(a *store.Account, meta Meta, restriction string, p params.Parameters) Issued {
 	now := m.clock.Now()
-	token := a.ID + "." + ids.Token()
+	token := ids.UserToken(a.ID)
 	ua := meta.UserAgent
 	if len(ua) > 512 {
 		ua = ua[:512]
@@ -91,6 +90,7 @@ func (m *Manager) New(a *store.Account, meta Meta, restriction string, p params.
 		IP:          meta.IP,
 		UserAgent:   ua,
 		Restriction: restriction,
+		Epoch:       a.SessionEpoch,
 	}
 	return Issued{Token: token, Session: s}
 }
@@ -131,21 +131,8 @@ func (m *Manager) KeyFromRequest(r *http.Request) (store.SessionKey, bool) {
 // ParseToken returns the store key of a session token, or false when it is
 // not shaped like one.
 func ParseToken(token string) (store.SessionKey, bool) {
-	userID, secret, ok := strings.Cut(token, ".")
-	if !ok || len(secret) != 43 || len(userID) < 3 || len(userID) > 64 || !idChars(userID) || !idChars(secret) {
-		return store.SessionKey{}, false
-	}
-	return store.SessionKey{UserID: userID, Hash: ids.Hash(token)}, true
-}
-
-func idChars(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
+	userID, hash, ok := ids.ParseUserToken(token)
+	return store.SessionKey{UserID: userID, Hash: hash}, ok
 }
 
 // Current is an authenticated request's session, account and parameters,
@@ -172,7 +159,7 @@ func (m *Manager) Authenticate(ctx context.Context, r *http.Request) (Current, e
 	}
 	now := m.clock.Now()
 	s, a := snap.Session, snap.Account
-	if s == nil || s.UserID != key.UserID {
+	if s == nil || s.UserID != key.UserID || a == nil || !Live(*s, *a) {
 		return Current{}, ErrUnauthenticated
 	}
 	if !now.Before(s.LastSeenAt.Add(snap.Parameters.Session.IdleTimeout())) || !accounts.MayUseSession(a, now) {
@@ -194,6 +181,10 @@ func (m *Manager) Authenticate(ctx context.Context, r *http.Request) (Current, e
 	}
 	return Current{Session: *s, Account: *a, Parameters: snap.Parameters}, nil
 }
+
+// Live reports whether a session still belongs to its account's current
+// epoch: raising Account.SessionEpoch revokes every older session at once.
+func Live(s store.Session, a store.Account) bool { return s.Epoch == a.SessionEpoch }
 
 // Revoke ends the request's session, if any. It succeeds without one.
 func (m *Manager) Revoke(ctx context.Context, r *http.Request) (store.SessionKey, bool, error) {

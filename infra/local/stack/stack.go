@@ -26,7 +26,9 @@ import (
 	"github.com/gatepass/gatepass/shared/bootstrap"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/httpapi"
+	"github.com/gatepass/gatepass/shared/mail/outbox"
 	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/recovery"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/store/embedded"
 )
@@ -43,6 +45,7 @@ type Config struct {
 	Hasher    password.Hasher // default argon2id with the OWASP parameters
 	Clock     clock.Clock     // default the system clock
 	Logger    *slog.Logger    // default JSON to stderr
+	Pacer     recovery.Pacer  // duration of reset requests; default recovery.DefaultFloor
 }
 
 // FromEnv reads the configuration from the environment of API.md.
@@ -90,10 +93,10 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local stack: %w", err)
 	}
-	res, err := bootstrap.FirstAdmin(ctx, st, cfg.Hasher, cfg.Clock, cfg.Admin)
+	box, err := outbox.Open(cfg.DataDir, cfg.Clock)
 	if err != nil {
 		st.Close()
-		return nil, err
+		return nil, fmt.Errorf("local stack: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -104,12 +107,23 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	deps := app.Deps{Tenant: cfg.Tenant, PublicURL: cfg.PublicURL, Store: st, Clock: cfg.Clock,
-		Hasher: cfg.Hasher, Logger: cfg.Logger}
-	gw, err := newGateway(deps, cfg.WebDir)
-	if err != nil {
+		Hasher: cfg.Hasher, Logger: cfg.Logger, Mailer: box, Pacer: cfg.Pacer}
+	fail := func(err error) (*Stack, error) {
 		ln.Close()
 		st.Close()
 		return nil, err
+	}
+	inviter, err := app.Recovery(deps)
+	if err != nil {
+		return fail(err)
+	}
+	res, err := bootstrap.FirstAdmin(ctx, st, cfg.Hasher, cfg.Clock, inviter, cfg.Admin)
+	if err != nil {
+		return fail(err)
+	}
+	gw, err := newGateway(deps, cfg.WebDir, box.Handler())
+	if err != nil {
+		return fail(err)
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	s := &Stack{
@@ -187,11 +201,12 @@ func (s *Stack) Shutdown(ctx context.Context) error {
 type gateway struct {
 	api    *http.ServeMux
 	static http.Handler
+	dev    http.Handler
 	clock  clock.Clock
 }
 
-func newGateway(d app.Deps, webDir string) (*gateway, error) {
-	g := &gateway{api: http.NewServeMux(), clock: d.Clock, static: staticFiles(webDir)}
+func newGateway(d app.Deps, webDir string, dev http.Handler) (*gateway, error) {
+	g := &gateway{api: http.NewServeMux(), clock: d.Clock, static: staticFiles(webDir), dev: dev}
 	builders := app.Builders()
 	for _, f := range routes.Table() {
 		build, ok := builders[f.Name]
@@ -216,6 +231,10 @@ func newGateway(d app.Deps, webDir string) (*gateway, error) {
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 		g.api.ServeHTTP(w, r)
+		return
+	}
+	if r.URL.Path == "/_dev/mail" || strings.HasPrefix(r.URL.Path, "/_dev/") {
+		g.dev.ServeHTTP(w, r) // local stack only; never in a Lambda deployment
 		return
 	}
 	g.static.ServeHTTP(w, r)

@@ -13,12 +13,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatepass/gatepass/infra/local/stack"
 	"github.com/gatepass/gatepass/shared/bootstrap"
+	"github.com/gatepass/gatepass/shared/recovery"
 )
 
 const adminPassword = "local stack admin passphrase"
@@ -27,7 +29,7 @@ func start(t *testing.T, dataDir string, admin bootstrap.Admin) *stack.Stack {
 	t.Helper()
 	s, err := stack.Start(context.Background(), stack.Config{
 		Addr: "127.0.0.1:0", DataDir: dataDir, WebDir: "../../../web", Admin: admin,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pacer: recovery.Floor{D: 50 * time.Millisecond},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -223,4 +225,74 @@ func mustURL(t *testing.T, raw string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// mailLink reads the newest mail to addr from the local outbox over HTTP and
+// returns the token of its link.
+func mailLink(t *testing.T, c *client, addr string) string {
+	t.Helper()
+	res, body := c.do("GET", "/_dev/mail", "")
+	if res.StatusCode != 200 {
+		t.Fatalf("/_dev/mail: %d", res.StatusCode)
+	}
+	for _, it := range body["items"].([]any) {
+		m := it.(map[string]any)
+		if m["to"] != addr {
+			continue
+		}
+		text := m["text"].(string)
+		i := strings.Index(text, "token=")
+		if i < 0 {
+			continue
+		}
+		token := text[i+len("token="):]
+		if j := strings.IndexAny(token, " \n\r\t"); j >= 0 {
+			token = token[:j]
+		}
+		return token
+	}
+	t.Fatalf("no link mailed to %s", addr)
+	return ""
+}
+
+// The reset flow of the seeds, by username and by email, through the local
+// outbox — and an admin bootstrapped with an email is invited.
+func TestResetThroughTheOutbox(t *testing.T) {
+	s := start(t, t.TempDir(), bootstrap.Admin{Username: "admin", Email: "admin@example.com"})
+	defer stop(t, s)
+	if s.Bootstrap.InvitationLink == "" || s.Bootstrap.GeneratedPassword != "" {
+		t.Fatalf("bootstrap = %+v", s.Bootstrap)
+	}
+	c := newClient(t, s.URL)
+	token := mailLink(t, c, "admin@example.com")
+	if !strings.HasSuffix(s.Bootstrap.InvitationLink, token) {
+		t.Fatal("printed and mailed invitation links differ")
+	}
+	const first = "first passphrase of the boss"
+	if res, body := c.do("POST", "/api/auth/invitation/accept",
+		`{"token":"`+token+`","password":"`+first+`","passwordRepeat":"`+first+`"}`); res.StatusCode != 204 {
+		t.Fatalf("accept: %d %v", res.StatusCode, body)
+	}
+	pw := first
+	for i, identifier := range []string{"admin", "admin@example.com"} {
+		if res, _ := c.do("POST", "/api/auth/password/reset", `{"identifier":"`+identifier+`"}`); res.StatusCode != 202 {
+			t.Fatalf("reset request: %d", res.StatusCode)
+		}
+		token := mailLink(t, c, "admin@example.com")
+		if res, body := c.do("POST", "/api/auth/password/reset/verify", `{"token":"`+token+`"}`); res.StatusCode != 200 || body["username"] != "admin" {
+			t.Fatalf("verify: %d %v", res.StatusCode, body)
+		}
+		pw = "reset passphrase number " + strconv.Itoa(i)
+		if res, body := c.do("POST", "/api/auth/password/reset/confirm",
+			`{"token":"`+token+`","password":"`+pw+`","passwordRepeat":"`+pw+`"}`); res.StatusCode != 204 {
+			t.Fatalf("confirm: %d %v", res.StatusCode, body)
+		}
+	}
+	if res, body := c.do("POST", "/api/auth/login", `{"username":"admin","password":"`+pw+`"}`); res.StatusCode != 200 {
+		t.Fatalf("login with the new password: %d %v", res.StatusCode, body)
+	}
+	res, _ := c.do("GET", "/_dev/mail/", "")
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("/_dev/mail/: %d %v", res.StatusCode, res.Header)
+	}
 }

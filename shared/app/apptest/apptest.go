@@ -1,0 +1,294 @@
+// Package apptest runs every Gatepass function in one test environment:
+// handlers built by package app exactly as in Lambda, routed by the route
+// table, over a store of the test's choice, a fake clock, a cheap hasher and a
+// mailbox that records what would be sent.
+package apptest
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/ids"
+	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/routes"
+	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/store/embedded"
+	"github.com/gatepass/gatepass/shared/store/storecount"
+)
+
+// Start is where every environment's clock starts.
+var Start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+
+// Public is the environment's public URL.
+const Public = "http://127.0.0.1:8080"
+
+// CheapParams are argon2id parameters that keep tests fast.
+func CheapParams() password.Params {
+	return password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+}
+
+// Mailbox is a mail.Sender that records messages, optionally taking a fixed
+// time per send like a real mail service.
+type Mailbox struct {
+	mu    sync.Mutex
+	sent  []mail.Message
+	Delay time.Duration
+	Fail  bool
+}
+
+// Send implements mail.Sender.
+func (m *Mailbox) Send(ctx context.Context, msg mail.Message) error {
+	if m.Delay > 0 {
+		time.Sleep(m.Delay)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail {
+		return io.ErrClosedPipe
+	}
+	m.sent = append(m.sent, msg)
+	return nil
+}
+
+// Sent returns the messages sent so far.
+func (m *Mailbox) Sent() []mail.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]mail.Message(nil), m.sent...)
+}
+
+// To returns the messages sent to one address.
+func (m *Mailbox) To(addr string) []mail.Message {
+	var out []mail.Message
+	for _, msg := range m.Sent() {
+		if msg.To == addr {
+			out = append(out, msg)
+		}
+	}
+	return out
+}
+
+var tokenInLink = regexp.MustCompile(`#/(?:reset|invite)\?token=([A-Za-z0-9_.\-]+)`)
+
+// Token extracts the token of the link in a message's text part.
+func Token(tb testing.TB, msg mail.Message) string {
+	tb.Helper()
+	m := tokenInLink.FindStringSubmatch(msg.Text)
+	if m == nil {
+		tb.Fatalf("no link in mail %q", msg.Subject)
+	}
+	return m[1]
+}
+
+// Env is one test environment.
+type Env struct {
+	T       testing.TB
+	Clock   *clock.Fake
+	Store   *storecount.Store
+	Hasher  password.Hasher
+	Mail    *Mailbox
+	Handler http.Handler
+}
+
+// Options adjust an environment.
+type Options struct {
+	// Open opens the store; default an embedded store in a temp dir.
+	Open func(tb testing.TB, clk clock.Clock) store.Store
+	// Hasher replaces the cheap argon2id hasher.
+	Hasher password.Hasher
+	// Pacer sets reset request durations; default none.
+	Pacer interface {
+		Wait(ctx context.Context, began time.Time)
+	}
+	// MailDelay makes every send take this long.
+	MailDelay time.Duration
+}
+
+type noPacer struct{}
+
+func (noPacer) Wait(context.Context, time.Time) {}
+
+// New builds an environment with every function of the route table.
+func New(tb testing.TB, o Options) *Env {
+	tb.Helper()
+	clk := clock.NewFake(Start)
+	if o.Open == nil {
+		o.Open = func(tb testing.TB, clk clock.Clock) store.Store {
+			st, err := embedded.Open(filepath.Join(tb.TempDir(), "gatepass.db"), clk)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			tb.Cleanup(func() { st.Close() })
+			return st
+		}
+	}
+	if o.Hasher == nil {
+		o.Hasher = password.NewArgon2id(CheapParams())
+	}
+	e := &Env{T: tb, Clock: clk, Store: storecount.New(o.Open(tb, clk)), Hasher: o.Hasher,
+		Mail: &Mailbox{Delay: o.MailDelay}}
+	d := app.Deps{Tenant: "acme", PublicURL: Public, Store: e.Store, Clock: clk, Hasher: o.Hasher,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: e.Mail, Pacer: noPacer{}}
+	if o.Pacer != nil {
+		d.Pacer = o.Pacer
+	}
+	mux := http.NewServeMux()
+	builders := app.Builders()
+	for _, f := range routes.Table() {
+		h, err := app.Handler(f.Name, builders[f.Name], d)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, key := range f.Routes {
+			mux.Handle(key, h)
+		}
+	}
+	e.Handler = mux
+	return e
+}
+
+// Account creates an active account with a password and an email
+// (<username>@example.com); mutate adjusts it before it is stored.
+func (e *Env) Account(username, pw string, mutate ...func(*store.Account)) store.Account {
+	e.T.Helper()
+	hash := ""
+	if pw != "" {
+		var err error
+		if hash, err = e.Hasher.Hash(pw); err != nil {
+			e.T.Fatal(err)
+		}
+	}
+	a := store.Account{
+		ID: ids.New("u"), Username: username, UsernameKey: accounts.CanonicalUsername(username),
+		DisplayName: "Jane Doe", Email: username + "@example.com", PasswordHash: hash,
+		Roles: []string{accounts.RoleOperator}, Locale: "en", Status: store.StatusActive,
+		CreatedAt: Start, UpdatedAt: Start,
+	}
+	for _, m := range mutate {
+		m(&a)
+	}
+	if a.Email != "" {
+		a.EmailKey = accounts.CanonicalEmail(a.Email)
+	}
+	if err := e.Store.Commit(context.Background(), store.CreateAccount{Account: a}); err != nil {
+		e.T.Fatal(err)
+	}
+	a.Version = 1
+	return a
+}
+
+// Load reads an account.
+func (e *Env) Load(id string) store.Account {
+	e.T.Helper()
+	snap, err := e.Store.Load(context.Background(), store.Query{AccountID: id})
+	if err != nil || snap.Account == nil {
+		e.T.Fatalf("load %s: %v", id, err)
+	}
+	return *snap.Account
+}
+
+// Response is a recorded response.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	res    *http.Response
+}
+
+// JSON decodes the body.
+func (r Response) JSON(tb testing.TB) map[string]any {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		tb.Fatalf("body %q: %v", r.Body, err)
+	}
+	return m
+}
+
+// Code is the problem code of an error response.
+func (r Response) Code(tb testing.TB) string {
+	tb.Helper()
+	c, _ := r.JSON(tb)["code"].(string)
+	return c
+}
+
+// Cookie returns the response's cookie called name.
+func (r Response) Cookie(name string) *http.Cookie {
+	for _, c := range r.res.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Request is one request to the environment.
+type Request struct {
+	Method, Path, Body string
+	Cookie             *http.Cookie
+	IP                 string
+}
+
+// Do serves one request.
+func (e *Env) Do(rq Request) Response {
+	e.T.Helper()
+	var body io.Reader = http.NoBody
+	if rq.Body != "" {
+		body = strings.NewReader(rq.Body)
+	}
+	r := httptest.NewRequest(rq.Method, Public+rq.Path, body)
+	r.RemoteAddr = "203.0.113.7"
+	if rq.IP != "" {
+		r.RemoteAddr = rq.IP
+	}
+	if rq.Method != http.MethodGet {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	r.Header.Set("User-Agent", "apptest/1.0")
+	if rq.Cookie != nil {
+		r.AddCookie(rq.Cookie)
+	}
+	w := httptest.NewRecorder()
+	e.Handler.ServeHTTP(w, r)
+	res := w.Result()
+	b, _ := io.ReadAll(res.Body)
+	return Response{Status: res.StatusCode, Header: res.Header, Body: b, res: res}
+}
+
+// Post sends a JSON body built from v.
+func (e *Env) Post(path string, v any, c *http.Cookie) Response {
+	e.T.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return e.Do(Request{Method: http.MethodPost, Path: path, Body: string(b), Cookie: c})
+}
+
+// SignIn logs in and returns the session cookie, failing the test otherwise.
+func (e *Env) SignIn(username, pw string) (*http.Cookie, map[string]any) {
+	e.T.Helper()
+	res := e.Post("/api/auth/login", map[string]string{"username": username, "password": pw}, nil)
+	if res.Status != http.StatusOK {
+		e.T.Fatalf("login %s: %d %s", username, res.Status, res.Body)
+	}
+	c := res.Cookie("gatepass")
+	if c == nil {
+		e.T.Fatal("no session cookie")
+	}
+	return c, res.JSON(e.T)
+}

@@ -1,0 +1,31 @@
+// Package sesmail gives a Lambda function its SES v2 mailer, configured from
+// the environment. Only the functions that send mail import it.
+package sesmail
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/mail/ses"
+)
+
+// Environment variables of the mailer.
+const (
+	EnvFrom             = "GATEPASS_MAIL_FROM"
+	EnvConfigurationSet = "GATEPASS_SES_CONFIGURATION_SET"
+)
+
+// Configure is a lambdarun.Configure that sets d.Mailer to SES v2.
+func Configure(_ context.Context, cfg aws.Config, d *app.Deps) error {
+	from := os.Getenv(EnvFrom)
+	if from == "" {
+		return fmt.Errorf("%s must be set", EnvFrom)
+	}
+	d.Mailer = ses.New(sesv2.NewFromConfig(cfg), from, os.Getenv(EnvConfigurationSet))
+	return nil
+}

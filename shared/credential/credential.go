@@ -1,0 +1,113 @@
+// Package credential holds the one rule set every path that sets a password
+// goes through — invitation, reset, change, forced change, admin set
+// (SECURITY.md: the same policy and the same violation codes everywhere).
+package credential
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/params"
+	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/policy"
+	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/validate"
+)
+
+// ErrMismatch means the password and its repetition differ.
+var ErrMismatch = errors.New("credential: passwords differ")
+
+// PolicyError carries the policy violations of a new password.
+type PolicyError struct{ Violations []validate.Violation }
+
+func (e *PolicyError) Error() string { return (&validate.Error{Violations: e.Violations}).Error() }
+
+// Checker checks a password against the tenant's policy.
+type Checker interface {
+	Check(p params.PasswordPolicy, pw string, c policy.Context) []validate.Violation
+}
+
+// Setter checks and sets new passwords.
+type Setter struct {
+	hasher  password.Hasher
+	checker Checker
+	tenant  string
+}
+
+// NewSetter returns a setter.
+func NewSetter(h password.Hasher, c Checker, tenant string) *Setter {
+	return &Setter{hasher: h, checker: c, tenant: tenant}
+}
+
+// Request is a new password and what it is set for.
+type Request struct {
+	Password string
+	Repeat   string
+	// Temporary marks a password an administrator sets: it works once and
+	// only to change it.
+	Temporary bool
+}
+
+// Set checks the new password against every rule and returns the account
+// with it set: a new hash, the old one pushed onto the history, the session
+// epoch raised (which revokes every session issued before), and the
+// change-required flag as the request says. It writes nothing.
+//
+// Errors: ErrMismatch, *PolicyError (codes of package policy, plus "reused"
+// when it equals the current or a remembered password).
+func (s *Setter) Set(a store.Account, p params.Parameters, req Request, now time.Time) (store.Account, error) {
+	if err := s.Validate(a, p, req); err != nil {
+		return a, err
+	}
+	var violations []validate.Violation
+	if s.reused(a, p, req.Password) {
+		violations = append(violations, validate.Violation{Field: "password", Code: "reused",
+			Message: "Choose a password you have not used before."})
+	}
+	if len(violations) > 0 {
+		return a, &PolicyError{Violations: violations}
+	}
+	hash, err := s.hasher.Hash(req.Password)
+	if err != nil {
+		return a, fmt.Errorf("credential: %w", err)
+	}
+	if a.PasswordHash != "" && p.PasswordPolicy.HistoryCount > 0 {
+		a.PasswordHistory = append([]string{a.PasswordHash}, a.PasswordHistory...)
+		if len(a.PasswordHistory) > p.PasswordPolicy.HistoryCount {
+			a.PasswordHistory = a.PasswordHistory[:p.PasswordPolicy.HistoryCount]
+		}
+	}
+	a.PasswordHash = hash
+	a.PasswordChangeRequired = req.Temporary
+	a.SessionEpoch++
+	a.UpdatedAt = now
+	return a, nil
+}
+
+// Validate runs the cheap checks of Set — the repetition and the policy —
+// without hashing, so a flow can refuse a bad new password before it spends
+// an argon2id derivation or an attempt on anything else.
+func (s *Setter) Validate(a store.Account, p params.Parameters, req Request) error {
+	if req.Password != req.Repeat {
+		return ErrMismatch
+	}
+	violations := s.checker.Check(p.PasswordPolicy, req.Password, policy.Context{
+		Username: a.Username, DisplayName: a.DisplayName, Email: a.Email, Tenant: s.tenant,
+	})
+	if len(violations) > 0 {
+		return &PolicyError{Violations: violations}
+	}
+	return nil
+}
+
+// reused reports whether pw is the current password or one of the
+// remembered ones (one argon2id derivation per compared hash).
+func (s *Setter) reused(a store.Account, p params.Parameters, pw string) bool {
+	if a.PasswordHash != "" {
+		if ok, _, _ := s.hasher.Verify(pw, a.PasswordHash); ok {
+			return true
+		}
+	}
+	return policy.Reused(s.hasher, pw, a.PasswordHistory, p.PasswordPolicy.HistoryCount)
+}
