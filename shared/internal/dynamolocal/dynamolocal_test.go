@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,28 +11,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
+	"github.com/gatepass/gatepass/shared/internal/emulator"
 )
 
 // TestStartStop starts a private server (this package has no TestMain), lists
 // its tables through Client and checks that Stop really ends the process.
+// Process management itself is tested in package emulator.
 func TestStartStop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	start := time.Now()
-	srv, err := dynamolocal.Start(ctx)
-	if errors.Is(err, dynamolocal.ErrNotInstalled) && !dynamolocal.InCI() {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("DynamoDB Local answered on %s after %v", srv.Endpoint(), time.Since(start).Round(time.Millisecond))
-	stopped := false
-	defer func() {
-		if !stopped {
-			_ = srv.Stop()
-		}
-	}()
+	local := dynamolocal.StartShared(ctx)
+	defer func() { _ = local.Stop() }() // checked below when the server runs
+	srv := local.Require(t)
 
 	client, err := srv.Client(ctx)
 	if err != nil {
@@ -43,18 +31,13 @@ func TestStartStop(t *testing.T) {
 	if _, err := client.ListTables(ctx, &dynamodb.ListTablesInput{}); err != nil {
 		t.Fatalf("ListTables: %v\n%s", err, srv.Output())
 	}
-
-	if err := srv.Stop(); err != nil {
+	if err := local.Stop(); err != nil {
 		t.Fatalf("Stop: %v", err)
-	}
-	stopped = true
-	if err := srv.Stop(); err != nil {
-		t.Fatalf("second Stop: %v", err)
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.Endpoint(), nil)
 	if resp, err := (&http.Client{Timeout: time.Second}).Do(req); err == nil {
 		_ = resp.Body.Close()
-		t.Fatalf("server still answers after Stop")
+		t.Fatal("DynamoDB Local still answers after Stop")
 	}
 }
 
@@ -65,20 +48,10 @@ func TestClientRejectsEmptyEndpoint(t *testing.T) {
 }
 
 func TestStartWithoutJarIsNotInstalled(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/x\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sub := filepath.Join(dir, "a", "b")
-	if err := os.MkdirAll(sub, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(sub)
-	if root, err := dynamolocal.RepoRoot(); err != nil || root != dir {
-		t.Fatalf("RepoRoot = %q, %v; want %q", root, err, dir)
-	}
+	emulator.ChdirToEmptyRepo(t)
 	_, err := dynamolocal.Start(t.Context())
-	if !errors.Is(err, dynamolocal.ErrNotInstalled) || !strings.Contains(err.Error(), "npm ci --prefix infra/emulators") {
+	if !errors.Is(err, dynamolocal.ErrNotInstalled) || !errors.Is(err, emulator.ErrNotInstalled) ||
+		!strings.Contains(err.Error(), "npm ci --prefix infra/emulators") {
 		t.Fatalf("Start = %v, want ErrNotInstalled with the install hint", err)
 	}
 }

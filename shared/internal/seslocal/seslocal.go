@@ -15,35 +15,37 @@
 //
 // One process is meant to serve a whole test package: start it in TestMain
 // with Main or StartShared, reach it from tests with (*Shared).Require, and
-// give each test its own recipient address (the store is shared).
+// give each test its own recipient address (the store is shared). Process
+// management is package emulator's.
 package seslocal
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+
+	"github.com/gatepass/gatepass/shared/internal/emulator"
 )
 
 // ErrNotInstalled reports that node or the aws-ses-v2-local package is
-// missing. Tests skip on it, except in CI (see (*Shared).Require).
-var ErrNotInstalled = errors.New("seslocal: aws-ses-v2-local is not installed")
+// missing. Tests skip on it, except in CI (see (*Shared).Require). It also
+// matches emulator.ErrNotInstalled.
+var ErrNotInstalled = emulator.NotInstalled("seslocal: aws-ses-v2-local is not installed")
 
 // InstallHint tells how to install aws-ses-v2-local.
 const InstallHint = "run `npm ci --prefix infra/emulators` in the repository root (needs Node.js 20.19+ on PATH)"
@@ -60,24 +62,26 @@ const (
 )
 
 const (
-	startTimeout  = 60 * time.Second
-	startAttempts = 3
-	maxOutput     = 64 << 10
+	name          = "aws-ses-v2-local"
 	maxStoreBytes = 64 << 20
 )
 
-// Server is a running aws-ses-v2-local process.
+// Server is a running aws-ses-v2-local process. Endpoint and Output come
+// from emulator.Process.
 type Server struct {
-	endpoint string
-	cmd      *exec.Cmd
-	out      *tailBuffer
-	http     *http.Client
-	done     chan struct{} // closed when the process has exited
-	waitErr  error         // set before done is closed
-
-	stopOnce sync.Once
-	stopErr  error
+	*emulator.Process
+	http *http.Client // for the emulator's own endpoints
 }
+
+// Shared is one aws-ses-v2-local process shared by the tests of a package:
+//
+//	var local *seslocal.Shared // set once, before any test runs
+//
+//	func TestMain(m *testing.M) { os.Exit(seslocal.Main(m, &local)) }
+//
+// The emulator's store is shared: each test sends to its own recipient and
+// reads back with (*Server).EmailsTo.
+type Shared = emulator.Shared[*Server]
 
 // Start locates aws-ses-v2-local from the repository root (found by walking
 // up from the working directory to go.mod), starts it on a free loopback
@@ -88,35 +92,34 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	var lastErr error
-	for range startAttempts {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		s, err := start(ctx, node, cli, port)
-		if err == nil {
-			return s, nil
-		}
-		lastErr = err
-		if !errors.Is(err, errPortTaken) || ctx.Err() != nil {
-			break
-		}
+	p, err := emulator.Start(ctx, spec(node, cli))
+	if err != nil {
+		return nil, err
 	}
-	return nil, lastErr
+	return newServer(p), nil
 }
 
-// Endpoint is the server's base URL, such as "http://127.0.0.1:41234".
-func (s *Server) Endpoint() string { return s.endpoint }
+func newServer(p *emulator.Process) *Server {
+	return &Server{
+		Process: p,
+		http:    &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}},
+	}
+}
+
+// StartShared starts aws-ses-v2-local for a test package; see
+// emulator.StartShared.
+func StartShared(ctx context.Context) *Shared { return emulator.StartShared(ctx, name, Start) }
+
+// Main is a test package's TestMain body (see emulator.Main):
+//
+//	var local *seslocal.Shared
+//	func TestMain(m *testing.M) { os.Exit(seslocal.Main(m, &local)) }
+func Main(m *testing.M, shared **Shared) int { return emulator.Main(m, shared, StartShared) }
 
 // Client returns an SDK client for this server (see Client).
 func (s *Server) Client(ctx context.Context) (*sesv2.Client, error) {
-	return Client(ctx, s.endpoint)
+	return Client(ctx, s.Endpoint())
 }
-
-// Output returns what the process wrote to stdout and stderr so far (the
-// last 64 KiB).
-func (s *Server) Output() string { return s.out.String() }
 
 // Email is a mail as the emulator received it.
 type Email struct {
@@ -202,7 +205,7 @@ func (s *Server) Clear(ctx context.Context) error {
 
 // call makes an unsigned request to one of the emulator's own endpoints.
 func (s *Server) call(ctx context.Context, method, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, s.endpoint+path, nil)
+	req, err := http.NewRequestWithContext(ctx, method, s.Endpoint()+path, nil)
 	if err != nil {
 		return nil, fmt.Errorf("seslocal: %s %s: %w", method, path, err)
 	}
@@ -221,28 +224,12 @@ func (s *Server) call(ctx context.Context, method, path string) ([]byte, error) 
 	return body, nil
 }
 
-// Stop kills the process group of the server and waits for the process to
-// exit. It is safe to call more than once.
+// Stop kills the emulator (see (*emulator.Process).Stop) and closes the
+// connections to it. It is safe to call more than once.
 func (s *Server) Stop() error {
-	s.stopOnce.Do(func() {
-		select {
-		case <-s.done:
-			// Exited by itself: that is a failure worth reporting.
-			s.stopErr = fmt.Errorf("seslocal: server exited early: %v\n%s", s.waitErr, s.out.String())
-			return
-		default:
-		}
-		if err := killGroup(s.cmd); err != nil && !errors.Is(err, os.ErrProcessDone) {
-			s.stopErr = fmt.Errorf("seslocal: kill: %w", err)
-		}
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-			s.stopErr = errors.Join(s.stopErr, errors.New("seslocal: process did not exit within 10s of SIGKILL"))
-		}
-		s.http.CloseIdleConnections()
-	})
-	return s.stopErr
+	err := s.Process.Stop()
+	s.http.CloseIdleConnections()
+	return err
 }
 
 // Client builds an SES v2 client for a local endpoint. It reads no shared
@@ -265,35 +252,21 @@ func Client(_ context.Context, endpoint string) (*sesv2.Client, error) {
 	}), nil
 }
 
-var errPortTaken = errors.New("seslocal: port taken")
-
-func start(ctx context.Context, node, cli string, port int) (*Server, error) {
-	cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", strconv.Itoa(port))
-	cmd.Dir = filepath.Dir(cli)
-	cmd.Env = childEnv(os.Environ())
-	out := &tailBuffer{max: maxOutput}
-	cmd.Stdout = out
-	cmd.Stderr = out
-	setProcessGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("seslocal: start %s: %w", node, err)
+// spec runs the CLI with node on 127.0.0.1 and waits for GET /health-check
+// to answer 200.
+func spec(node, cli string) emulator.Spec {
+	return emulator.Spec{
+		Name: name,
+		Command: func(port int) *exec.Cmd {
+			cmd := exec.Command(node, cli, "--host", "127.0.0.1", "--port", strconv.Itoa(port))
+			cmd.Dir = filepath.Dir(cli)
+			cmd.Env = childEnv(os.Environ())
+			return cmd
+		},
+		ProbePath:        "/health-check",
+		ProbeStatus:      http.StatusOK,
+		PortTakenMarkers: []string{"EADDRINUSE", "does not have an address"},
 	}
-	s := &Server{
-		endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
-		cmd:      cmd,
-		out:      out,
-		http:     &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}},
-		done:     make(chan struct{}),
-	}
-	go func() {
-		s.waitErr = cmd.Wait()
-		close(s.done)
-	}()
-	if err := s.waitReady(ctx, port); err != nil {
-		_ = s.Stop()
-		return nil, err
-	}
-	return s, nil
 }
 
 // childEnv is the emulator's environment: the test's, without the variables
@@ -311,55 +284,13 @@ func childEnv(env []string) []string {
 	return out
 }
 
-// waitReady polls GET /health-check until it answers 200, the process
-// exits, the context ends or the start timeout passes.
-func (s *Server) waitReady(ctx context.Context, port int) error {
-	ctx, cancel := context.WithTimeout(ctx, startTimeout)
-	defer cancel()
-	probe := &http.Client{
-		Timeout:   time.Second,
-		Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
-	}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.endpoint+"/health-check", nil)
-		if err != nil {
-			return fmt.Errorf("seslocal: probe request: %w", err)
-		}
-		if resp, err := probe.Do(req); err == nil {
-			_ = resp.Body.Close()
-			// Make sure the answer came from our process, not from whoever
-			// else may have taken the port.
-			select {
-			case <-s.done:
-			default:
-				if resp.StatusCode == http.StatusOK {
-					return nil
-				}
-			}
-		}
-		select {
-		case <-s.done:
-			out := s.out.String()
-			if strings.Contains(out, "EADDRINUSE") || strings.Contains(out, "does not have an address") {
-				return fmt.Errorf("%w: %d", errPortTaken, port)
-			}
-			return fmt.Errorf("seslocal: node exited before aws-ses-v2-local answered (%v); output:\n%s", s.waitErr, out)
-		case <-ctx.Done():
-			return fmt.Errorf("seslocal: aws-ses-v2-local did not answer on %s: %w; output:\n%s", s.endpoint, ctx.Err(), s.out.String())
-		case <-tick.C:
-		}
-	}
-}
-
 // locate finds node and the CLI script of the installed package.
 func locate() (node, cli string, err error) {
 	node, err = exec.LookPath("node")
 	if err != nil {
 		return "", "", fmt.Errorf("%w: node not found (%v); %s", ErrNotInstalled, err, InstallHint)
 	}
-	root, err := RepoRoot()
+	root, err := emulator.RepoRoot()
 	if err != nil {
 		return "", "", err
 	}
@@ -402,60 +333,4 @@ func cliPath(dir string) (string, error) {
 		return "", fmt.Errorf("%w: no CLI at %s; %s", ErrNotInstalled, cli, InstallHint)
 	}
 	return cli, nil
-}
-
-// RepoRoot returns the nearest directory at or above the working directory
-// that holds a go.mod.
-func RepoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("seslocal: working directory: %w", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("seslocal: no go.mod at or above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// freePort asks the kernel for a free loopback port. Another process may take
-// it before node binds it; Start retries then.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("seslocal: find a free port: %w", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		return 0, fmt.Errorf("seslocal: release port: %w", err)
-	}
-	return port, nil
-}
-
-// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-}
-
-func (b *tailBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(p)
-	if extra := b.buf.Len() - b.max; extra > 0 {
-		b.buf.Next(extra)
-	}
-	return len(p), nil
-}
-
-func (b *tailBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

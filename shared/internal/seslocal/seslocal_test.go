@@ -3,9 +3,6 @@ package seslocal_test
 import (
 	"context"
 	"errors"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,30 +11,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 
+	"github.com/gatepass/gatepass/shared/internal/emulator"
 	"github.com/gatepass/gatepass/shared/internal/seslocal"
 )
 
 // TestStartSendReadStop starts a private server (this package has no
 // TestMain), sends a mail through Client, reads it back from the store and
-// checks that Stop really ends the process.
+// checks that Stop really ends the process. Process management itself is
+// tested in package emulator.
 func TestStartSendReadStop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	start := time.Now()
-	srv, err := seslocal.Start(ctx)
-	if errors.Is(err, seslocal.ErrNotInstalled) && !seslocal.InCI() {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("aws-ses-v2-local answered on %s after %v", srv.Endpoint(), time.Since(start).Round(time.Millisecond))
-	stopped := false
-	defer func() {
-		if !stopped {
-			_ = srv.Stop()
-		}
-	}()
+	local := seslocal.StartShared(ctx)
+	defer func() { _ = local.Stop() }() // checked below when the server runs
+	srv := local.Require(t)
 	if !strings.HasPrefix(srv.Endpoint(), "http://127.0.0.1:") {
 		t.Fatalf("endpoint %q is not loopback", srv.Endpoint())
 	}
@@ -82,17 +69,11 @@ func TestStartSendReadStop(t *testing.T) {
 		t.Fatalf("after Clear: %v, %v", all, err)
 	}
 
-	if err := srv.Stop(); err != nil {
+	if err := local.Stop(); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	stopped = true
-	if err := srv.Stop(); err != nil {
-		t.Fatalf("second Stop: %v", err)
-	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.Endpoint()+"/health-check", nil)
-	if resp, err := (&http.Client{Timeout: time.Second}).Do(req); err == nil {
-		_ = resp.Body.Close()
-		t.Fatalf("server still answers after Stop")
+	if _, err := srv.Emails(ctx); err == nil {
+		t.Fatal("aws-ses-v2-local still answers after Stop")
 	}
 }
 
@@ -103,20 +84,10 @@ func TestClientRejectsEmptyEndpoint(t *testing.T) {
 }
 
 func TestStartWithoutPackageIsNotInstalled(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module example.com/x\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sub := filepath.Join(dir, "a", "b")
-	if err := os.MkdirAll(sub, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	t.Chdir(sub)
-	if root, err := seslocal.RepoRoot(); err != nil || root != dir {
-		t.Fatalf("RepoRoot = %q, %v; want %q", root, err, dir)
-	}
+	emulator.ChdirToEmptyRepo(t)
 	_, err := seslocal.Start(t.Context())
-	if !errors.Is(err, seslocal.ErrNotInstalled) || !strings.Contains(err.Error(), "npm ci --prefix infra/emulators") {
+	if !errors.Is(err, seslocal.ErrNotInstalled) || !errors.Is(err, emulator.ErrNotInstalled) ||
+		!strings.Contains(err.Error(), "npm ci --prefix infra/emulators") {
 		t.Fatalf("Start = %v, want ErrNotInstalled with the install hint", err)
 	}
 }

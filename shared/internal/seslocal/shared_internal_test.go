@@ -2,80 +2,14 @@ package seslocal
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/gatepass/gatepass/shared/internal/emulator"
 )
-
-// recordingTB records how Require ended a test. Skip and Fatal stop the
-// calling goroutine, as testing.T does.
-type recordingTB struct {
-	testing.TB
-	skipped, failed bool
-	msg             string
-}
-
-func (r *recordingTB) Helper() {}
-func (r *recordingTB) Skipf(format string, args ...any) {
-	r.skipped, r.msg = true, fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-func (r *recordingTB) Fatalf(format string, args ...any) {
-	r.failed, r.msg = true, fmt.Sprintf(format, args...)
-	runtime.Goexit()
-}
-func (r *recordingTB) Fatal(args ...any) {
-	r.failed, r.msg = true, fmt.Sprint(args...)
-	runtime.Goexit()
-}
-
-func require(s *Shared) *recordingTB {
-	r := &recordingTB{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.Require(r)
-	}()
-	<-done
-	return r
-}
-
-func TestRequire(t *testing.T) {
-	notInstalled := &Shared{err: fmt.Errorf("%w: no package.json; %s", ErrNotInstalled, InstallHint)}
-	crashed := &Shared{err: errors.New("node exited")}
-	running := &Shared{server: &Server{endpoint: "http://127.0.0.1:1"}}
-
-	for _, tc := range []struct {
-		name        string
-		ci          string
-		s           *Shared
-		skip, fail  bool
-		wantMessage string
-	}{
-		{name: "missing locally skips", ci: "", s: notInstalled, skip: true, wantMessage: "npm ci --prefix infra/emulators"},
-		{name: "missing in CI fails", ci: "true", s: notInstalled, fail: true, wantMessage: "npm ci --prefix infra/emulators"},
-		{name: "missing with CI=1 fails", ci: "1", s: notInstalled, fail: true, wantMessage: "npm ci --prefix infra/emulators"},
-		{name: "start error fails", ci: "", s: crashed, fail: true, wantMessage: "node exited"},
-		{name: "nil fails", ci: "", s: nil, fail: true, wantMessage: "StartShared"},
-		{name: "running passes", ci: "true", s: running},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv("CI", tc.ci)
-			r := require(tc.s)
-			if r.skipped != tc.skip || r.failed != tc.fail {
-				t.Fatalf("skipped=%v failed=%v (%q), want skipped=%v failed=%v", r.skipped, r.failed, r.msg, tc.skip, tc.fail)
-			}
-			if tc.wantMessage != "" && !strings.Contains(r.msg, tc.wantMessage) {
-				t.Fatalf("message %q does not mention %q", r.msg, tc.wantMessage)
-			}
-		})
-	}
-}
 
 func TestCLIPath(t *testing.T) {
 	for _, tc := range []struct {
@@ -133,20 +67,12 @@ func TestChildEnvDropsForwarding(t *testing.T) {
 	}
 }
 
-func TestTailBufferKeepsTheEnd(t *testing.T) {
-	b := &tailBuffer{max: 8}
-	_, _ = b.Write([]byte("0123456789"))
-	_, _ = b.Write([]byte("ab"))
-	if got := b.String(); got != "456789ab" {
-		t.Fatalf("got %q", got)
-	}
-}
-
 // TestTakenPortIsRecognised makes node fail to bind a port another listener
-// holds: Start retries on errPortTaken with a fresh port.
+// holds: the output must be recognised as emulator.ErrPortTaken, on which
+// Start retries with a fresh port.
 func TestTakenPortIsRecognised(t *testing.T) {
 	node, cli, err := locate()
-	if errors.Is(err, ErrNotInstalled) && !InCI() {
+	if errors.Is(err, ErrNotInstalled) && !emulator.InCI() {
 		t.Skip(err)
 	}
 	if err != nil {
@@ -157,12 +83,12 @@ func TestTakenPortIsRecognised(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	s, err := start(t.Context(), node, cli, l.Addr().(*net.TCPAddr).Port)
+	p, err := emulator.StartOnPort(t.Context(), spec(node, cli), l.Addr().(*net.TCPAddr).Port)
 	if err == nil {
-		_ = s.Stop()
+		_ = p.Stop()
 		t.Fatal("start on a taken port succeeded")
 	}
-	if !errors.Is(err, errPortTaken) {
-		t.Fatalf("start = %v, want errPortTaken", err)
+	if !errors.Is(err, emulator.ErrPortTaken) {
+		t.Fatalf("StartOnPort = %v, want emulator.ErrPortTaken", err)
 	}
 }

@@ -1,13 +1,13 @@
 //go:build unix
 
-package dynamolocal
+package emulator
 
 import (
 	"os/exec"
 	"syscall"
 )
 
-// setProcessGroup puts java in its own process group so that Stop can kill
+// setProcessGroup puts the emulator in its own process group so that Stop can kill
 // it together with anything it spawned.
 func setProcessGroup(cmd *exec.Cmd) {
 	if cmd.SysProcAttr == nil {

@@ -1,8 +1,0 @@
-//go:build unix && !linux
-
-package seslocal
-
-import "syscall"
-
-// setParentDeathSignal is a no-op where the kernel has no parent-death signal.
-func setParentDeathSignal(*syscall.SysProcAttr) {}
