@@ -28,7 +28,7 @@ build:
 
 ## lint: gofmt and go vet
 lint:
-	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard -- '*.go')); \
+	@unformatted=$$(git ls-files -co --exclude-standard -- '*.go' | xargs -r ls -d 2>/dev/null | xargs -r gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
