@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/audit"
@@ -90,7 +91,9 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 		events := []store.Op{audit.Op(audit.New(now, audit.LoginFailed, a.ID, src,
 			map[string]string{"reason": "wrong_current_password"}))}
 		if !counted.LockedUntil.IsZero() {
-			events = append(events, audit.Op(audit.New(now, audit.LoginLocked, a.ID, src, map[string]string{"scope": "account"})))
+			// A nanosecond later, so that it sorts after the failure that caused it.
+			events = append(events, audit.Op(audit.New(now.Add(time.Nanosecond), audit.LoginLocked, a.ID, src,
+				map[string]string{"scope": "account"})))
 		}
 		if err := s.store.Commit(ctx, events...); err != nil {
 			return sessions.Issued{}, fmt.Errorf("password change: audit: %w", err)
@@ -102,7 +105,10 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 		return sessions.Issued{}, err
 	}
 	issued := s.sessions.New(&updated, in.Meta, store.RestrictionNone, cur.Parameters)
+	// The renewed token continues the same sign-in: its view, its public id
+	// and its absolute timeout carry over (a change never extends a session).
 	issued.Session.ViewType, issued.Session.FacilityID = cur.Session.ViewType, cur.Session.FacilityID
+	issued.Session.ID, issued.Session.CreatedAt, issued.Session.ExpiresAt = cur.Session.ID, cur.Session.CreatedAt, cur.Session.ExpiresAt
 	event := audit.New(now, audit.PasswordChanged, a.ID, src,
 		map[string]string{"forced": fmt.Sprint(cur.Session.Restriction == store.RestrictionPasswordChange)})
 	err = s.store.Commit(ctx,

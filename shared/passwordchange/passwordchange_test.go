@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/mail"
@@ -42,6 +43,17 @@ func TestChangeRevokesOtherSessionsAndKeepsThisOne(t *testing.T) {
 	}
 	if get(e, "/api/auth/session", renewed) != 200 {
 		t.Fatal("this session did not survive the change")
+	}
+	// The renewal continues the sign-in: the absolute timeout is not reset.
+	for i := 0; i < 23; i++ { // active every 30 minutes: the idle timeout never strikes
+		e.Clock.Advance(30 * time.Minute)
+		if get(e, "/api/auth/session", renewed) != 200 {
+			t.Fatalf("renewed session ended early, after %d minutes", (i+1)*30)
+		}
+	}
+	e.Clock.Advance(30 * time.Minute) // 12 h after the original sign-in
+	if get(e, "/api/auth/session", renewed) != 401 {
+		t.Fatal("a password change extended the session beyond its absolute timeout")
 	}
 	if get(e, "/api/auth/session", other) != 401 || get(e, "/api/auth/session", mine) != 401 {
 		t.Fatal("an old session token still works")

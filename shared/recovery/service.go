@@ -143,16 +143,16 @@ func (s *Service) requestOnce(ctx context.Context, name, ipKey string, src audit
 	}
 	outcome, kind := resetOutcome(second.Account, overLimit, now)
 	out := outgoing{kind: kind, ttl: time.Duration(p.ResetTokenTTLSeconds) * time.Second}
-	userID = ""
+	subject := "" // the audit event's user: none for an unknown identifier
 	if second.Account != nil {
-		out.account, userID = *second.Account, second.Account.ID
+		out.account, subject = *second.Account, second.Account.ID
 	}
 	if kind == mail.KindResetLink {
 		var tokenOps []store.Op
 		out.link, tokenOps = s.newToken(&out.account, store.TokenReset, out.ttl, now)
 		ops = append(ops, tokenOps...)
 	}
-	event := audit.New(now, audit.PasswordResetRequested, userID, src, map[string]string{"outcome": outcome})
+	event := audit.New(now, audit.PasswordResetRequested, subject, src, map[string]string{"outcome": outcome})
 	ops = append(ops, audit.Op(event))
 	if err := s.store.Commit(ctx, ops...); err != nil {
 		return outgoing{}, fmt.Errorf("reset request: commit: %w", err)

@@ -96,7 +96,7 @@ func (m *Manager) New(a *store.Account, meta Meta, restriction string, p params.
 }
 
 // SetCookie writes the session cookie (API.md: HttpOnly, SameSite=Strict,
-// Path=/, Secure and __Host- over https). It lives as long as the session's
+// Path=/, Secure and __Host- over https). It lives until the session's
 // absolute timeout; the server enforces both timeouts regardless.
 func (m *Manager) SetCookie(w http.ResponseWriter, is Issued) {
 	http.SetCookie(w, &http.Cookie{
@@ -104,7 +104,7 @@ func (m *Manager) SetCookie(w http.ResponseWriter, is Issued) {
 		Value:    is.Token,
 		Path:     "/",
 		Expires:  is.Session.ExpiresAt,
-		MaxAge:   int(is.Session.ExpiresAt.Sub(is.Session.CreatedAt).Seconds()),
+		MaxAge:   max(1, int(is.Session.ExpiresAt.Sub(m.clock.Now()).Seconds())),
 		HttpOnly: true,
 		Secure:   m.secure,
 		SameSite: http.SameSiteStrictMode,
