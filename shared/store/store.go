@@ -174,6 +174,23 @@ type Account struct {
 	// PasswordHistory holds the PHC hashes of previous passwords, newest
 	// first, as many as the policy's historyCount.
 	PasswordHistory []string
+	// TOTPSecret is the AES-GCM sealed TOTP secret (associated data: the
+	// account id); nil while two-factor is off. The key is never in the
+	// store.
+	TOTPSecret []byte
+	// TOTPEnabledAt is when two-factor was activated; zero while off.
+	TOTPEnabledAt time.Time
+	// TOTPLastStep is the last 30-second step whose code was accepted
+	// (activation included); a step at or below it is never accepted again.
+	// It only grows, under the account's version condition.
+	TOTPLastStep int64
+	// TOTPPendingSecret is the sealed secret of an enrolment that awaits its
+	// first code; TOTPPendingUntil ends it.
+	TOTPPendingSecret []byte
+	TOTPPendingUntil  time.Time
+	// RecoveryCodeHashes are the SHA-256 hashes of the unused recovery
+	// codes; using one removes it.
+	RecoveryCodeHashes []string
 	// Version is the version the caller read (0 for a new account, which is
 	// stored as version 1). Commit stores Version+1.
 	Version int64

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,6 +68,13 @@ const (
 	attrResetTokenHash  = "resetTokenHash"
 	attrInvitationHash  = "invitationTokenHash"
 	attrPasswordHistory = "passwordHistory"
+
+	attrTOTPSecret         = "totpSecret"
+	attrTOTPEnabledAt      = "totpEnabledAt"
+	attrTOTPLastStep       = "totpLastStep"
+	attrTOTPPendingSecret  = "totpPendingSecret"
+	attrTOTPPendingUntil   = "totpPendingUntil"
+	attrRecoveryCodeHashes = "recoveryCodeHashes"
 
 	attrID          = "id"
 	attrLastSeenAt  = "lastSeenAt"
@@ -221,6 +229,15 @@ func (e *encoder) expiry(name string, t time.Time) {
 	e.m[AttrTTL] = num(ttlSeconds(t))
 }
 
+// bytes stores a binary value (B); nil and empty are omitted, like empty
+// strings, and read back as nil. The value is copied, so the item does not
+// alias the caller's slice.
+func (e *encoder) bytes(name string, v []byte) {
+	if len(v) > 0 {
+		e.m[name] = &types.AttributeValueMemberB{Value: slices.Clone(v)}
+	}
+}
+
 // list stores a string list; nil is omitted, an empty list is kept empty, so
 // that both round-trip.
 func (e *encoder) list(name string, v []string) {
@@ -316,6 +333,22 @@ func (d *decoder) time(name string) time.Time {
 	return t.UTC()
 }
 
+func (d *decoder) bytes(name string) []byte {
+	av, ok := d.m[name]
+	if !ok {
+		return nil
+	}
+	b, ok := av.(*types.AttributeValueMemberB)
+	if !ok {
+		d.fail(name, "binary")
+		return nil
+	}
+	if len(b.Value) == 0 {
+		return nil
+	}
+	return b.Value
+}
+
 func (d *decoder) list(name string) []string {
 	av, ok := d.m[name]
 	if !ok {
@@ -378,7 +411,7 @@ func expired(it item, now int64) bool {
 // ---- records
 
 func encodeAccount(a store.Account, version int64) (item, error) {
-	e := newEncoder(userPK(a.ID), skAccount, version, 23)
+	e := newEncoder(userPK(a.ID), skAccount, version, 29)
 	e.str(attrUsername, a.Username)
 	e.str(attrUsernameKey, a.UsernameKey)
 	e.str(attrDisplayName, a.DisplayName)
@@ -401,6 +434,12 @@ func encodeAccount(a store.Account, version int64) (item, error) {
 	e.str(attrResetTokenHash, a.ResetTokenHash)
 	e.str(attrInvitationHash, a.InvitationTokenHash)
 	e.list(attrPasswordHistory, a.PasswordHistory)
+	e.bytes(attrTOTPSecret, a.TOTPSecret)
+	e.time(attrTOTPEnabledAt, a.TOTPEnabledAt)
+	e.int(attrTOTPLastStep, a.TOTPLastStep)
+	e.bytes(attrTOTPPendingSecret, a.TOTPPendingSecret)
+	e.time(attrTOTPPendingUntil, a.TOTPPendingUntil)
+	e.list(attrRecoveryCodeHashes, a.RecoveryCodeHashes)
 	return e.done()
 }
 
@@ -431,6 +470,12 @@ func decodeAccount(it item) (*store.Account, error) {
 		ResetTokenHash:         d.str(attrResetTokenHash),
 		InvitationTokenHash:    d.str(attrInvitationHash),
 		PasswordHistory:        d.list(attrPasswordHistory),
+		TOTPSecret:             d.bytes(attrTOTPSecret),
+		TOTPEnabledAt:          d.time(attrTOTPEnabledAt),
+		TOTPLastStep:           d.int(attrTOTPLastStep),
+		TOTPPendingSecret:      d.bytes(attrTOTPPendingSecret),
+		TOTPPendingUntil:       d.time(attrTOTPPendingUntil),
+		RecoveryCodeHashes:     d.list(attrRecoveryCodeHashes),
 		Version:                d.int(attrVersion),
 	}
 	if d.err != nil {

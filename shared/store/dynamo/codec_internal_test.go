@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -73,7 +75,7 @@ func TestTimesRoundTripExactly(t *testing.T) {
 
 func TestNilAndEmptyCollectionsRoundTrip(t *testing.T) {
 	for _, list := range [][]string{nil, {}, {"b", "a"}} {
-		it, err := encodeAccount(store.Account{ID: "u", Roles: list, PasswordHistory: list}, 1)
+		it, err := encodeAccount(store.Account{ID: "u", Roles: list, PasswordHistory: list, RecoveryCodeHashes: list}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,6 +88,9 @@ func TestNilAndEmptyCollectionsRoundTrip(t *testing.T) {
 		}
 		if (a.PasswordHistory == nil) != (list == nil) || !slices.Equal(a.PasswordHistory, list) {
 			t.Fatalf("password history %#v came back as %#v", list, a.PasswordHistory)
+		}
+		if (a.RecoveryCodeHashes == nil) != (list == nil) || !slices.Equal(a.RecoveryCodeHashes, list) {
+			t.Fatalf("recovery code hashes %#v came back as %#v", list, a.RecoveryCodeHashes)
 		}
 	}
 	for _, data := range []map[string]string{nil, {}, {"k": "v", "empty": ""}} {
@@ -100,6 +105,52 @@ func TestNilAndEmptyCollectionsRoundTrip(t *testing.T) {
 		if (tok.Data == nil) != (data == nil) || !maps.Equal(tok.Data, data) {
 			t.Fatalf("data %#v came back as %#v", data, tok.Data)
 		}
+	}
+}
+
+// TestTOTPFieldsRoundTrip: secrets are binary (B) attributes holding any
+// bytes, copied from the caller; empty ones are not stored and read back as
+// nil; the step keeps its full int64 range.
+func TestTOTPFieldsRoundTrip(t *testing.T) {
+	secret := []byte{0, 1, 0xff, 0xfe, 0x80, 'x', 0}
+	for _, want := range []store.Account{
+		{ID: "u", TOTPSecret: secret, TOTPEnabledAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC),
+			TOTPLastStep: 1 << 40, TOTPPendingSecret: []byte{0xc3, 0x28},
+			TOTPPendingUntil: time.Date(2026, 1, 2, 3, 14, 5, 0, time.UTC), Version: 1},
+		{ID: "u", TOTPLastStep: math.MaxInt64, Version: 1},
+		{ID: "u", Version: 1},
+	} {
+		it, err := encodeAccount(want, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want.TOTPSecret != nil {
+			b, ok := it[attrTOTPSecret].(*types.AttributeValueMemberB)
+			if !ok || &b.Value[0] == &want.TOTPSecret[0] {
+				t.Fatalf("totpSecret is %T, or aliases the caller's slice", it[attrTOTPSecret])
+			}
+		}
+		got, err := decodeAccount(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*got, want) {
+			t.Fatalf("got %+v, want %+v", *got, want)
+		}
+	}
+	it, err := encodeAccount(store.Account{ID: "u", TOTPSecret: []byte{}, TOTPPendingSecret: []byte{}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := it[attrTOTPSecret]; ok {
+		t.Fatal("an empty secret is stored")
+	}
+	if a, err := decodeAccount(it); err != nil || a.TOTPSecret != nil || a.TOTPPendingSecret != nil {
+		t.Fatalf("empty secrets came back as %#v, %#v (%v)", a.TOTPSecret, a.TOTPPendingSecret, err)
+	}
+	it[attrTOTPSecret] = str("not binary")
+	if _, err := decodeAccount(it); err == nil {
+		t.Fatal("a string totpSecret decoded")
 	}
 }
 

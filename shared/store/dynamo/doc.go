@@ -13,7 +13,9 @@
 //	                                                           roles (L), networkAccess, facilityIds (L), locale,
 //	                                                           status, sso, validUntil, lastLoginAt, createdAt, updatedAt,
 //	                                                           sessionEpoch (N), resetTokenHash, invitationTokenHash,
-//	                                                           passwordHistory (L, newest first)
+//	                                                           passwordHistory (L, newest first), totpSecret (B),
+//	                                                           totpEnabledAt, totpLastStep (N), totpPendingSecret (B),
+//	                                                           totpPendingUntil, recoveryCodeHashes (L)
 //	session     USER#<user id>              SESSION#<hash>     id, createdAt, lastSeenAt, expiresAt, ip, userAgent,
 //	                                                           restriction, viewType, facilityId, epoch (N)
 //	claim       CLAIM#<kind>#<value>        CLAIM              accountId
@@ -52,8 +54,9 @@
 //     for DynamoDB TTL, which only removes the garbage some time later.
 //
 // Times are UTC RFC 3339 strings with nanoseconds, so they round-trip exactly.
-// Empty strings, false booleans, zero numbers and zero times are not stored;
-// nil lists and maps are not stored while empty ones are, so both round-trip.
+// Empty strings, empty binary values, false booleans, zero numbers and zero
+// times are not stored (binary values read back as nil); nil lists and maps
+// are not stored while empty ones are, so both round-trip.
 //
 // # Writes
 //

@@ -185,6 +185,9 @@ func equalAccount(x, y store.Account) bool {
 		x.CreatedAt == y.CreatedAt && x.UpdatedAt == y.UpdatedAt &&
 		x.SessionEpoch == y.SessionEpoch && x.ResetTokenHash == y.ResetTokenHash &&
 		x.InvitationTokenHash == y.InvitationTokenHash && slices.Equal(x.PasswordHistory, y.PasswordHistory) &&
+		slices.Equal(x.TOTPSecret, y.TOTPSecret) && x.TOTPEnabledAt == y.TOTPEnabledAt &&
+		x.TOTPLastStep == y.TOTPLastStep && slices.Equal(x.TOTPPendingSecret, y.TOTPPendingSecret) &&
+		x.TOTPPendingUntil == y.TOTPPendingUntil && slices.Equal(x.RecoveryCodeHashes, y.RecoveryCodeHashes) &&
 		x.Version == y.Version
 }
 

@@ -38,6 +38,12 @@ type accountRecord struct {
 	ResetTokenHash         string    `json:"resetTokenHash,omitempty"`
 	InvitationTokenHash    string    `json:"invitationTokenHash,omitempty"`
 	PasswordHistory        []string  `json:"passwordHistory,omitempty"`
+	TOTPSecret             []byte    `json:"totpSecret,omitempty"`
+	TOTPEnabledAt          time.Time `json:"totpEnabledAt,omitzero"`
+	TOTPLastStep           int64     `json:"totpLastStep,omitempty"`
+	TOTPPendingSecret      []byte    `json:"totpPendingSecret,omitempty"`
+	TOTPPendingUntil       time.Time `json:"totpPendingUntil,omitzero"`
+	RecoveryCodeHashes     []string  `json:"recoveryCodeHashes,omitempty"`
 	Version                int64     `json:"version"`
 }
 
@@ -52,7 +58,9 @@ func toAccountRecord(a store.Account, version int64) accountRecord {
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt),
 		SessionEpoch: a.SessionEpoch, ResetTokenHash: a.ResetTokenHash,
 		InvitationTokenHash: a.InvitationTokenHash, PasswordHistory: nonEmpty(a.PasswordHistory),
-		Version: version,
+		TOTPSecret: nonEmpty(a.TOTPSecret), TOTPEnabledAt: utc(a.TOTPEnabledAt), TOTPLastStep: a.TOTPLastStep,
+		TOTPPendingSecret: nonEmpty(a.TOTPPendingSecret), TOTPPendingUntil: utc(a.TOTPPendingUntil),
+		RecoveryCodeHashes: nonEmpty(a.RecoveryCodeHashes), Version: version,
 	}
 }
 
@@ -67,7 +75,9 @@ func (r accountRecord) account() store.Account {
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		SessionEpoch: r.SessionEpoch, ResetTokenHash: r.ResetTokenHash,
 		InvitationTokenHash: r.InvitationTokenHash, PasswordHistory: r.PasswordHistory,
-		Version: r.Version,
+		TOTPSecret: r.TOTPSecret, TOTPEnabledAt: r.TOTPEnabledAt, TOTPLastStep: r.TOTPLastStep,
+		TOTPPendingSecret: r.TOTPPendingSecret, TOTPPendingUntil: r.TOTPPendingUntil,
+		RecoveryCodeHashes: r.RecoveryCodeHashes, Version: r.Version,
 	}
 }
 

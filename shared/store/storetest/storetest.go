@@ -8,10 +8,11 @@
 //   - Times round-trip as the same instant (time.Time.Equal) with at least
 //     millisecond precision; the suite only uses whole milliseconds. The zero
 //     time round-trips as the zero time.
-//   - An empty slice or map may come back as nil or empty; the suite does not
-//     distinguish them and callers must not either. Slice order is preserved
-//     (Roles, FacilityIDs, PasswordHistory, parameters' role lists), so sets
-//     are not enough.
+//   - An empty slice or map (byte slices included) may come back as nil or
+//     empty; the suite does not distinguish them and callers must not either.
+//     Slice order is preserved (Roles, FacilityIDs, PasswordHistory,
+//     RecoveryCodeHashes, parameters' role lists), so sets are not enough.
+//     Byte slices (TOTPSecret, TOTPPendingSecret) hold arbitrary bytes.
 //   - Expiry: a session, counter or token whose ExpiresAt is at or before the
 //     store clock's now is absent for reads and for conditions; a zero
 //     ExpiresAt never expires a session or counter. Account.ValidUntil is not
@@ -374,6 +375,14 @@ func fullAccount(id string) store.Account {
 			"$argon2id$v=19$m=19456,t=2,p=1$c2FsdDE$aGFzaDE",
 			"$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI",
 		},
+		// Sealed secrets are arbitrary bytes: NUL, invalid UTF-8, 0xff.
+		TOTPSecret:        []byte("\x00\x01sealed\xff\xfe\x80 secret of " + id + "\x00"),
+		TOTPEnabledAt:     base.Add(-7*24*time.Hour + ms(42)),
+		TOTPLastStep:      1 << 40,
+		TOTPPendingSecret: []byte("\xc3\x28pending\x00\xff of " + id),
+		TOTPPendingUntil:  base.Add(10*time.Minute + ms(5)),
+		// In neither sorted order.
+		RecoveryCodeHashes: []string{ids.Hash("code 3"), ids.Hash("code 1"), ids.Hash("code 2")},
 	}
 }
 
@@ -435,6 +444,9 @@ func normAccount(a store.Account) store.Account {
 	a.PasswordHistory = nilIfEmpty(a.PasswordHistory)
 	a.ValidUntil, a.LastLoginAt = utc(a.ValidUntil), utc(a.LastLoginAt)
 	a.CreatedAt, a.UpdatedAt = utc(a.CreatedAt), utc(a.UpdatedAt)
+	a.TOTPSecret, a.TOTPPendingSecret = nilIfEmpty(a.TOTPSecret), nilIfEmpty(a.TOTPPendingSecret)
+	a.TOTPEnabledAt, a.TOTPPendingUntil = utc(a.TOTPEnabledAt), utc(a.TOTPPendingUntil)
+	a.RecoveryCodeHashes = nilIfEmpty(a.RecoveryCodeHashes)
 	return a
 }
 
