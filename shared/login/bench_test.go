@@ -52,7 +52,7 @@ func benchLogin(b *testing.B, hasher password.Hasher, user, pass string, want in
 		r.RemoteAddr = "203.0.113.7"
 		r.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
-		h.handler.ServeHTTP(w, r)
+		h.Handler.ServeHTTP(w, r)
 		if w.Code != want {
 			b.Fatalf("status %d: %s", w.Code, w.Body)
 		}

@@ -4,26 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gatepass/gatepass/shared/accounts"
-	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/clock"
-	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/dynamo/dynamotest"
-	"github.com/gatepass/gatepass/shared/store/embedded"
 	"github.com/gatepass/gatepass/shared/store/storecount"
 )
 
@@ -49,102 +41,37 @@ func cheapParams() password.Params {
 	return password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 }
 
+// harness is the login tests' view of an apptest environment: every
+// function routed as in AWS, a hasher that counts derivations.
 type harness struct {
-	t       testing.TB
-	clock   *clock.Fake
-	store   *storecount.Store
-	hasher  *countingHasher
-	handler http.Handler
-	public  string
+	*apptest.Env
+	t      testing.TB
+	clock  *clock.Fake
+	store  *storecount.Store
+	hasher *countingHasher
 }
 
 func newHarness(t *testing.T) *harness { return newHarnessAt(t, "http://127.0.0.1:8080") }
 
 func newHarnessAt(t *testing.T, public string) *harness {
-	return build(t, public, password.NewArgon2id(cheapParams()))
+	return buildOn(t, public, password.NewArgon2id(cheapParams()), nil)
 }
 
-func build(t testing.TB, public string, hasher password.Hasher) *harness {
-	return buildOn(t, public, hasher, func(tb testing.TB, clk clock.Clock) store.Store {
-		st, err := embedded.Open(filepath.Join(tb.TempDir(), "gatepass.db"), clk)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { st.Close() })
-		return st
-	})
-}
-
+// buildOn builds a harness on the store open makes (nil: embedded).
 func buildOn(t testing.TB, public string, hasher password.Hasher, open func(testing.TB, clock.Clock) store.Store) *harness {
 	t.Helper()
-	clk := clock.NewFake(t0)
-	raw := open(t, clk)
-	var err error
-	h := &harness{t: t, clock: clk, store: storecount.New(raw), public: public,
-		hasher: &countingHasher{Hasher: hasher}}
-	h.handler, err = app.Handler("login", app.LoginHandlers, app.Deps{
-		Tenant: "acme", PublicURL: public, Store: h.store, Clock: clk, Hasher: h.hasher,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	counting := &countingHasher{Hasher: hasher}
+	e := apptest.New(t, apptest.Options{Open: open, Hasher: counting, PublicURL: public})
+	return &harness{Env: e, t: t, clock: e.Clock, store: e.Store, hasher: counting}
 }
 
 // account creates an active account with a password; mutate adjusts it.
 func (h *harness) account(username, pw string, mutate ...func(*store.Account)) store.Account {
 	h.t.Helper()
-	hash, err := h.hasher.Hash(pw)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	a := store.Account{
-		ID: ids.New("u"), Username: username, UsernameKey: accounts.CanonicalUsername(username),
-		DisplayName: "Jane Doe", PasswordHash: hash, Roles: []string{"supervisor"}, Locale: "en",
-		Status: store.StatusActive, CreatedAt: t0, UpdatedAt: t0,
-	}
-	for _, m := range mutate {
-		m(&a)
-	}
-	if a.Email != "" {
-		a.EmailKey = accounts.CanonicalEmail(a.Email)
-	}
-	if err := h.store.Commit(context.Background(), store.CreateAccount{Account: a}); err != nil {
-		h.t.Fatal(err)
-	}
-	a.Version = 1
-	return a
+	return h.Account(username, pw, mutate...)
 }
 
-type response struct {
-	*http.Response
-	body []byte
-}
-
-func (r response) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body %q: %v", r.body, err)
-	}
-	return m
-}
-
-func (r response) code(t *testing.T) string {
-	t.Helper()
-	c, _ := r.json(t)["code"].(string)
-	return c
-}
-
-func (r response) cookie(name string) *http.Cookie {
-	for _, c := range r.Cookies() {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
-}
+type response = apptest.Response
 
 type req struct {
 	method, path, body string
@@ -156,33 +83,8 @@ type req struct {
 
 func (h *harness) do(rq req) response {
 	h.t.Helper()
-	var body io.Reader = http.NoBody
-	if rq.body != "" {
-		body = strings.NewReader(rq.body)
-	}
-	r := httptest.NewRequest(rq.method, h.public+rq.path, body)
-	r.RemoteAddr = "203.0.113.7"
-	if rq.ip != "" {
-		r.RemoteAddr = rq.ip
-	}
-	if rq.method != http.MethodGet {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	if rq.contentType != "" {
-		r.Header.Set("Content-Type", rq.contentType)
-	}
-	for k, v := range rq.header {
-		r.Header.Set(k, v)
-	}
-	r.Header.Set("User-Agent", "harness/1.0")
-	if rq.cookie != nil {
-		r.AddCookie(rq.cookie)
-	}
-	w := httptest.NewRecorder()
-	h.handler.ServeHTTP(w, r)
-	res := w.Result()
-	b, _ := io.ReadAll(res.Body)
-	return response{Response: res, body: b}
+	return h.Do(apptest.Request{Method: rq.method, Path: rq.path, Body: rq.body, Cookie: rq.cookie,
+		IP: rq.ip, ContentType: rq.contentType, Header: rq.header})
 }
 
 func loginBody(user, pw string) string {
@@ -204,10 +106,10 @@ func (h *harness) loginFrom(ip, user, pw string) response {
 func (h *harness) signIn(user, pw string) *http.Cookie {
 	h.t.Helper()
 	res := h.login(user, pw)
-	if res.StatusCode != 200 {
-		h.t.Fatalf("login %s: %d %s", user, res.StatusCode, res.body)
+	if res.Status != 200 {
+		h.t.Fatalf("login %s: %d %s", user, res.Status, res.Body)
 	}
-	c := res.cookie("gatepass")
+	c := res.Cookie("gatepass")
 	if c == nil {
 		h.t.Fatal("no session cookie")
 	}

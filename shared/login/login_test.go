@@ -23,10 +23,10 @@ func TestLoginSucceeds(t *testing.T) {
 		for _, name := range []string{"JDoe", "jdoe", "  JDOE ", "ＪＤｏｅ", "jane@example.com", "JANE@example.COM"} {
 			t.Run(name, func(t *testing.T) {
 				res := h.login(name, pw)
-				if res.StatusCode != 200 {
-					t.Fatalf("status %d: %s", res.StatusCode, res.body)
+				if res.Status != 200 {
+					t.Fatalf("status %d: %s", res.Status, res.Body)
 				}
-				body := res.json(t)
+				body := res.JSON(t)
 				if body["status"] != "authenticated" {
 					t.Fatalf("status = %v", body["status"])
 				}
@@ -37,15 +37,15 @@ func TestLoginSucceeds(t *testing.T) {
 				if user["lastLogin"].(map[string]any)["at"] != t0.Format(time.RFC3339) {
 					t.Fatalf("lastLogin = %v", user["lastLogin"])
 				}
-				c := res.cookie("gatepass")
+				c := res.Cookie("gatepass")
 				if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/" || c.Secure {
 					t.Fatalf("cookie = %+v", c)
 				}
 				if !strings.HasPrefix(c.Value, a.ID+".") || len(c.Value) < len(a.ID)+44 {
 					t.Fatalf("cookie value shape %q", c.Value)
 				}
-				if got := h.get("/api/auth/session", c); got.StatusCode != 200 {
-					t.Fatalf("session: %d %s", got.StatusCode, got.body)
+				if got := h.get("/api/auth/session", c); got.Status != 200 {
+					t.Fatalf("session: %d %s", got.Status, got.Body)
 				}
 			})
 		}
@@ -56,7 +56,7 @@ func TestCookieOverHTTPSIsHostPrefixedAndSecure(t *testing.T) {
 	h := newHarnessAt(t, "https://backoffice.example.com")
 	h.account("jdoe", pw)
 	res := h.login("jdoe", pw)
-	c := res.cookie("__Host-gatepass")
+	c := res.Cookie("__Host-gatepass")
 	if c == nil || !c.Secure || !c.HttpOnly || c.Path != "/" || c.Domain != "" {
 		t.Fatalf("cookie = %+v (all: %v)", c, res.Cookies())
 	}
@@ -111,8 +111,8 @@ func TestFailuresAreUniform(t *testing.T) {
 				before := h.hasher.derivations.Load()
 				h.store.Reset()
 				res := h.loginFrom("198.51.100."+strconv.Itoa(i+1), c.user, c.pw)
-				if res.StatusCode != 401 || res.code(t) != "invalid_credentials" {
-					t.Fatalf("got %d %s", res.StatusCode, res.body)
+				if res.Status != 401 || res.Code(t) != "invalid_credentials" {
+					t.Fatalf("got %d %s", res.Status, res.Body)
 				}
 				if len(res.Cookies()) != 0 || res.Header.Get("Retry-After") != "" {
 					t.Fatalf("failure set cookies %v or Retry-After", res.Cookies())
@@ -124,9 +124,9 @@ func TestFailuresAreUniform(t *testing.T) {
 					t.Fatalf("round trips %+v, want 2 reads and 2 writes like every failure", got)
 				}
 				if reference == "" {
-					reference = compact(res.body)
-				} else if compact(res.body) != reference {
-					t.Fatalf("body differs:\n%s\n%s", res.body, reference)
+					reference = compact(res.Body)
+				} else if compact(res.Body) != reference {
+					t.Fatalf("body differs:\n%s\n%s", res.Body, reference)
 				}
 			})
 		}
@@ -146,25 +146,25 @@ func TestLockoutPerAccount(t *testing.T) {
 					// Any spelling counts against the same account.
 					user := []string{"jdoe", "JDOE", "JDoe", " jdoe", "jDoe"}[i-1]
 					res := h.loginFrom("198.51.100."+strconv.Itoa(i), user, "wrong guess "+strconv.Itoa(i))
-					if res.StatusCode != 401 {
-						t.Fatalf("attempt %d: %d %s", i, res.StatusCode, res.body)
+					if res.Status != 401 {
+						t.Fatalf("attempt %d: %d %s", i, res.Status, res.Body)
 					}
 				}
 				res := h.login("jdoe", pw)
-				if res.StatusCode != 429 || res.code(t) != "too_many_requests" || res.Header.Get("Retry-After") != "300" {
-					t.Fatalf("attempt 6: %d Retry-After=%q %s", res.StatusCode, res.Header.Get("Retry-After"), res.body)
+				if res.Status != 429 || res.Code(t) != "too_many_requests" || res.Header.Get("Retry-After") != "300" {
+					t.Fatalf("attempt 6: %d Retry-After=%q %s", res.Status, res.Header.Get("Retry-After"), res.Body)
 				}
 				// Attempts during the lock do not extend it.
 				h.clock.Advance(299 * time.Second)
 				res = h.login("jdoe", "still guessing")
-				if res.StatusCode != 429 || res.Header.Get("Retry-After") != "1" {
-					t.Fatalf("during lock: %d Retry-After=%q", res.StatusCode, res.Header.Get("Retry-After"))
+				if res.Status != 429 || res.Header.Get("Retry-After") != "1" {
+					t.Fatalf("during lock: %d Retry-After=%q", res.Status, res.Header.Get("Retry-After"))
 				}
 				h.clock.Advance(time.Second)
 				res = h.login("jdoe", pw)
 				want := map[bool]int{true: 200, false: 401}[known]
-				if res.StatusCode != want {
-					t.Fatalf("after lock: %d, want %d: %s", res.StatusCode, want, res.body)
+				if res.Status != want {
+					t.Fatalf("after lock: %d, want %d: %s", res.Status, want, res.Body)
 				}
 			})
 		}
@@ -178,8 +178,8 @@ func TestLockoutByEmailAliasSharesTheCount(t *testing.T) {
 		user := []string{"jdoe", "jane@example.com"}[i%2]
 		h.loginFrom("198.51.100.9", user, "wrong")
 	}
-	if res := h.login("JANE@EXAMPLE.COM", pw); res.StatusCode != 429 {
-		t.Fatalf("email alias not locked: %d", res.StatusCode)
+	if res := h.login("JANE@EXAMPLE.COM", pw); res.Status != 429 {
+		t.Fatalf("email alias not locked: %d", res.Status)
 	}
 }
 
@@ -189,12 +189,12 @@ func TestSuccessResetsTheCount(t *testing.T) {
 		h.account("jdoe", pw)
 		for round := 0; round < 3; round++ {
 			for i := 0; i < 4; i++ {
-				if res := h.login("jdoe", "wrong"); res.StatusCode != 401 {
-					t.Fatalf("round %d attempt %d: %d", round, i, res.StatusCode)
+				if res := h.login("jdoe", "wrong"); res.Status != 401 {
+					t.Fatalf("round %d attempt %d: %d", round, i, res.Status)
 				}
 			}
-			if res := h.login("jdoe", pw); res.StatusCode != 200 {
-				t.Fatalf("round %d success: %d %s", round, res.StatusCode, res.body)
+			if res := h.login("jdoe", pw); res.Status != 200 {
+				t.Fatalf("round %d success: %d %s", round, res.Status, res.Body)
 			}
 		}
 	})
@@ -208,21 +208,21 @@ func TestLockoutPerIP(t *testing.T) {
 		for i := 0; i < 100; i++ {
 			// Spread over usernames so no account locks first.
 			res := h.loginFrom(ip, "user"+strconv.Itoa(i), "wrong")
-			if res.StatusCode != 401 {
-				t.Fatalf("failure %d: %d", i+1, res.StatusCode)
+			if res.Status != 401 {
+				t.Fatalf("failure %d: %d", i+1, res.Status)
 			}
 		}
-		if res := h.loginFrom(ip, "jdoe", pw); res.StatusCode != 429 || res.Header.Get("Retry-After") == "" {
-			t.Fatalf("IP not locked: %d", res.StatusCode)
+		if res := h.loginFrom(ip, "jdoe", pw); res.Status != 429 || res.Header.Get("Retry-After") == "" {
+			t.Fatalf("IP not locked: %d", res.Status)
 		}
-		if res := h.loginFrom("192.0.2.45", "jdoe", pw); res.StatusCode != 200 {
-			t.Fatalf("another IP refused: %d %s", res.StatusCode, res.body)
+		if res := h.loginFrom("192.0.2.45", "jdoe", pw); res.Status != 200 {
+			t.Fatalf("another IP refused: %d %s", res.Status, res.Body)
 		}
 		// X-Forwarded-For is never trusted.
 		res := h.do(req{method: "POST", path: "/api/auth/login", body: loginBody("jdoe", pw), ip: ip,
 			header: map[string]string{"X-Forwarded-For": "10.9.8.7"}})
-		if res.StatusCode != 429 {
-			t.Fatalf("X-Forwarded-For escaped the IP lock: %d", res.StatusCode)
+		if res.Status != 429 {
+			t.Fatalf("X-Forwarded-For escaped the IP lock: %d", res.Status)
 		}
 	})
 }
@@ -239,7 +239,7 @@ func TestParallelGuessesAreBounded(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				statuses[i] = h.loginFrom("198.51.100."+strconv.Itoa(i+1), "jdoe", "guess "+strconv.Itoa(i)).StatusCode
+				statuses[i] = h.loginFrom("198.51.100."+strconv.Itoa(i+1), "jdoe", "guess "+strconv.Itoa(i)).Status
 			}()
 		}
 		wg.Wait()
@@ -275,8 +275,8 @@ func TestOverlongPasswordsAreRefusedBeforeHashing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := h.hasher.derivations.Load()
 			res := h.login("jdoe", tt.pw)
-			if res.StatusCode != tt.status || res.code(t) != tt.code {
-				t.Fatalf("got %d %s", res.StatusCode, res.body)
+			if res.Status != tt.status || res.Code(t) != tt.code {
+				t.Fatalf("got %d %s", res.Status, res.Body)
 			}
 			if n := h.hasher.derivations.Load() - before; n != 0 {
 				t.Fatalf("%d derivations for an overlong password", n)
@@ -310,8 +310,8 @@ func TestBadInput(t *testing.T) {
 				r.header = map[string]string{"Origin": tt.origin}
 			}
 			res := h.do(r)
-			if res.StatusCode != tt.status || res.code(t) != tt.code {
-				t.Fatalf("got %d %s", res.StatusCode, res.body)
+			if res.Status != tt.status || res.Code(t) != tt.code {
+				t.Fatalf("got %d %s", res.Status, res.Body)
 			}
 			if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
 				t.Fatalf("Content-Type %q", ct)
@@ -319,7 +319,7 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	res := h.do(req{method: "POST", path: "/api/auth/login", body: `{}`})
-	if v := res.json(t)["violations"].([]any); len(v) != 2 {
+	if v := res.JSON(t)["violations"].([]any); len(v) != 2 {
 		t.Fatalf("violations = %v, want username and password", v)
 	}
 }
@@ -331,30 +331,30 @@ func TestSessionTimeouts(t *testing.T) {
 		t.Run("idle", func(t *testing.T) {
 			c := h.signIn("jdoe", pw)
 			h.clock.Advance(59 * time.Minute)
-			if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-				t.Fatalf("within idle timeout: %d", res.StatusCode)
+			if res := h.get("/api/auth/session", c); res.Status != 200 {
+				t.Fatalf("within idle timeout: %d", res.Status)
 			}
 			// Activity moved the idle deadline.
 			h.clock.Advance(59 * time.Minute)
-			if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-				t.Fatalf("after activity: %d", res.StatusCode)
+			if res := h.get("/api/auth/session", c); res.Status != 200 {
+				t.Fatalf("after activity: %d", res.Status)
 			}
 			h.clock.Advance(61 * time.Minute)
-			if res := h.get("/api/auth/session", c); res.StatusCode != 401 || res.code(t) != "unauthenticated" {
-				t.Fatalf("idle session alive: %d", res.StatusCode)
+			if res := h.get("/api/auth/session", c); res.Status != 401 || res.Code(t) != "unauthenticated" {
+				t.Fatalf("idle session alive: %d", res.Status)
 			}
 		})
 		t.Run("absolute", func(t *testing.T) {
 			c := h.signIn("jdoe", pw)
 			for i := 0; i < 23; i++ {
 				h.clock.Advance(30 * time.Minute)
-				if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-					t.Fatalf("at %d min: %d", (i+1)*30, res.StatusCode)
+				if res := h.get("/api/auth/session", c); res.Status != 200 {
+					t.Fatalf("at %d min: %d", (i+1)*30, res.Status)
 				}
 			}
 			h.clock.Advance(30 * time.Minute) // 12 h after sign-in
-			if res := h.get("/api/auth/session", c); res.StatusCode != 401 {
-				t.Fatalf("session outlived the absolute timeout: %d", res.StatusCode)
+			if res := h.get("/api/auth/session", c); res.Status != 401 {
+				t.Fatalf("session outlived the absolute timeout: %d", res.Status)
 			}
 		})
 	})
@@ -366,8 +366,8 @@ func TestSessionCheckCostsOneRead(t *testing.T) {
 		h.account("jdoe", pw)
 		c := h.signIn("jdoe", pw)
 		h.store.Reset()
-		if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-			t.Fatal(res.StatusCode)
+		if res := h.get("/api/auth/session", c); res.Status != 200 {
+			t.Fatal(res.Status)
 		}
 		if got := h.store.Counts(); got.Reads != 1 || got.Writes != 0 {
 			t.Fatalf("warm session check: %+v, want 1 read and no write", got)
@@ -382,11 +382,11 @@ func TestAccountStateIsRecheckedOnEveryRequest(t *testing.T) {
 	snap, _ := h.store.Load(context.Background(), store.Query{AccountID: a.ID})
 	deactivated := *snap.Account
 	deactivated.Status = store.StatusInactive
-	if err := h.store.Commit(context.Background(), store.UpdateAccount{Account: deactivated, PreviousEmailKey: ""}); err != nil {
+	if err := h.store.Commit(context.Background(), store.UpdateAccount{Account: deactivated, PreviousEmailKey: deactivated.EmailKey}); err != nil {
 		t.Fatal(err)
 	}
-	if res := h.get("/api/auth/session", c); res.StatusCode != 401 {
-		t.Fatalf("deactivated account kept its session: %d", res.StatusCode)
+	if res := h.get("/api/auth/session", c); res.Status != 401 {
+		t.Fatalf("deactivated account kept its session: %d", res.Status)
 	}
 }
 
@@ -396,21 +396,21 @@ func TestLogout(t *testing.T) {
 		h.account("jdoe", pw)
 		c := h.signIn("jdoe", pw)
 		res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: c})
-		if res.StatusCode != 204 {
-			t.Fatalf("logout: %d %s", res.StatusCode, res.body)
+		if res.Status != 204 {
+			t.Fatalf("logout: %d %s", res.Status, res.Body)
 		}
-		if cleared := res.cookie("gatepass"); cleared == nil || cleared.MaxAge >= 0 {
+		if cleared := res.Cookie("gatepass"); cleared == nil || cleared.MaxAge >= 0 {
 			t.Fatalf("cookie not cleared: %+v", cleared)
 		}
-		if res := h.get("/api/auth/session", c); res.StatusCode != 401 {
-			t.Fatalf("revoked session still works: %d", res.StatusCode)
+		if res := h.get("/api/auth/session", c); res.Status != 401 {
+			t.Fatalf("revoked session still works: %d", res.Status)
 		}
-		if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`}); res.StatusCode != 204 {
-			t.Fatalf("logout without session: %d", res.StatusCode)
+		if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`}); res.Status != 204 {
+			t.Fatalf("logout without session: %d", res.Status)
 		}
 		forged := &http.Cookie{Name: "gatepass", Value: "garbage"}
-		if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: forged}); res.StatusCode != 204 {
-			t.Fatalf("logout with garbage cookie: %d", res.StatusCode)
+		if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: forged}); res.Status != 204 {
+			t.Fatalf("logout with garbage cookie: %d", res.Status)
 		}
 	})
 }
@@ -433,8 +433,8 @@ func TestForgedCookiesFindNothing(t *testing.T) {
 		"",
 		a.ID + ".",
 	} {
-		if res := h.get("/api/auth/session", &http.Cookie{Name: "gatepass", Value: v}); res.StatusCode != 401 {
-			t.Fatalf("cookie %q accepted: %d", v, res.StatusCode)
+		if res := h.get("/api/auth/session", &http.Cookie{Name: "gatepass", Value: v}); res.Status != 401 {
+			t.Fatalf("cookie %q accepted: %d", v, res.Status)
 		}
 	}
 }
@@ -450,7 +450,7 @@ func TestSessionList(t *testing.T) {
 		third := h.signIn("jdoe", pw)
 
 		res := h.get("/api/auth/sessions", second)
-		items := res.json(t)["items"].([]any)
+		items := res.JSON(t)["items"].([]any)
 		if len(items) != 3 {
 			t.Fatalf("items = %v", items)
 		}
@@ -466,7 +466,7 @@ func TestSessionList(t *testing.T) {
 			if i == 0 {
 				firstID = m["id"].(string)
 			}
-			if m["ip"] != "203.0.113.7" || m["userAgent"] != "harness/1.0" {
+			if m["ip"] != "203.0.113.7" || m["userAgent"] != "apptest/1.0" {
 				t.Fatalf("item = %v", m)
 			}
 		}
@@ -475,28 +475,28 @@ func TestSessionList(t *testing.T) {
 		}
 
 		// Revoke one.
-		if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + firstID, cookie: second}); res.StatusCode != 204 {
-			t.Fatalf("revoke: %d %s", res.StatusCode, res.body)
+		if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + firstID, cookie: second}); res.Status != 204 {
+			t.Fatalf("revoke: %d %s", res.Status, res.Body)
 		}
-		if res := h.get("/api/auth/session", first); res.StatusCode != 401 {
-			t.Fatalf("revoked session works: %d", res.StatusCode)
+		if res := h.get("/api/auth/session", first); res.Status != 401 {
+			t.Fatalf("revoked session works: %d", res.Status)
 		}
-		if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + firstID, cookie: second}); res.StatusCode != 404 {
-			t.Fatalf("revoke twice: %d", res.StatusCode)
+		if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + firstID, cookie: second}); res.Status != 404 {
+			t.Fatalf("revoke twice: %d", res.Status)
 		}
 		// Revoke all others.
-		if res := h.do(req{method: "DELETE", path: "/api/auth/sessions", cookie: second}); res.StatusCode != 204 {
-			t.Fatalf("revoke others: %d", res.StatusCode)
+		if res := h.do(req{method: "DELETE", path: "/api/auth/sessions", cookie: second}); res.Status != 204 {
+			t.Fatalf("revoke others: %d", res.Status)
 		}
-		if res := h.get("/api/auth/session", third); res.StatusCode != 401 {
-			t.Fatalf("other session survived: %d", res.StatusCode)
+		if res := h.get("/api/auth/session", third); res.Status != 401 {
+			t.Fatalf("other session survived: %d", res.Status)
 		}
-		if res := h.get("/api/auth/session", second); res.StatusCode != 200 {
-			t.Fatalf("current session revoked: %d", res.StatusCode)
+		if res := h.get("/api/auth/session", second); res.Status != 200 {
+			t.Fatalf("current session revoked: %d", res.Status)
 		}
 		// Without a session.
-		if res := h.get("/api/auth/sessions", nil); res.StatusCode != 401 {
-			t.Fatalf("anonymous list: %d", res.StatusCode)
+		if res := h.get("/api/auth/sessions", nil); res.Status != 401 {
+			t.Fatalf("anonymous list: %d", res.Status)
 		}
 	})
 }
@@ -507,11 +507,11 @@ func TestSessionsOfOthersCannotBeRevoked(t *testing.T) {
 	h.account("other", pw)
 	victim := h.signIn("other", pw)
 	mine := h.signIn("jdoe", pw)
-	theirs := h.get("/api/auth/sessions", victim).json(t)["items"].([]any)[0].(map[string]any)["id"].(string)
-	if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + theirs, cookie: mine}); res.StatusCode != 404 {
-		t.Fatalf("revoked someone else's session: %d", res.StatusCode)
+	theirs := h.get("/api/auth/sessions", victim).JSON(t)["items"].([]any)[0].(map[string]any)["id"].(string)
+	if res := h.do(req{method: "DELETE", path: "/api/auth/sessions/" + theirs, cookie: mine}); res.Status != 404 {
+		t.Fatalf("revoked someone else's session: %d", res.Status)
 	}
-	if res := h.get("/api/auth/session", victim); res.StatusCode != 200 {
+	if res := h.get("/api/auth/session", victim); res.Status != 200 {
 		t.Fatal("victim's session gone")
 	}
 }
@@ -521,27 +521,27 @@ func TestTemporaryPasswordGivesARestrictedSession(t *testing.T) {
 		h := newHarness(t)
 		h.account("jdoe", pw, func(a *store.Account) { a.PasswordChangeRequired = true })
 		res := h.login("jdoe", pw)
-		body := res.json(t)
-		if res.StatusCode != 200 || body["status"] != "password_change_required" {
-			t.Fatalf("got %d %s", res.StatusCode, res.body)
+		body := res.JSON(t)
+		if res.Status != 200 || body["status"] != "password_change_required" {
+			t.Fatalf("got %d %s", res.Status, res.Body)
 		}
 		if body["session"].(map[string]any)["passwordChangeRequired"] != true {
 			t.Fatal("session does not say passwordChangeRequired")
 		}
-		c := res.cookie("gatepass")
-		if res := h.get("/api/auth/session", c); res.StatusCode != 200 {
-			t.Fatalf("restricted session cannot read itself: %d", res.StatusCode)
+		c := res.Cookie("gatepass")
+		if res := h.get("/api/auth/session", c); res.Status != 200 {
+			t.Fatalf("restricted session cannot read itself: %d", res.Status)
 		}
 		for _, r := range []req{
 			{method: "GET", path: "/api/auth/sessions", cookie: c},
 			{method: "DELETE", path: "/api/auth/sessions", cookie: c},
 		} {
-			if res := h.do(r); res.StatusCode != 403 || res.code(t) != "password_change_required" {
-				t.Fatalf("%s %s: %d %s", r.method, r.path, res.StatusCode, res.body)
+			if res := h.do(r); res.Status != 403 || res.Code(t) != "password_change_required" {
+				t.Fatalf("%s %s: %d %s", r.method, r.path, res.Status, res.Body)
 			}
 		}
-		if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: c}); res.StatusCode != 204 {
-			t.Fatalf("restricted logout: %d", res.StatusCode)
+		if res := h.do(req{method: "POST", path: "/api/auth/logout", body: `{}`, cookie: c}); res.Status != 204 {
+			t.Fatalf("restricted logout: %d", res.Status)
 		}
 	})
 }
@@ -570,7 +570,7 @@ func TestRehashUpgradesWeakHashes(t *testing.T) {
 	if snap.Account.PasswordHash == old || !strings.Contains(snap.Account.PasswordHash, "m=64,") {
 		t.Fatalf("hash not upgraded: %s", snap.Account.PasswordHash)
 	}
-	if res := h.login("jdoe", pw); res.StatusCode != 200 {
+	if res := h.login("jdoe", pw); res.Status != 200 {
 		t.Fatal("upgraded hash does not verify")
 	}
 }
@@ -592,7 +592,7 @@ func TestAuditTrail(t *testing.T) {
 		}
 		page, _ := h.store.ListAudit(context.Background(), store.AuditQuery{UserID: a.ID, Limit: 200})
 		for _, e := range page.Items {
-			if e.IP != "203.0.113.7" || e.UserAgent != "harness/1.0" {
+			if e.IP != "203.0.113.7" || e.UserAgent != "apptest/1.0" {
 				t.Fatalf("event without source: %+v", e)
 			}
 			for k, v := range e.Detail {
@@ -608,8 +608,8 @@ func TestConfig(t *testing.T) {
 	h := newHarness(t)
 	res := h.get("/api/auth/config", nil)
 	want := `{"tenant":"acme","sso":{"enabled":false,"providers":[]},"passwordPolicy":{"minLength":15,"maxLength":128,"requireUppercase":false,"requireLowercase":false,"requireDigit":false,"requireSymbol":false}}`
-	if res.StatusCode != 200 || compact(res.body) != want {
-		t.Fatalf("got %d %s", res.StatusCode, res.body)
+	if res.Status != 200 || compact(res.Body) != want {
+		t.Fatalf("got %d %s", res.Status, res.Body)
 	}
 	for k, v := range map[string]string{
 		"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
@@ -631,8 +631,8 @@ func TestUnknownRoutesAre404(t *testing.T) {
 		{method: "PUT", path: "/api/auth/session", body: "{}"},
 		{method: "GET", path: "/api/admin/users"},
 	} {
-		if res := h.do(r); res.StatusCode != 404 || res.code(t) != "not_found" {
-			t.Fatalf("%s %s: %d %s", r.method, r.path, res.StatusCode, res.body)
+		if res := h.do(r); res.Status != 404 || res.Code(t) != "not_found" {
+			t.Fatalf("%s %s: %d %s", r.method, r.path, res.Status, res.Body)
 		}
 	}
 }
@@ -642,14 +642,14 @@ func TestIPv6ClientsAreCountedPerSlash64(t *testing.T) {
 	h.account("jdoe", pw)
 	for i := 0; i < 100; i++ {
 		ip := "2001:db8:aa:bb::" + strconv.FormatInt(int64(i+1), 16)
-		if res := h.loginFrom(ip, "user"+strconv.Itoa(i), "wrong"); res.StatusCode != 401 {
-			t.Fatalf("failure %d: %d", i+1, res.StatusCode)
+		if res := h.loginFrom(ip, "user"+strconv.Itoa(i), "wrong"); res.Status != 401 {
+			t.Fatalf("failure %d: %d", i+1, res.Status)
 		}
 	}
-	if res := h.loginFrom("2001:db8:aa:bb:ffff::9", "jdoe", pw); res.StatusCode != 429 {
-		t.Fatalf("a fresh address in the same /64 escaped the lock: %d", res.StatusCode)
+	if res := h.loginFrom("2001:db8:aa:bb:ffff::9", "jdoe", pw); res.Status != 429 {
+		t.Fatalf("a fresh address in the same /64 escaped the lock: %d", res.Status)
 	}
-	if res := h.loginFrom("2001:db8:aa:bc::1", "jdoe", pw); res.StatusCode != 200 {
-		t.Fatalf("the neighbouring /64 was locked too: %d", res.StatusCode)
+	if res := h.loginFrom("2001:db8:aa:bc::1", "jdoe", pw); res.Status != 200 {
+		t.Fatalf("the neighbouring /64 was locked too: %d", res.Status)
 	}
 }

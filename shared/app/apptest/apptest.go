@@ -102,6 +102,8 @@ type Env struct {
 	Hasher  password.Hasher
 	Mail    *Mailbox
 	Handler http.Handler
+	// Public is the environment's public URL.
+	Public string
 }
 
 // Options adjust an environment.
@@ -116,6 +118,8 @@ type Options struct {
 	}
 	// MailDelay makes every send take this long.
 	MailDelay time.Duration
+	// PublicURL replaces Public (an https URL turns on Secure cookies).
+	PublicURL string
 }
 
 type noPacer struct{}
@@ -139,9 +143,12 @@ func New(tb testing.TB, o Options) *Env {
 	if o.Hasher == nil {
 		o.Hasher = password.NewArgon2id(CheapParams())
 	}
+	if o.PublicURL == "" {
+		o.PublicURL = Public
+	}
 	e := &Env{T: tb, Clock: clk, Store: storecount.New(o.Open(tb, clk)), Hasher: o.Hasher,
-		Mail: &Mailbox{Delay: o.MailDelay}}
-	d := app.Deps{Tenant: "acme", PublicURL: Public, Store: e.Store, Clock: clk, Hasher: o.Hasher,
+		Mail: &Mailbox{Delay: o.MailDelay}, Public: o.PublicURL}
+	d := app.Deps{Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: e.Mail, Pacer: noPacer{}}
 	if o.Pacer != nil {
 		d.Pacer = o.Pacer
@@ -157,11 +164,17 @@ func New(tb testing.TB, o Options) *Env {
 			mux.Handle(key, h)
 		}
 	}
+	// Like API Gateway, answer every other route with 404 (as problem+json).
+	notFound, err := app.Handler(routes.Table()[0].Name, builders[routes.Table()[0].Name], d)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mux.Handle("/", notFound)
 	e.Handler = mux
 	return e
 }
 
-// Account creates an active account with a password and an email
+// Account creates an active operator with a password and an email
 // (<username>@example.com); mutate adjusts it before it is stored.
 func (e *Env) Account(username, pw string, mutate ...func(*store.Account)) store.Account {
 	e.T.Helper()
@@ -226,6 +239,9 @@ func (r Response) Code(tb testing.TB) string {
 	return c
 }
 
+// Cookies returns every cookie the response sets.
+func (r Response) Cookies() []*http.Cookie { return r.res.Cookies() }
+
 // Cookie returns the response's cookie called name.
 func (r Response) Cookie(name string) *http.Cookie {
 	for _, c := range r.res.Cookies() {
@@ -241,6 +257,10 @@ type Request struct {
 	Method, Path, Body string
 	Cookie             *http.Cookie
 	IP                 string
+	// ContentType replaces application/json on requests with a body.
+	ContentType string
+	// Header adds request headers (Origin, X-Forwarded-For, …).
+	Header map[string]string
 }
 
 // Do serves one request.
@@ -250,13 +270,19 @@ func (e *Env) Do(rq Request) Response {
 	if rq.Body != "" {
 		body = strings.NewReader(rq.Body)
 	}
-	r := httptest.NewRequest(rq.Method, Public+rq.Path, body)
+	r := httptest.NewRequest(rq.Method, e.Public+rq.Path, body)
 	r.RemoteAddr = "203.0.113.7"
 	if rq.IP != "" {
 		r.RemoteAddr = rq.IP
 	}
 	if rq.Method != http.MethodGet {
 		r.Header.Set("Content-Type", "application/json")
+	}
+	if rq.ContentType != "" {
+		r.Header.Set("Content-Type", rq.ContentType)
+	}
+	for k, v := range rq.Header {
+		r.Header.Set(k, v)
 	}
 	r.Header.Set("User-Agent", "apptest/1.0")
 	if rq.Cookie != nil {
