@@ -1,10 +1,12 @@
 // Command login is the Lambda function behind the sign-in routes: config,
-// login, logout, session and sessions (see shared/routes).
+// login and its second step, logout, session and sessions (see
+// shared/routes).
 package main
 
 import (
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
+	"github.com/gatepass/gatepass/shared/app/lambdarun/secretkey"
 )
 
-func main() { lambdarun.Start("login", app.LoginHandlers) }
+func main() { lambdarun.Start("login", app.LoginHandlers, secretkey.Configure) }

@@ -22,6 +22,7 @@ import (
 	"github.com/gatepass/gatepass/shared/policy"
 	"github.com/gatepass/gatepass/shared/recovery"
 	"github.com/gatepass/gatepass/shared/routes"
+	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
 )
@@ -40,6 +41,10 @@ type Deps struct {
 	// Pacer sets the duration of reset requests; nil means
 	// recovery.Floor{D: recovery.DefaultFloor}.
 	Pacer recovery.Pacer
+	// Secrets seals and opens TOTP secrets (key from Secrets Manager in
+	// AWS, a key file in the data dir locally). Required by the functions
+	// that check or set a second factor.
+	Secrets *secretbox.Box
 }
 
 // Secure reports whether the public URL is https.
@@ -63,8 +68,11 @@ func Builders() map[string]Builder {
 
 // LoginHandlers builds the login function.
 func LoginHandlers(d Deps) (map[string]http.Handler, error) {
+	if d.Secrets == nil {
+		return nil, errors.New("app: the login function checks second factors and needs Secrets")
+	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
-	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, d.Logger)
+	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, d.Secrets, d.Logger)
 	return login.NewHandlers(svc, m, d.Store, d.Tenant).Routes(), nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/routes"
+	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/embedded"
 )
@@ -29,7 +30,11 @@ func deps(t *testing.T) app.Deps {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return app.Deps{Tenant: "acme", PublicURL: "http://127.0.0.1:8080", Store: st, Clock: clk,
+	box, err := secretbox.New(make([]byte, secretbox.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app.Deps{Secrets: box, Tenant: "acme", PublicURL: "http://127.0.0.1:8080", Store: st, Clock: clk,
 		Hasher: password.NewArgon2id(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: &apptest.Mailbox{}}
 }

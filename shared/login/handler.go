@@ -10,6 +10,7 @@ import (
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/lockout"
+	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/validate"
@@ -34,6 +35,7 @@ func (h *Handlers) Routes() map[string]http.Handler {
 	return map[string]http.Handler{
 		"GET /api/auth/config":           http.HandlerFunc(h.config),
 		"POST /api/auth/login":           http.HandlerFunc(h.login),
+		"POST /api/auth/login/mfa":       http.HandlerFunc(h.secondStep),
 		"POST /api/auth/logout":          http.HandlerFunc(h.logout),
 		"GET /api/auth/session":          http.HandlerFunc(h.session),
 		"GET /api/auth/sessions":         http.HandlerFunc(h.listSessions),
@@ -91,8 +93,10 @@ type loginRequest struct {
 }
 
 type loginResponse struct {
-	Status  string             `json:"status"`
-	Session *sessions.Document `json:"session,omitempty"`
+	Status    string             `json:"status"`
+	Session   *sessions.Document `json:"session,omitempty"`
+	Challenge string             `json:"challenge,omitempty"`
+	Methods   []string           `json:"methods,omitempty"`
 }
 
 func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
@@ -136,9 +140,63 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	h.respond(w, out)
+}
+
+// respond answers a successful step: a challenge and no cookie for
+// mfa_required, else the session cookie and document.
+func (h *Handlers) respond(w http.ResponseWriter, out Outcome) {
+	if out.Status == StatusMFARequired {
+		httpapi.WriteJSON(w, http.StatusOK, loginResponse{Status: out.Status, Challenge: out.Challenge,
+			Methods: []string{mfa.MethodTOTP, mfa.MethodRecoveryCode}})
+		return
+	}
 	h.sessions.SetCookie(w, out.Issued)
 	doc := sessions.Describe(out.Issued.Session, out.Account, "")
 	httpapi.WriteJSON(w, http.StatusOK, loginResponse{Status: out.Status, Session: &doc})
+}
+
+type secondStepRequest struct {
+	Challenge    string `json:"challenge"`
+	Code         string `json:"code"`
+	RecoveryCode string `json:"recoveryCode"`
+}
+
+func (h *Handlers) secondStep(w http.ResponseWriter, r *http.Request) {
+	var req secondStepRequest
+	if err := httpapi.DecodeJSON(r, &req); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	var v validate.List
+	if req.Challenge == "" {
+		v.Add("challenge", "required", "The challenge is missing.")
+	}
+	if (req.Code == "") == (req.RecoveryCode == "") {
+		v.Add("code", "required", "Enter a code from your authenticator app or a recovery code.")
+	}
+	if len(req.Code) > 64 || len(req.RecoveryCode) > 64 || len(req.Challenge) > 256 {
+		v.Add("code", "too_long", "The code is too long.")
+	}
+	if err := v.Err(); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	out, err := h.service.SecondStep(r.Context(), req.Challenge, mfa.Proof{Code: req.Code, RecoveryCode: req.RecoveryCode},
+		sessions.Meta{IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()})
+	var locked *lockout.LockedError
+	switch {
+	case errors.As(err, &locked):
+		httpapi.WriteError(w, r, httpapi.TooManyRequests(locked.RetryAfter))
+	case errors.Is(err, ErrChallengeInvalid):
+		httpapi.WriteError(w, r, httpapi.ChallengeInvalid())
+	case errors.Is(err, mfa.ErrInvalidCode):
+		httpapi.WriteError(w, r, httpapi.InvalidCode())
+	case err != nil:
+		httpapi.WriteError(w, r, err) // fail closed
+	default:
+		h.respond(w, out)
+	}
 }
 
 func (h *Handlers) logout(w http.ResponseWriter, r *http.Request) {

@@ -14,22 +14,38 @@ import (
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/lockout"
+	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
-// Statuses of a completed first step (API.md POST /api/auth/login).
-// mfa_required and mfa_enrolment_required join them with two-factor sign-in.
+// Statuses of a completed step (API.md POST /api/auth/login).
 const (
 	StatusAuthenticated          = "authenticated"
 	StatusPasswordChangeRequired = "password_change_required"
+	StatusMFARequired            = "mfa_required"
+	StatusMFAEnrolmentRequired   = "mfa_enrolment_required"
 )
 
-// ErrInvalidCredentials is the one failure of a sign-in: unknown user, wrong
-// password, deactivated, expired, invited, SSO-only — all alike.
-var ErrInvalidCredentials = errors.New("login: invalid credentials")
+// Errors of a sign-in.
+var (
+	// ErrInvalidCredentials is the one failure of a first step: unknown
+	// user, wrong password, deactivated, expired, invited, SSO-only — all
+	// alike.
+	ErrInvalidCredentials = errors.New("login: invalid credentials")
+	// ErrChallengeInvalid means a second step's challenge is unknown,
+	// expired, completed or out of tries.
+	ErrChallengeInvalid = errors.New("login: challenge invalid")
+)
+
+// Challenges of the second step (API.md POST /api/auth/login/mfa).
+const (
+	ChallengeTTL      = 5 * time.Minute
+	ChallengeMaxTries = 5
+)
 
 // Store is what login needs from the store.
 type Store interface {
@@ -44,12 +60,14 @@ type Service struct {
 	hasher   password.Hasher
 	clock    clock.Clock
 	sessions *sessions.Manager
+	secrets  *secretbox.Box
 	logger   *slog.Logger
 }
 
-// NewService returns a login service.
-func NewService(s Store, h password.Hasher, c clock.Clock, m *sessions.Manager, logger *slog.Logger) *Service {
-	return &Service{store: s, hasher: h, clock: c, sessions: m, logger: logger}
+// NewService returns a login service. secrets opens TOTP secrets for the
+// second step.
+func NewService(s Store, h password.Hasher, c clock.Clock, m *sessions.Manager, secrets *secretbox.Box, logger *slog.Logger) *Service {
+	return &Service{store: s, hasher: h, clock: c, sessions: m, secrets: secrets, logger: logger}
 }
 
 // Attempt is one sign-in request.
@@ -60,11 +78,13 @@ type Attempt struct {
 	UserAgent string
 }
 
-// Outcome is a successful first step.
+// Outcome is a successful step: a session (Issued, possibly restricted),
+// or — for mfa_required — a challenge and no session at all.
 type Outcome struct {
-	Status  string
-	Issued  sessions.Issued
-	Account store.Account
+	Status    string
+	Issued    sessions.Issued
+	Account   store.Account
+	Challenge string
 }
 
 // noAccount is an id no account has ("x" is not an id prefix Gatepass
@@ -126,7 +146,7 @@ func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
 	if !ok {
 		return Outcome{}, s.fail(ctx, first.Counters[ipKey], ipPolicy, acct, counted, reason, src, now)
 	}
-	return s.succeed(ctx, *acct, counterKey, in, rehash, p, src, now)
+	return s.succeed(ctx, *acct, counted, in, rehash, p, src, now)
 }
 
 // verify checks the password. Every path costs one argon2id derivation except
@@ -211,11 +231,18 @@ func (s *Service) fail(ctx context.Context, ipCounter store.Counter, ipPolicy lo
 // succeed issues the session and, in one commit, stores it, records the
 // sign-in on the account (upgrading the hash when its parameters are stale),
 // clears the account's failures and appends the audit event.
-func (s *Service) succeed(ctx context.Context, acct store.Account, counterKey string, in Attempt, rehash bool,
+func (s *Service) succeed(ctx context.Context, acct store.Account, counted store.Counter, in Attempt, rehash bool,
 	p params.Parameters, src audit.Source, now time.Time) (Outcome, error) {
 	status, restriction := StatusAuthenticated, store.RestrictionNone
-	if acct.PasswordChangeRequired {
+	switch {
+	case acct.PasswordChangeRequired:
 		status, restriction = StatusPasswordChangeRequired, store.RestrictionPasswordChange
+	case !mfa.Enabled(acct) && mfa.Required(acct, p):
+		status, restriction = StatusMFAEnrolmentRequired, store.RestrictionMFAEnrolment
+	}
+	if mfa.Enabled(acct) {
+		// No session at all before the second step (SECURITY.md).
+		return s.challenge(ctx, acct, restriction, counted)
 	}
 	newHash := ""
 	if rehash {
@@ -236,7 +263,7 @@ func (s *Service) succeed(ctx context.Context, acct store.Account, counterKey st
 		err := s.store.Commit(ctx,
 			store.PutSession{Session: issued.Session},
 			store.UpdateAccount{Account: updated, PreviousEmailKey: acct.EmailKey},
-			store.DeleteCounter{Key: counterKey},
+			store.DeleteCounter{Key: counted.Key},
 			audit.Op(event),
 		)
 		if err == nil {

@@ -34,6 +34,7 @@ func Table() []Function {
 			Routes: []string{
 				"GET /api/auth/config",
 				"POST /api/auth/login",
+				"POST /api/auth/login/mfa",
 				"POST /api/auth/logout",
 				"GET /api/auth/session",
 				"GET /api/auth/sessions",

@@ -30,6 +30,7 @@ import (
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/recovery"
 	"github.com/gatepass/gatepass/shared/routes"
+	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/store/embedded"
 )
 
@@ -98,6 +99,11 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		st.Close()
 		return nil, fmt.Errorf("local stack: %w", err)
 	}
+	secrets, err := openSecrets(cfg.DataDir)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		st.Close()
@@ -107,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	deps := app.Deps{Tenant: cfg.Tenant, PublicURL: cfg.PublicURL, Store: st, Clock: cfg.Clock,
-		Hasher: cfg.Hasher, Logger: cfg.Logger, Mailer: box, Pacer: cfg.Pacer}
+		Hasher: cfg.Hasher, Logger: cfg.Logger, Mailer: box, Pacer: cfg.Pacer, Secrets: secrets}
 	fail := func(err error) (*Stack, error) {
 		ln.Close()
 		st.Close()
@@ -135,6 +141,17 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	go s.sweep(runCtx, cfg.Logger)
 	go func() { s.done <- s.server.Serve(ln) }()
 	return s, nil
+}
+
+// openSecrets loads the key that seals TOTP secrets from the data dir,
+// creating it (mode 0600) on first start. In AWS the key comes from Secrets
+// Manager instead.
+func openSecrets(dataDir string) (*secretbox.Box, error) {
+	key, err := secretbox.LoadOrCreateKeyFile(filepath.Join(dataDir, "secrets.key"))
+	if err != nil {
+		return nil, fmt.Errorf("local stack: %w", err)
+	}
+	return secretbox.New(key)
 }
 
 func withDefaults(cfg Config) Config {

@@ -6,6 +6,7 @@ package apptest
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"github.com/gatepass/gatepass/shared/mail"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/routes"
+	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/embedded"
 	"github.com/gatepass/gatepass/shared/store/storecount"
@@ -104,6 +106,8 @@ type Env struct {
 	Handler http.Handler
 	// Public is the environment's public URL.
 	Public string
+	// Box seals TOTP secrets, with a random key per environment.
+	Box *secretbox.Box
 }
 
 // Options adjust an environment.
@@ -148,7 +152,14 @@ func New(tb testing.TB, o Options) *Env {
 	}
 	e := &Env{T: tb, Clock: clk, Store: storecount.New(o.Open(tb, clk)), Hasher: o.Hasher,
 		Mail: &Mailbox{Delay: o.MailDelay}, Public: o.PublicURL}
-	d := app.Deps{Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher,
+	key := make([]byte, secretbox.KeySize)
+	_, _ = rand.Read(key)
+	box, err := secretbox.New(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Box = box
+	d := app.Deps{Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher, Secrets: box,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: e.Mail, Pacer: noPacer{}}
 	if o.Pacer != nil {
 		d.Pacer = o.Pacer

@@ -1,0 +1,160 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/audit"
+	"github.com/gatepass/gatepass/shared/ids"
+	"github.com/gatepass/gatepass/shared/lockout"
+	"github.com/gatepass/gatepass/shared/mfa"
+	"github.com/gatepass/gatepass/shared/sessions"
+	"github.com/gatepass/gatepass/shared/store"
+)
+
+// challenge ends a correct first step of an account with two-factor: it
+// stores a single-use challenge (5 minutes, 5 tries) that carries the
+// restriction the session will have, and issues no session.
+//
+// The correct password takes back its own count (counted, as stored by the
+// count before the check) but no earlier failure: the account's counter is
+// cleared only when the second step succeeds, so redoing the password step
+// never buys more code guesses.
+func (s *Service) challenge(ctx context.Context, acct store.Account, restriction string, counted store.Counter) (Outcome, error) {
+	now := s.clock.Now()
+	token := ids.UserToken(acct.ID)
+	put := store.PutToken{Token: store.Token{
+		Kind: store.TokenMFAChallenge, Hash: ids.Hash(token), UserID: acct.ID,
+		CreatedAt: now, ExpiresAt: now.Add(ChallengeTTL),
+		Data: map[string]string{"restriction": restriction},
+	}}
+	ops := []store.Op{put}
+	if counted.LockedUntil.IsZero() && counted.Failures > 0 {
+		undo := counted
+		undo.Failures--
+		ops = append(ops, store.PutCounter{Counter: undo})
+	}
+	err := s.store.Commit(ctx, ops...)
+	if errors.Is(err, store.ErrConflict) && len(ops) > 1 {
+		// The counter moved meanwhile (a parallel attempt): keep the count.
+		err = s.store.Commit(ctx, put)
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("login: challenge: %w", err)
+	}
+	return Outcome{Status: StatusMFARequired, Account: acct, Challenge: token}, nil
+}
+
+// SecondStep completes a sign-in with a TOTP code or a recovery code.
+//
+// The attempt is counted against the account's lockout before the code is
+// checked, so wrong codes count across challenges. A right code is consumed
+// in the same commit that uses the challenge, advances the account's last
+// used step (or removes the recovery code) under its version, and stores the
+// session: of concurrent submissions exactly one gets a session. A wrong code
+// costs the challenge a try; the fifth ends it.
+//
+// Errors: ErrChallengeInvalid, mfa.ErrInvalidCode, *lockout.LockedError.
+func (s *Service) SecondStep(ctx context.Context, challenge string, proof mfa.Proof, meta sessions.Meta) (Outcome, error) {
+	userID, hash, ok := ids.ParseUserToken(challenge)
+	if !ok {
+		return Outcome{}, ErrChallengeInvalid
+	}
+	key := store.TokenKey{Kind: store.TokenMFAChallenge, Hash: hash}
+	counterKey := lockout.AccountKey(userID)
+	snap, err := s.store.Load(ctx, store.Query{Tokens: []store.TokenKey{key}, AccountID: userID,
+		Parameters: true, Counters: []string{counterKey}})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("login: second step: read: %w", err)
+	}
+	now := s.clock.Now()
+	tok, found := snap.Tokens[key]
+	a := snap.Account
+	if !found || a == nil || tok.UserID != a.ID || tok.Attempts >= ChallengeMaxTries || !now.Before(tok.ExpiresAt) ||
+		!accountCanContinue(a, now) {
+		return Outcome{}, ErrChallengeInvalid
+	}
+	p := snap.Parameters
+	src := audit.Source{IP: meta.IP, UserAgent: meta.UserAgent}
+	if _, err := lockout.Count(ctx, s.store, lockout.ForAccount(p.Lockout), snap.Counters[counterKey], now); err != nil {
+		return Outcome{}, err
+	}
+	updated, method, err := mfa.Check(s.secrets, *a, proof, now)
+	if errors.Is(err, mfa.ErrInvalidCode) {
+		return Outcome{}, s.failSecondStep(ctx, tok, a.ID, method, src)
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("login: second step: %w", err)
+	}
+	restriction := tok.Data["restriction"]
+	status := StatusAuthenticated
+	if restriction == store.RestrictionPasswordChange {
+		status = StatusPasswordChangeRequired
+	}
+	updated.LastLoginAt = now
+	issued := s.sessions.New(&updated, meta, restriction, p)
+	events := []store.AuditEvent{audit.New(now, audit.LoginSucceeded, a.ID, src, map[string]string{"method": method})}
+	if method == mfa.MethodRecoveryCode {
+		events = append(events, audit.New(now.Add(time.Nanosecond), audit.MFARecoveryCodeUsed, a.ID, src,
+			map[string]string{"remaining": strconv.Itoa(len(updated.RecoveryCodeHashes))}))
+	}
+	ops := []store.Op{
+		store.ConsumeToken{Key: key, Version: tok.Version},
+		store.UpdateAccount{Account: updated, PreviousEmailKey: a.EmailKey},
+		store.PutSession{Session: issued.Session},
+		store.DeleteCounter{Key: counterKey},
+	}
+	for _, e := range events {
+		ops = append(ops, audit.Op(e))
+	}
+	if err := s.store.Commit(ctx, ops...); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			// Another request used this challenge or this code first.
+			return Outcome{}, mfa.ErrInvalidCode
+		}
+		return Outcome{}, fmt.Errorf("login: second step: commit: %w", err)
+	}
+	for _, e := range events {
+		audit.Log(ctx, s.logger, e)
+	}
+	updated.Version++
+	return Outcome{Status: status, Issued: issued, Account: updated}, nil
+}
+
+// accountCanContinue reports whether the account may still finish signing in.
+func accountCanContinue(a *store.Account, now time.Time) bool {
+	return a.Status == store.StatusActive && !a.SSO && mfa.Enabled(*a) && accounts.IsValidAt(a, now)
+}
+
+// failSecondStep records a wrong code: one try less for the challenge (the
+// last try ends it) and the audit event.
+func (s *Service) failSecondStep(ctx context.Context, tok store.Token, userID, method string, src audit.Source) error {
+	now := s.clock.Now()
+	event := audit.New(now, audit.MFAChallengeFailed, userID, src, map[string]string{"method": method})
+	key := store.TokenKey{Kind: tok.Kind, Hash: tok.Hash}
+	var spend store.Op
+	if tok.Attempts+1 >= ChallengeMaxTries {
+		spend = store.ConsumeToken{Key: key, Version: tok.Version}
+	} else {
+		next := tok
+		next.Attempts++
+		spend = store.UpdateToken{Token: next}
+	}
+	err := s.store.Commit(ctx, spend, audit.Op(event))
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("login: second step: record failure: %w", err)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		// A concurrent try changed the challenge first; the failure still
+		// belongs in the trail.
+		if err := s.store.Commit(ctx, audit.Op(event)); err != nil {
+			return fmt.Errorf("login: second step: audit: %w", err)
+		}
+	}
+	audit.Log(ctx, s.logger, event)
+	return mfa.ErrInvalidCode
+}
