@@ -13,9 +13,13 @@ EMULATORS := infra/emulators/node_modules/.package-lock.json
 run:
 	$(GO) run ./infra/local
 
-## test: every Go test, the DynamoDB adapter against DynamoDB Local included
+## test: every Go test, the DynamoDB adapter against DynamoDB Local included;
+## wall-clock budgets are measured afterwards, alone on the machine
 test: emulators
-	$(GO) test -race -count=1 ./...
+	GATEPASS_TIMING=separate $(GO) test -race -count=1 ./...
+	set -o pipefail; $(GO) test -count=1 -v -run 'TestProcessStartToFirstRequest' ./infra/local/stack/ \
+	  | grep -E '^(--- |ok|FAIL|PASS)|runs sorted'
+
 
 ## build: one bootstrap per function under bin/<name>/, with its size
 build:

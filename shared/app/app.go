@@ -16,6 +16,7 @@ import (
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/login"
 	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/notify"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/passwordchange"
@@ -45,6 +46,9 @@ type Deps struct {
 	// AWS, a key file in the data dir locally). Required by the functions
 	// that check or set a second factor.
 	Secrets *secretbox.Box
+	// Policy checks new passwords; nil means each function builds its own
+	// (a Lambda builds one function; the local stack shares one checker).
+	Policy *policy.Checker
 }
 
 // Secure reports whether the public URL is https.
@@ -63,6 +67,7 @@ func Builders() map[string]Builder {
 		"reset-request": ResetRequestHandlers,
 		"reset-confirm": ResetConfirmHandlers,
 		"password":      PasswordHandlers,
+		"totp":          TOTPHandlers,
 	}
 }
 
@@ -109,6 +114,29 @@ func PasswordHandlers(d Deps) (map[string]http.Handler, error) {
 	return passwordchange.NewHandlers(svc, m).Routes(), nil
 }
 
+// TOTPHandlers builds the totp function.
+func TOTPHandlers(d Deps) (map[string]http.Handler, error) {
+	svc, err := MFA(d)
+	if err != nil {
+		return nil, err
+	}
+	return mfa.NewHandlers(svc, sessions.NewManager(d.Store, d.Clock, d.Secure())).Routes(), nil
+}
+
+// MFA builds the two-factor service, which the admin capability also uses
+// to reset a user's two-factor.
+func MFA(d Deps) (*mfa.Service, error) {
+	if d.Secrets == nil {
+		return nil, errors.New("app: two-factor needs Secrets")
+	}
+	_, n, err := setterAndNotifier(d)
+	if err != nil {
+		return nil, err
+	}
+	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
+	return mfa.NewService(d.Store, d.Hasher, d.Secrets, d.Clock, m, n, d.Tenant, d.Logger), nil
+}
+
 // Recovery builds the recovery service (reset and invitations), which the
 // admin capability and the bootstrap also use to invite.
 func Recovery(d Deps) (*recovery.Service, error) {
@@ -127,7 +155,11 @@ func setterAndNotifier(d Deps) (*credential.Setter, *notify.Notifier, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("app: %w", err)
 	}
-	setter := credential.NewSetter(d.Hasher, policy.NewChecker(), d.Tenant)
+	checker := d.Policy
+	if checker == nil {
+		checker = policy.NewChecker()
+	}
+	setter := credential.NewSetter(d.Hasher, checker, d.Tenant)
 	return setter, notify.New(d.Mailer, templates, d.Tenant, d.Clock, d.Logger), nil
 }
 

@@ -61,6 +61,17 @@ func Table() []Function {
 			Hashes: true,
 			Routes: []string{"POST /api/auth/password/change"},
 		},
+		{
+			Name:   "totp",
+			Hashes: true,
+			Routes: []string{
+				"GET /api/auth/mfa",
+				"POST /api/auth/mfa/totp/enrol",
+				"POST /api/auth/mfa/totp/activate",
+				"DELETE /api/auth/mfa/totp",
+				"POST /api/auth/mfa/recovery-codes",
+			},
+		},
 	}
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/mail/outbox"
 	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/policy"
 	"github.com/gatepass/gatepass/shared/recovery"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
@@ -113,7 +114,8 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
 	deps := app.Deps{Tenant: cfg.Tenant, PublicURL: cfg.PublicURL, Store: st, Clock: cfg.Clock,
-		Hasher: cfg.Hasher, Logger: cfg.Logger, Mailer: box, Pacer: cfg.Pacer, Secrets: secrets}
+		Hasher: cfg.Hasher, Logger: cfg.Logger, Mailer: box, Pacer: cfg.Pacer, Secrets: secrets,
+		Policy: policy.NewChecker()}
 	fail := func(err error) (*Stack, error) {
 		ln.Close()
 		st.Close()

@@ -161,6 +161,11 @@ func TestProcessStartToFirstRequest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
+	if os.Getenv("GATEPASS_TIMING") == "separate" {
+		// make test measures this budget in a pass of its own: while other
+		// test packages share the two cores it would time them, not us.
+		t.Skip("measured in make test's own timing pass")
+	}
 	bin := filepath.Join(t.TempDir(), "gatepass-local")
 	build := exec.Command("go", "build", "-o", bin, "..")
 	build.Stderr = os.Stderr

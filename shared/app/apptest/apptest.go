@@ -25,6 +25,7 @@ import (
 	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/mail"
 	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/policy"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/store"
@@ -159,7 +160,7 @@ func New(tb testing.TB, o Options) *Env {
 		tb.Fatal(err)
 	}
 	e.Box = box
-	d := app.Deps{Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher, Secrets: box,
+	d := app.Deps{Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher, Secrets: box, Policy: policy.NewChecker(),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: e.Mail, Pacer: noPacer{}}
 	if o.Pacer != nil {
 		d.Pacer = o.Pacer
