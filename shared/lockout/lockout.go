@@ -21,6 +21,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/store"
 )
@@ -175,4 +176,42 @@ func Count(ctx context.Context, s Store, p Policy, c store.Counter, now time.Tim
 		}
 		c = snap.Counters[c.Key]
 	}
+}
+
+// Failure is what a failed check tells Guard to record.
+type Failure struct {
+	Err    error             // returned to the caller
+	Event  string            // audit event type of the failure
+	Detail map[string]string // its detail; never a secret
+}
+
+// Guard counts an attempt on an account before check runs (count before
+// checking, SECURITY.md), then runs check. When check fails, Guard appends
+// the failure's audit event — and login.locked when this attempt started a
+// lock — and returns the failure's error. A *LockedError means check did not
+// run. The caller clears the counter in its own success commit.
+func Guard(ctx context.Context, s Store, p Policy, userID string, src audit.Source, now time.Time, check func() *Failure) error {
+	key := AccountKey(userID)
+	snap, err := s.Load(ctx, store.Query{Counters: []string{key}})
+	if err != nil {
+		return fmt.Errorf("lockout: read: %w", err)
+	}
+	counted, err := Count(ctx, s, p, snap.Counters[key], now)
+	if err != nil {
+		return err
+	}
+	f := check()
+	if f == nil {
+		return nil
+	}
+	ops := []store.Op{audit.Op(audit.New(now, f.Event, userID, src, f.Detail))}
+	if !counted.LockedUntil.IsZero() {
+		// A nanosecond later, so that it sorts after the failure that caused it.
+		ops = append(ops, audit.Op(audit.New(now.Add(time.Nanosecond), audit.LoginLocked, userID, src,
+			map[string]string{"scope": "account"})))
+	}
+	if err := s.Commit(ctx, ops...); err != nil {
+		return fmt.Errorf("lockout: record failure: %w", err)
+	}
+	return f.Err
 }

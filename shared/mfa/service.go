@@ -305,46 +305,27 @@ func (s *Service) reauthenticate(ctx context.Context, cur sessions.Current, p pr
 	if (p.password == "") == (p.code == "") {
 		return a, fmt.Errorf("mfa: reauthenticate: need exactly one of password and code")
 	}
-	key := lockout.AccountKey(a.ID)
-	snap, err := s.store.Load(ctx, store.Query{Counters: []string{key}})
-	if err != nil {
-		return a, fmt.Errorf("mfa: read lockout: %w", err)
-	}
-	counted, err := lockout.Count(ctx, s.store, lockout.ForAccount(cur.Parameters.Lockout), snap.Counters[key], now)
-	if err != nil {
-		return a, err
-	}
-	var failure error
-	var detail map[string]string
-	typ := audit.LoginFailed
-	if p.password != "" {
-		if ok, _, _ := s.hasher.Verify(p.password, a.PasswordHash); !ok || a.PasswordHash == "" {
-			failure, detail = ErrCurrentPasswordInvalid, map[string]string{"reason": "wrong_current_password"}
+	err := lockout.Guard(ctx, s.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
+		if p.password != "" {
+			if ok, _, _ := s.hasher.Verify(p.password, a.PasswordHash); !ok || a.PasswordHash == "" {
+				return &lockout.Failure{Err: ErrCurrentPasswordInvalid, Event: audit.LoginFailed,
+					Detail: map[string]string{"reason": "wrong_current_password"}}
+			}
+			return nil
 		}
-	} else {
 		updated, _, err := Check(s.box, a, Proof{Code: p.code}, now)
 		switch {
 		case errors.Is(err, ErrInvalidCode):
-			failure, typ, detail = ErrInvalidCode, audit.MFAChallengeFailed, map[string]string{"method": MethodTOTP}
+			return &lockout.Failure{Err: ErrInvalidCode, Event: audit.MFAChallengeFailed,
+				Detail: map[string]string{"method": MethodTOTP}}
 		case err != nil:
-			return a, err
-		default:
-			a = updated
+			return &lockout.Failure{Err: err, Event: audit.MFAChallengeFailed,
+				Detail: map[string]string{"method": MethodTOTP, "reason": "secret_unreadable"}}
 		}
-	}
-	if failure == nil {
-		return a, nil
-	}
-	events := []store.Op{audit.Op(audit.New(now, typ, a.ID, src, detail))}
-	if !counted.LockedUntil.IsZero() {
-		// A nanosecond later, so that it sorts after the failure that caused it.
-		events = append(events, audit.Op(audit.New(now.Add(time.Nanosecond), audit.LoginLocked, a.ID, src,
-			map[string]string{"scope": "account"})))
-	}
-	if err := s.store.Commit(ctx, events...); err != nil {
-		return a, fmt.Errorf("mfa: audit: %w", err)
-	}
-	return a, failure
+		a = updated
+		return nil
+	})
+	return a, err
 }
 
 // commit writes a flow's changes; a version conflict becomes ErrChanged.

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/audit"
@@ -78,27 +77,16 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 	}
 	now := s.clock.Now()
 	key := lockout.AccountKey(a.ID)
-	snap, err := s.store.Load(ctx, store.Query{Counters: []string{key}})
-	if err != nil {
-		return sessions.Issued{}, fmt.Errorf("password change: read: %w", err)
-	}
-	counted, err := lockout.Count(ctx, s.store, lockout.ForAccount(cur.Parameters.Lockout), snap.Counters[key], now)
+	src := audit.Source{ActorID: a.ID, IP: in.Meta.IP, UserAgent: in.Meta.UserAgent}
+	err := lockout.Guard(ctx, s.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
+		if ok, _, _ := s.hasher.Verify(in.Current, a.PasswordHash); !ok || a.PasswordHash == "" {
+			return &lockout.Failure{Err: ErrCurrentPasswordInvalid, Event: audit.LoginFailed,
+				Detail: map[string]string{"reason": "wrong_current_password"}}
+		}
+		return nil
+	})
 	if err != nil {
 		return sessions.Issued{}, err
-	}
-	src := audit.Source{ActorID: a.ID, IP: in.Meta.IP, UserAgent: in.Meta.UserAgent}
-	if ok, _, _ := s.hasher.Verify(in.Current, a.PasswordHash); !ok || a.PasswordHash == "" {
-		events := []store.Op{audit.Op(audit.New(now, audit.LoginFailed, a.ID, src,
-			map[string]string{"reason": "wrong_current_password"}))}
-		if !counted.LockedUntil.IsZero() {
-			// A nanosecond later, so that it sorts after the failure that caused it.
-			events = append(events, audit.Op(audit.New(now.Add(time.Nanosecond), audit.LoginLocked, a.ID, src,
-				map[string]string{"scope": "account"})))
-		}
-		if err := s.store.Commit(ctx, events...); err != nil {
-			return sessions.Issued{}, fmt.Errorf("password change: audit: %w", err)
-		}
-		return sessions.Issued{}, ErrCurrentPasswordInvalid
 	}
 	updated, err := s.setter.Set(a, cur.Parameters, req, now)
 	if err != nil {
