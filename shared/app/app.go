@@ -83,7 +83,7 @@ func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 
 // ResetRequestHandlers builds the reset-request function.
 func ResetRequestHandlers(d Deps) (map[string]http.Handler, error) {
-	svc, err := Recovery(d)
+	svc, err := recoveryService(d, nil) // takes requests only: no password rules to load
 	if err != nil {
 		return nil, err
 	}
@@ -105,12 +105,12 @@ func ResetConfirmHandlers(d Deps) (map[string]http.Handler, error) {
 
 // PasswordHandlers builds the password function.
 func PasswordHandlers(d Deps) (map[string]http.Handler, error) {
-	setter, n, err := setterAndNotifier(d)
+	n, err := notifier(d)
 	if err != nil {
 		return nil, err
 	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
-	svc := passwordchange.NewService(d.Store, d.Hasher, setter, m, n, d.Clock, d.Logger)
+	svc := passwordchange.NewService(d.Store, d.Hasher, setter(d), m, n, d.Clock, d.Logger)
 	return passwordchange.NewHandlers(svc, m).Routes(), nil
 }
 
@@ -129,7 +129,7 @@ func MFA(d Deps) (*mfa.Service, error) {
 	if d.Secrets == nil {
 		return nil, errors.New("app: two-factor needs Secrets")
 	}
-	_, n, err := setterAndNotifier(d)
+	n, err := notifier(d)
 	if err != nil {
 		return nil, err
 	}
@@ -140,27 +140,39 @@ func MFA(d Deps) (*mfa.Service, error) {
 // Recovery builds the recovery service (reset and invitations), which the
 // admin capability and the bootstrap also use to invite.
 func Recovery(d Deps) (*recovery.Service, error) {
-	setter, n, err := setterAndNotifier(d)
+	return recoveryService(d, setter(d))
+}
+
+// recoveryService builds the recovery service; a nil setter makes one that
+// only takes reset requests and sends invitations.
+func recoveryService(d Deps, s *credential.Setter) (*recovery.Service, error) {
+	n, err := notifier(d)
 	if err != nil {
 		return nil, err
 	}
-	return recovery.NewService(d.Store, setter, n, d.Clock, recovery.Links{Base: d.PublicURL}, d.Logger), nil
+	return recovery.NewService(d.Store, s, n, d.Clock, recovery.Links{Base: d.PublicURL}, d.Logger), nil
 }
 
-func setterAndNotifier(d Deps) (*credential.Setter, *notify.Notifier, error) {
+// notifier builds the mailer side every mailing function needs.
+func notifier(d Deps) (*notify.Notifier, error) {
 	if d.Mailer == nil {
-		return nil, nil, errors.New("app: this function sends mail and needs a Mailer")
+		return nil, errors.New("app: this function sends mail and needs a Mailer")
 	}
 	templates, err := mail.NewTemplates()
 	if err != nil {
-		return nil, nil, fmt.Errorf("app: %w", err)
+		return nil, fmt.Errorf("app: %w", err)
 	}
+	return notify.New(d.Mailer, templates, d.Tenant, d.Clock, d.Logger), nil
+}
+
+// setter builds the password rule set, only in the functions that set
+// passwords: its common-password list costs ~10 ms at cold start.
+func setter(d Deps) *credential.Setter {
 	checker := d.Policy
 	if checker == nil {
 		checker = policy.NewChecker()
 	}
-	setter := credential.NewSetter(d.Hasher, checker, d.Tenant)
-	return setter, notify.New(d.Mailer, templates, d.Tenant, d.Clock, d.Logger), nil
+	return credential.NewSetter(d.Hasher, checker, d.Tenant)
 }
 
 // Mux returns the ServeMux of the named function: exactly its routes, and

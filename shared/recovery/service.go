@@ -59,7 +59,9 @@ type Service struct {
 	logger   *slog.Logger
 }
 
-// NewService returns a recovery service.
+// NewService returns a recovery service. setter may be nil for a service
+// that only takes reset requests and sends invitations (the reset-request
+// function); Complete then refuses to run.
 func NewService(s Store, setter *credential.Setter, n *notify.Notifier, c clock.Clock, links Links, logger *slog.Logger) *Service {
 	return &Service{store: s, setter: setter, notifier: n, clock: c, links: links, logger: logger}
 }
@@ -288,6 +290,9 @@ func (s *Service) Complete(ctx context.Context, purpose Purpose, token, pw, repe
 	l, err := s.open(ctx, purpose, token)
 	if err != nil {
 		return err
+	}
+	if s.setter == nil {
+		return errors.New("recovery: this service cannot set passwords")
 	}
 	now := s.clock.Now()
 	updated, err := s.setter.Set(l.account, l.params, credential.Request{Password: pw, Repeat: repeat}, now)
