@@ -2,35 +2,31 @@ package mfa_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/clock"
-	"github.com/gatepass/gatepass/shared/httpapi"
-	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/mail"
 	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/mfa/totp"
-	"github.com/gatepass/gatepass/shared/notify"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
-	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
-	"github.com/gatepass/gatepass/shared/store/embedded"
+	"github.com/gatepass/gatepass/shared/store/storecount"
 )
 
 const (
@@ -41,116 +37,53 @@ const (
 // start is the environment's clock: 10 s into a 30 s step.
 var start = time.Date(2026, 11, 23, 8, 0, 10, 0, time.UTC)
 
-// mailbox is a mail.Sender that records messages.
-type mailbox struct {
-	mu   sync.Mutex
-	sent []mail.Message
+// env is the two-factor tests' view of an apptest environment: every
+// function routed as in AWS, sessions inserted directly when a test needs a
+// particular restriction.
+type env struct {
+	*apptest.Env
+	t        testing.TB
+	clock    *clock.Fake
+	store    *storecount.Store
+	box      *secretbox.Box
+	hasher   password.Hasher
+	sessions *sessions.Manager
+	mail     mailKinds
+	service  *mfa.Service
+	handler  http.Handler
 }
 
-func (m *mailbox) Send(_ context.Context, msg mail.Message) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.sent = append(m.sent, msg)
-	return nil
-}
+// mailKinds lists the kinds of the mails sent so far.
+type mailKinds struct{ box *apptest.Mailbox }
 
-func (m *mailbox) kinds() []mail.Kind {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+func (m mailKinds) kinds() []mail.Kind {
 	var out []mail.Kind
-	for _, msg := range m.sent {
+	for _, msg := range m.box.Sent() {
 		out = append(out, msg.Kind)
 	}
 	return out
 }
 
-type env struct {
-	t        testing.TB
-	clock    *clock.Fake
-	store    *embedded.Store
-	box      *secretbox.Box
-	hasher   password.Hasher
-	sessions *sessions.Manager
-	mail     *mailbox
-	service  *mfa.Service
-	handler  http.Handler
-}
-
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	clk := clock.NewFake(start)
-	st, err := embedded.Open(filepath.Join(t.TempDir(), "gatepass.db"), clk)
+	e := apptest.New(t, apptest.Options{})
+	e.Clock.Set(start)
+	svc, err := app.MFA(app.Deps{Tenant: "acme", PublicURL: e.Public, Store: e.Store, Clock: e.Clock, Hasher: e.Hasher,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: e.Mail, Secrets: e.Box})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	key := make([]byte, secretbox.KeySize)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
-	box, err := secretbox.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	templates, err := mail.NewTemplates()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	mb := &mailbox{}
-	hasher := password.NewArgon2id(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32})
-	mgr := sessions.NewManager(st, clk, false)
-	svc := mfa.NewService(st, hasher, box, clk, mgr, notify.New(mb, templates, "acme", clk, logger), "acme", logger)
-	h := mfa.NewHandlers(svc, mgr)
-	handlers := h.Routes()
-	keys := make([]string, 0, len(handlers))
-	for k := range handlers {
-		keys = append(keys, k)
-	}
-	notFound := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { httpapi.WriteError(w, r, httpapi.NotFound()) })
-	mux, err := routes.Mux(routes.Function{Name: "totp", Routes: keys}, handlers, notFound)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chained, err := httpapi.Chain(mux, httpapi.Config{PublicURL: public, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, clock: clk, store: st, box: box, hasher: hasher, sessions: mgr, mail: mb, service: svc, handler: chained}
+	return &env{Env: e, t: t, clock: e.Clock, store: e.Store, box: e.Box, hasher: e.Hasher,
+		sessions: sessions.NewManager(e.Store, e.Clock, false), mail: mailKinds{e.Mail}, service: svc, handler: e.Handler}
 }
 
 // account creates an active operator with password pw.
 func (e *env) account(username string, mutate ...func(*store.Account)) store.Account {
 	e.t.Helper()
-	hash, err := e.hasher.Hash(pw)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	a := store.Account{
-		ID: ids.New("u"), Username: username, UsernameKey: accounts.CanonicalUsername(username),
-		DisplayName: "Jane Doe", Email: username + "@example.com", PasswordHash: hash,
-		Roles: []string{accounts.RoleOperator}, Locale: "en", Status: store.StatusActive,
-		CreatedAt: start, UpdatedAt: start,
-	}
-	for _, m := range mutate {
-		m(&a)
-	}
-	a.EmailKey = accounts.CanonicalEmail(a.Email)
-	if err := e.store.Commit(context.Background(), store.CreateAccount{Account: a}); err != nil {
-		e.t.Fatal(err)
-	}
-	a.Version = 1
-	return a
+	return e.Account(username, pw, mutate...)
 }
 
-func (e *env) load(id string) store.Account {
-	e.t.Helper()
-	snap, err := e.store.Load(context.Background(), store.Query{AccountID: id})
-	if err != nil || snap.Account == nil {
-		e.t.Fatalf("load %s: %v", id, err)
-	}
-	return *snap.Account
-}
+func (e *env) load(id string) store.Account { return e.Load(id) }
 
 // signIn stores a session for the account as login would, with the given
 // restriction, and returns its cookie.
@@ -180,60 +113,29 @@ func (e *env) setParams(mutate func(*params.Parameters)) {
 	}
 }
 
+// response keeps the short names the tests use.
 type response struct {
+	apptest.Response
 	status int
 	body   []byte
-	res    *http.Response
 }
 
-func (r response) json(t testing.TB) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body %q: %v", r.body, err)
-	}
-	return m
-}
-
-func (r response) code(t testing.TB) string {
-	t.Helper()
-	c, _ := r.json(t)["code"].(string)
-	return c
-}
-
-func (r response) cookie(name string) *http.Cookie {
-	for _, c := range r.res.Cookies() {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
-}
+func (r response) json(t testing.TB) map[string]any { return r.JSON(t) }
+func (r response) code(t testing.TB) string         { return r.Code(t) }
+func (r response) cookie(name string) *http.Cookie  { return r.Cookie(name) }
 
 func (e *env) do(method, path string, body any, c *http.Cookie) response {
 	e.t.Helper()
-	var rd io.Reader = http.NoBody
+	rq := apptest.Request{Method: method, Path: path, Cookie: c}
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		rd = strings.NewReader(string(b))
+		rq.Body = string(b)
 	}
-	r := httptest.NewRequest(method, public+path, rd)
-	r.RemoteAddr = "203.0.113.7"
-	if method != http.MethodGet {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	r.Header.Set("User-Agent", "mfatest/1.0")
-	if c != nil {
-		r.AddCookie(c)
-	}
-	w := httptest.NewRecorder()
-	e.handler.ServeHTTP(w, r)
-	res := w.Result()
-	b, _ := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, body: b, res: res}
+	res := e.Do(rq)
+	return response{Response: res, status: res.Status, body: res.Body}
 }
 
 func (e *env) status(c *http.Cookie) response { return e.do("GET", "/api/auth/mfa", nil, c) }
@@ -494,7 +396,7 @@ func TestWrongPasswordIsCountedAndLocks(t *testing.T) {
 				}
 			}
 			res := tt.call(e, c, pw) // even the right password, while locked
-			if res.status != 429 || res.code(t) != "too_many_requests" || res.res.Header.Get("Retry-After") == "" {
+			if res.status != 429 || res.code(t) != "too_many_requests" || res.Header.Get("Retry-After") == "" {
 				t.Fatalf("attempt 6: %d %s", res.status, res.body)
 			}
 			if n := e.auditTypes(a.ID, "login.failed"); n != 5 {
