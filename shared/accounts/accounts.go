@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/validate"
 )
 
 // Roles (API.md "Roles and views"). There is no other role.
@@ -61,4 +62,16 @@ func IsValidAt(a *store.Account, now time.Time) bool {
 // re-checks the account state).
 func MayUseSession(a *store.Account, now time.Time) bool {
 	return a != nil && a.Status == store.StatusActive && IsValidAt(a, now)
+}
+
+// CheckIdentifier adds a violation to v when a submitted username or email
+// is blank or over MaxIdentifierBytes. The size is checked first, before any
+// normalisation work. what names the field for people ("username").
+func CheckIdentifier(v *validate.List, field, value, what string) {
+	switch {
+	case len(value) > MaxIdentifierBytes:
+		v.Add(field, "too_long", "The "+what+" is too long.")
+	case CanonicalUsername(value) == "":
+		v.Add(field, "required", "Enter your "+what+".")
+	}
 }

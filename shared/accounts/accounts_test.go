@@ -1,10 +1,12 @@
 package accounts
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/validate"
 )
 
 func TestCanonicalUsername(t *testing.T) {
@@ -59,5 +61,30 @@ func TestCanSignIn(t *testing.T) {
 	}
 	if CanSignIn(nil, now) {
 		t.Error("CanSignIn(nil) = true")
+	}
+}
+
+func TestCheckIdentifier(t *testing.T) {
+	tests := []struct {
+		name, value, code string
+	}{
+		{"fine", "jdoe", ""},
+		{"empty", "", "required"},
+		{"blank", " \t ", "required"},
+		{"exactly 1 KiB", strings.Repeat("a", MaxIdentifierBytes), ""},
+		{"over 1 KiB", strings.Repeat("a", MaxIdentifierBytes+1), "too_long"},
+		{"over 1 KiB of blanks is too long, decided before normalising", strings.Repeat(" ", MaxIdentifierBytes+1), "too_long"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var v validate.List
+			CheckIdentifier(&v, "username", tt.value, "username")
+			switch {
+			case tt.code == "" && len(v) != 0:
+				t.Fatalf("violations %v", v)
+			case tt.code != "" && (len(v) != 1 || v[0].Code != tt.code || v[0].Field != "username"):
+				t.Fatalf("violations %v, want %s", v, tt.code)
+			}
+		})
 	}
 }

@@ -106,12 +106,7 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v validate.List
-	switch {
-	case accounts.CanonicalUsername(req.Username) == "":
-		v.Add("username", "required", "Enter your username.")
-	case len(req.Username) > accounts.MaxIdentifierBytes:
-		v.Add("username", "too_long", "The username is too long.")
-	}
+	accounts.CheckIdentifier(&v, "username", req.Username, "username")
 	switch {
 	case req.Password == "":
 		v.Add("password", "required", "Enter your password.")

@@ -82,12 +82,7 @@ func (h *Handlers) requestReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v validate.List
-	switch {
-	case accounts.CanonicalUsername(req.Identifier) == "":
-		v.Add("identifier", "required", "Enter your username or email address.")
-	case len(req.Identifier) > accounts.MaxIdentifierBytes:
-		v.Add("identifier", "too_long", "The username or email address is too long.")
-	}
+	accounts.CheckIdentifier(&v, "identifier", req.Identifier, "username or email address")
 	if err := v.Err(); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
