@@ -480,3 +480,47 @@ func TestInvitation(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// Links come from the configured public URL, never from request headers,
+// and no token or password reaches a log line (SECURITY.md).
+func TestLinksIgnoreRequestHostsAndStayOutOfLogs(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	e := apptest.New(t, apptest.Options{Log: lockedWriter{&mu, &logs}})
+	e.Account("jdoe", oldPW)
+	res := e.Do(apptest.Request{Method: "POST", Path: "/api/auth/password/reset", Body: `{"identifier":"jdoe"}`,
+		Host: "evil.example", Header: map[string]string{"X-Forwarded-Host": "evil.example", "Forwarded": "host=evil.example"}})
+	if res.Status != 202 {
+		t.Fatalf("request: %d", res.Status)
+	}
+	msg := e.Mail.To("jdoe@example.com")[0]
+	if strings.Contains(msg.Text+msg.HTML, "evil.example") || !strings.Contains(msg.Text, apptest.Public+"/#/reset?token=") {
+		t.Fatalf("link not from the public URL:\n%s", msg.Text)
+	}
+	token := apptest.Token(t, msg)
+	if res := confirm(e, token, newPW, newPW); res.Status != 204 {
+		t.Fatalf("confirm: %d", res.Status)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if logs.Len() == 0 {
+		t.Fatal("no log lines captured")
+	}
+	secret := token[strings.IndexByte(token, '.')+1:]
+	for _, s := range []string{secret, newPW, oldPW} {
+		if strings.Contains(logs.String(), s) {
+			t.Fatalf("a secret reached the logs:\n%s", logs.String())
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

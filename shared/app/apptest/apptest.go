@@ -125,6 +125,8 @@ type Options struct {
 	MailDelay time.Duration
 	// PublicURL replaces Public (an https URL turns on Secure cookies).
 	PublicURL string
+	// Log receives every function's JSON log lines; default discarded.
+	Log io.Writer
 }
 
 type noPacer struct{}
@@ -153,6 +155,10 @@ func New(tb testing.TB, o Options) *Env {
 	}
 	e := &Env{T: tb, Clock: clk, Store: storecount.New(o.Open(tb, clk)), Hasher: o.Hasher,
 		Mail: &Mailbox{Delay: o.MailDelay}, Public: o.PublicURL}
+	logTo := o.Log
+	if logTo == nil {
+		logTo = io.Discard
+	}
 	key := make([]byte, secretbox.KeySize)
 	_, _ = rand.Read(key)
 	box, err := secretbox.New(key)
@@ -161,7 +167,7 @@ func New(tb testing.TB, o Options) *Env {
 	}
 	e.Box = box
 	d := app.Deps{Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher, Secrets: box, Policy: policy.NewChecker(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: e.Mail, Pacer: noPacer{}}
+		Logger: slog.New(slog.NewJSONHandler(logTo, nil)), Mailer: e.Mail, Pacer: noPacer{}}
 	if o.Pacer != nil {
 		d.Pacer = o.Pacer
 	}
@@ -273,6 +279,8 @@ type Request struct {
 	ContentType string
 	// Header adds request headers (Origin, X-Forwarded-For, …).
 	Header map[string]string
+	// Host replaces the Host the request names (default the public URL's).
+	Host string
 }
 
 // Do serves one request.
@@ -295,6 +303,9 @@ func (e *Env) Do(rq Request) Response {
 	}
 	for k, v := range rq.Header {
 		r.Header.Set(k, v)
+	}
+	if rq.Host != "" {
+		r.Host = rq.Host
 	}
 	r.Header.Set("User-Agent", "apptest/1.0")
 	if rq.Cookie != nil {
