@@ -72,6 +72,38 @@ func Table() []Function {
 				"POST /api/auth/mfa/recovery-codes",
 			},
 		},
+		{
+			Name: "views",
+			Routes: []string{
+				"GET /api/auth/views",
+				"POST /api/auth/views/select",
+			},
+		},
+		{
+			Name:   "admin",
+			Hashes: true, // temporary passwords
+			Routes: []string{
+				"GET /api/admin/users",
+				"POST /api/admin/users",
+				"GET /api/admin/users/{id}",
+				"PATCH /api/admin/users/{id}",
+				"DELETE /api/admin/users/{id}",
+				"POST /api/admin/users/{id}/deactivate",
+				"POST /api/admin/users/{id}/activate",
+				"POST /api/admin/users/{id}/unlock",
+				"POST /api/admin/users/{id}/mfa/reset",
+				"POST /api/admin/users/{id}/invitation",
+				"POST /api/admin/users/{id}/sessions/revoke",
+				"POST /api/admin/users/{id}/password",
+				"GET /api/admin/facilities",
+				"POST /api/admin/facilities",
+				"PATCH /api/admin/facilities/{id}",
+				"DELETE /api/admin/facilities/{id}",
+				"GET /api/admin/parameters",
+				"PUT /api/admin/parameters",
+				"GET /api/admin/audit",
+			},
+		},
 	}
 }
 

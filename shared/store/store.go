@@ -21,7 +21,11 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"time"
+
+	"golang.org/x/text/cases"
 
 	"github.com/gatepass/gatepass/shared/params"
 )
@@ -39,8 +43,8 @@ var (
 	// error, deliberately not ErrConflict, so that retry loops never spin on
 	// it.
 	ErrInvalidOp = errors.New("store: invalid operation")
-	// ErrInvalidCursor means an AuditQuery.Cursor was not produced by
-	// ListAudit. The HTTP layer answers it with 400.
+	// ErrInvalidCursor means a cursor was not produced by the listing it is
+	// given to. The HTTP layer answers it with 400.
 	ErrInvalidCursor = errors.New("store: invalid cursor")
 )
 
@@ -67,6 +71,14 @@ type Store interface {
 	ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error)
 	// ListFacilities returns every facility ordered by name, then id.
 	ListFacilities(ctx context.Context) ([]Facility, error)
+	// ListAccounts returns accounts ordered by UsernameKey, filtered by
+	// q.Matches and paged like ListAudit: every page but the last holds
+	// PageSize accounts and NextCursor is set exactly when more matching
+	// accounts may follow — an adapter may end a page early, with a cursor,
+	// to bound the work a sparse filter costs. A foreign cursor gives
+	// ErrInvalidCursor. Listing is for administration: it need not be
+	// strongly consistent.
+	ListAccounts(ctx context.Context, q AccountQuery) (AccountPage, error)
 	// Close releases the adapter's resources.
 	Close() error
 }
@@ -159,8 +171,13 @@ type Account struct {
 	SSO                    bool
 	ValidUntil             time.Time // zero: no expiry
 	LastLoginAt            time.Time // zero: never
-	CreatedAt              time.Time
-	UpdatedAt              time.Time
+	LastLoginIP            string
+	// PreviousLoginAt and PreviousLoginIP are the sign-in before the last
+	// one, which a user is shown ("last login") to notice a stranger's.
+	PreviousLoginAt time.Time
+	PreviousLoginIP string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 	// SessionEpoch revokes sessions wholesale: a session counts only while
 	// its Epoch equals its account's SessionEpoch, so raising the epoch in
 	// the same commit as a password change revokes every session, also one
@@ -303,20 +320,78 @@ const (
 
 // PageSize is the number of events a page of q holds at most: Limit, with 0
 // (or less) meaning DefaultAuditLimit and anything over MaxAuditLimit capped.
-func (q AuditQuery) PageSize() int {
+func (q AuditQuery) PageSize() int { return pageSize(q.Limit, DefaultAuditLimit, MaxAuditLimit) }
+
+func pageSize(limit, def, most int) int {
 	switch {
-	case q.Limit <= 0:
-		return DefaultAuditLimit
-	case q.Limit > MaxAuditLimit:
-		return MaxAuditLimit
+	case limit <= 0:
+		return def
+	case limit > most:
+		return most
 	default:
-		return q.Limit
+		return limit
 	}
 }
 
 // AuditPage is one page of audit events.
 type AuditPage struct {
 	Items      []AuditEvent
+	NextCursor string // "" on the last page
+}
+
+// AccountQuery filters and pages ListAccounts. Zero fields filter nothing.
+type AccountQuery struct {
+	// Search is a substring, already in canonical form (see
+	// accounts.CanonicalUsername), of the username, the email or the
+	// case-folded display name.
+	Search string
+	// Status is one of the Status constants.
+	Status string
+	// FacilityID keeps accounts that have this facility in FacilityIDs.
+	FacilityID string
+	// AnyFacility, when non-nil, keeps accounts that have at least one of
+	// these facilities in FacilityIDs (a supervisor's scope). An empty
+	// non-nil list keeps nothing.
+	AnyFacility []string
+	Cursor      string // opaque, from a previous page; "" for the first page
+	Limit       int    // 1..200; 0 means 50
+}
+
+// Account page sizes.
+const (
+	DefaultAccountLimit = 50
+	MaxAccountLimit     = 200
+)
+
+// PageSize is the number of accounts a page of q holds at most.
+func (q AccountQuery) PageSize() int {
+	return pageSize(q.Limit, DefaultAccountLimit, MaxAccountLimit)
+}
+
+// Matches reports whether a passes every filter of q (cursor and limit
+// aside). Adapters filter with it, so that every adapter filters alike.
+func (q AccountQuery) Matches(a Account) bool {
+	if q.Status != "" && a.Status != q.Status {
+		return false
+	}
+	if q.FacilityID != "" && !slices.Contains(a.FacilityIDs, q.FacilityID) {
+		return false
+	}
+	if q.AnyFacility != nil && !slices.ContainsFunc(a.FacilityIDs, func(id string) bool {
+		return slices.Contains(q.AnyFacility, id)
+	}) {
+		return false
+	}
+	if q.Search != "" && !strings.Contains(a.UsernameKey, q.Search) && !strings.Contains(a.EmailKey, q.Search) &&
+		!strings.Contains(cases.Fold().String(a.DisplayName), q.Search) {
+		return false
+	}
+	return true
+}
+
+// AccountPage is one page of accounts.
+type AccountPage struct {
+	Items      []Account
 	NextCursor string // "" on the last page
 }
 

@@ -60,3 +60,9 @@ func (s *Store) ListFacilities(ctx context.Context) ([]store.Facility, error) {
 	s.reads.Add(1)
 	return s.Store.ListFacilities(ctx)
 }
+
+// ListAccounts implements store.Store.
+func (s *Store) ListAccounts(ctx context.Context, q store.AccountQuery) (store.AccountPage, error) {
+	s.reads.Add(1)
+	return s.Store.ListAccounts(ctx, q)
+}
