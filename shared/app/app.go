@@ -26,6 +26,7 @@ import (
 	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/views"
 )
 
 // Deps are the adapters and settings every function is built from.
@@ -68,6 +69,7 @@ func Builders() map[string]Builder {
 		"reset-confirm": ResetConfirmHandlers,
 		"password":      PasswordHandlers,
 		"totp":          TOTPHandlers,
+		"views":         ViewsHandlers,
 	}
 }
 
@@ -121,6 +123,12 @@ func TOTPHandlers(d Deps) (map[string]http.Handler, error) {
 		return nil, err
 	}
 	return mfa.NewHandlers(svc, sessions.NewManager(d.Store, d.Clock, d.Secure())).Routes(), nil
+}
+
+// ViewsHandlers builds the views function.
+func ViewsHandlers(d Deps) (map[string]http.Handler, error) {
+	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
+	return views.NewHandlers(views.NewService(d.Store, m, d.Clock, d.Logger), m).Routes(), nil
 }
 
 // MFA builds the two-factor service, which the admin capability also uses

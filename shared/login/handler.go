@@ -147,7 +147,7 @@ func (h *Handlers) respond(w http.ResponseWriter, out Outcome) {
 		return
 	}
 	h.sessions.SetCookie(w, out.Issued)
-	doc := sessions.Describe(out.Issued.Session, out.Account, "")
+	doc := sessions.Describe(out.Issued.Session, out.Account, out.View)
 	httpapi.WriteJSON(w, http.StatusOK, loginResponse{Status: out.Status, Session: &doc})
 }
 
@@ -244,7 +244,7 @@ func (h *Handlers) session(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	httpapi.WriteJSON(w, http.StatusOK, sessions.Describe(cur.Session, cur.Account, ""))
+	httpapi.WriteJSON(w, http.StatusOK, sessions.Describe(cur.Session, cur.Account, cur.View))
 }
 
 type sessionItem struct {

@@ -95,8 +95,12 @@ func (s *Service) SecondStep(ctx context.Context, challenge string, proof mfa.Pr
 	if restriction == store.RestrictionPasswordChange {
 		status = StatusPasswordChangeRequired
 	}
-	updated.LastLoginAt = now
-	issued := s.sessions.New(&updated, meta, restriction, p)
+	sessions.SignedIn(&updated, now, meta.IP)
+	view, err := sessions.InitialView(ctx, s.store, &updated)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("login: second step: %w", err)
+	}
+	issued := s.sessions.New(&updated, meta, restriction, view, p)
 	events := []store.AuditEvent{audit.New(now, audit.LoginSucceeded, a.ID, src, map[string]string{"method": method})}
 	if method == mfa.MethodRecoveryCode {
 		events = append(events, audit.New(now.Add(time.Nanosecond), audit.MFARecoveryCodeUsed, a.ID, src,
@@ -122,7 +126,7 @@ func (s *Service) SecondStep(ctx context.Context, challenge string, proof mfa.Pr
 		audit.Log(ctx, s.logger, e)
 	}
 	updated.Version++
-	return Outcome{Status: status, Issued: issued, Account: updated}, nil
+	return Outcome{Status: status, Issued: issued, Account: updated, View: view}, nil
 }
 
 // accountCanContinue reports whether the account may still finish signing in.

@@ -84,6 +84,7 @@ type Outcome struct {
 	Status    string
 	Issued    sessions.Issued
 	Account   store.Account
+	View      sessions.View
 	Challenge string
 }
 
@@ -252,11 +253,15 @@ func (s *Service) succeed(ctx context.Context, acct store.Account, counted store
 		}
 		newHash = h
 	}
-	issued := s.sessions.New(&acct, sessions.Meta{IP: in.IP, UserAgent: in.UserAgent}, restriction, p)
+	view, err := sessions.InitialView(ctx, s.store, &acct)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("login: %w", err)
+	}
+	issued := s.sessions.New(&acct, sessions.Meta{IP: in.IP, UserAgent: in.UserAgent}, restriction, view, p)
 	event := audit.New(now, audit.LoginSucceeded, acct.ID, src, nil)
 	for attempt := 0; ; attempt++ {
 		updated := acct
-		updated.LastLoginAt = now
+		sessions.SignedIn(&updated, now, in.IP)
 		if newHash != "" {
 			updated.PasswordHash = newHash
 		}
@@ -269,7 +274,7 @@ func (s *Service) succeed(ctx context.Context, acct store.Account, counted store
 		if err == nil {
 			updated.Version++
 			audit.Log(ctx, s.logger, event)
-			return Outcome{Status: status, Issued: issued, Account: updated}, nil
+			return Outcome{Status: status, Issued: issued, Account: updated, View: view}, nil
 		}
 		if !errors.Is(err, store.ErrConflict) || attempt == 2 {
 			return Outcome{}, fmt.Errorf("login: commit: %w", err)

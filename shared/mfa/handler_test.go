@@ -93,7 +93,7 @@ func (e *env) signIn(userID, restriction string) *http.Cookie {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	is := e.sessions.New(snap.Account, sessions.Meta{IP: "203.0.113.7", UserAgent: "test"}, restriction, snap.Parameters)
+	is := e.sessions.New(snap.Account, sessions.Meta{IP: "203.0.113.7", UserAgent: "test"}, restriction, sessions.View{}, snap.Parameters)
 	if err := e.store.Commit(context.Background(), store.PutSession{Session: is.Session}); err != nil {
 		e.t.Fatal(err)
 	}

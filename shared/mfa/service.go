@@ -170,11 +170,9 @@ func (s *Service) Activate(ctx context.Context, cur sessions.Current, code strin
 	var out Activation
 	out.RecoveryCodes = codes
 	if cur.Session.Restriction == store.RestrictionMFAEnrolment {
-		issued := s.sessions.New(&a, meta, store.RestrictionNone, cur.Parameters)
 		// The renewed token continues the same sign-in: its view, its public
 		// id and its absolute timeout carry over.
-		issued.Session.ViewType, issued.Session.FacilityID = cur.Session.ViewType, cur.Session.FacilityID
-		issued.Session.ID, issued.Session.CreatedAt, issued.Session.ExpiresAt = cur.Session.ID, cur.Session.CreatedAt, cur.Session.ExpiresAt
+		issued := s.sessions.Renew(cur.Session, &a, store.RestrictionNone, sessions.StoredView(cur.Session), meta)
 		ops = append(ops, store.DeleteSession{Key: store.SessionKey{UserID: a.ID, Hash: cur.Session.Hash}},
 			store.PutSession{Session: issued.Session})
 		out.Session = &issued

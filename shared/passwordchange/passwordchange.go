@@ -92,11 +92,9 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 	if err != nil {
 		return sessions.Issued{}, err
 	}
-	issued := s.sessions.New(&updated, in.Meta, store.RestrictionNone, cur.Parameters)
 	// The renewed token continues the same sign-in: its view, its public id
 	// and its absolute timeout carry over (a change never extends a session).
-	issued.Session.ViewType, issued.Session.FacilityID = cur.Session.ViewType, cur.Session.FacilityID
-	issued.Session.ID, issued.Session.CreatedAt, issued.Session.ExpiresAt = cur.Session.ID, cur.Session.CreatedAt, cur.Session.ExpiresAt
+	issued := s.sessions.Renew(cur.Session, &updated, store.RestrictionNone, sessions.StoredView(cur.Session), in.Meta)
 	event := audit.New(now, audit.PasswordChanged, a.ID, src,
 		map[string]string{"forced": fmt.Sprint(cur.Session.Restriction == store.RestrictionPasswordChange)})
 	err = s.store.Commit(ctx,

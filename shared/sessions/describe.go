@@ -27,9 +27,11 @@ type UserDocument struct {
 	LastLogin   *LastLoginInfo `json:"lastLogin"`
 }
 
-// LastLoginInfo tells when the account last signed in.
+// LastLoginInfo tells when and from where the account signed in before its
+// latest sign-in, so that a person notices a sign-in that was not theirs.
 type LastLoginInfo struct {
 	At time.Time `json:"at"`
+	IP string    `json:"ip,omitempty"`
 }
 
 // ViewDocument is the session's current view: network or one facility.
@@ -44,9 +46,10 @@ type MFADocument struct {
 	TOTP bool `json:"totp"`
 }
 
-// Describe renders the Session document of a session and its account.
-// facilityName is the name of the session's facility view, if it has one.
-func Describe(s store.Session, a store.Account, facilityName string) Document {
+// Describe renders the Session document of a session and its account, with
+// view v (see Current.View: the view as it stands now, with its facility's
+// name).
+func Describe(s store.Session, a store.Account, v View) Document {
 	d := Document{
 		User: UserDocument{
 			ID: a.ID, Username: a.Username, DisplayName: a.DisplayName,
@@ -59,16 +62,30 @@ func Describe(s store.Session, a store.Account, facilityName string) Document {
 		email := a.Email
 		d.User.Email = &email
 	}
-	if !a.LastLoginAt.IsZero() {
-		d.User.LastLogin = &LastLoginInfo{At: a.LastLoginAt.UTC()}
+	if !a.PreviousLoginAt.IsZero() {
+		d.User.LastLogin = &LastLoginInfo{At: a.PreviousLoginAt.UTC(), IP: a.PreviousLoginIP}
 	}
-	switch s.ViewType {
-	case "network":
-		d.View = &ViewDocument{Type: "network"}
-	case "facility":
-		d.View = &ViewDocument{Type: "facility", FacilityID: s.FacilityID, FacilityName: facilityName}
-	}
+	d.View = DescribeView(v)
 	return d
+}
+
+// DescribeView renders a view for documents: nil (JSON null) for none.
+func DescribeView(v View) *ViewDocument {
+	switch v.Type {
+	case ViewNetwork:
+		return &ViewDocument{Type: ViewNetwork}
+	case ViewFacility:
+		return &ViewDocument{Type: ViewFacility, FacilityID: v.FacilityID, FacilityName: v.FacilityName}
+	default:
+		return nil
+	}
+}
+
+// SignedIn records a sign-in at now from ip on a: the latest sign-in
+// becomes the previous one.
+func SignedIn(a *store.Account, now time.Time, ip string) {
+	a.PreviousLoginAt, a.PreviousLoginIP = a.LastLoginAt, a.LastLoginIP
+	a.LastLoginAt, a.LastLoginIP = now, ip
 }
 
 func nonNil(s []string) []string {

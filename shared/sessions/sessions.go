@@ -14,10 +14,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/store"
@@ -70,29 +73,60 @@ type Issued struct {
 	Session store.Session
 }
 
-// New makes a session for account without storing it; the caller commits
-// store.PutSession{Session: issued.Session} together with the rest of its
-// flow's writes.
-func (m *Manager) New(a *store.Account, meta Meta, restriction string, p params.Parameters) Issued {
+// New makes a session for account, opening view v, without storing it; the
+// caller commits store.PutSession{Session: issued.Session} together with the
+// rest of its flow's writes.
+func (m *Manager) New(a *store.Account, meta Meta, restriction string, v View, p params.Parameters) Issued {
 	now := m.clock.Now()
-	token := ids.UserToken(a.ID)
-	ua := meta.UserAgent
-	if len(ua) > 512 {
-		ua = ua[:512]
-	}
 	s := store.Session{
 		UserID:      a.ID,
-		Hash:        ids.Hash(token),
 		ID:          ids.New("s"),
 		CreatedAt:   now,
 		LastSeenAt:  now,
 		ExpiresAt:   now.Add(p.Session.AbsoluteTimeout()),
 		IP:          meta.IP,
-		UserAgent:   ua,
+		UserAgent:   truncate(meta.UserAgent, 512),
 		Restriction: restriction,
+		ViewType:    v.Type,
+		FacilityID:  v.FacilityID,
 		Epoch:       a.SessionEpoch,
 	}
+	return issue(s)
+}
+
+// Renew replaces the token of a session that continues — a lifted
+// restriction, a new view — keeping its public id, its creation and its
+// absolute timeout, so that renewing never extends a session (API.md: the
+// token is replaced at MFA completion and view selection). The caller
+// commits DeleteSession for old and PutSession for the result together.
+func (m *Manager) Renew(old store.Session, a *store.Account, restriction string, v View, meta Meta) Issued {
+	now := m.clock.Now()
+	s := old
+	s.LastSeenAt = now
+	s.IP, s.UserAgent = meta.IP, truncate(meta.UserAgent, 512)
+	s.Restriction = restriction
+	s.ViewType, s.FacilityID = v.Type, v.FacilityID
+	s.Epoch = a.SessionEpoch
+	return issue(s)
+}
+
+// issue gives a session a fresh token. A facility view's id rides in the
+// token as a routing hint, beside the user id, so that the session check
+// reads session, account, parameters and facility in one round trip.
+func issue(s store.Session) Issued {
+	token := s.UserID + "." + ids.Token()
+	if s.ViewType == ViewFacility {
+		token = s.UserID + "." + s.FacilityID + "." + ids.Token()
+	}
+	s.Hash = ids.Hash(token)
 	return Issued{Token: token, Session: s}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
 
 // SetCookie writes the session cookie (API.md: HttpOnly, SameSite=Strict,
@@ -119,28 +153,86 @@ func (m *Manager) ClearCookie(w http.ResponseWriter) {
 	})
 }
 
-// KeyFromRequest returns the store key of the request's session cookie.
-func (m *Manager) KeyFromRequest(r *http.Request) (store.SessionKey, bool) {
+// Token is a parsed session token: the store key of its session and the
+// facility hint of a facility view.
+type Token struct {
+	Key        store.SessionKey
+	FacilityID string
+}
+
+// TokenFromRequest parses the request's session cookie.
+func (m *Manager) TokenFromRequest(r *http.Request) (Token, bool) {
 	c, err := r.Cookie(m.CookieName())
 	if err != nil {
-		return store.SessionKey{}, false
+		return Token{}, false
 	}
 	return ParseToken(c.Value)
 }
 
-// ParseToken returns the store key of a session token, or false when it is
-// not shaped like one.
-func ParseToken(token string) (store.SessionKey, bool) {
-	userID, hash, ok := ids.ParseUserToken(token)
-	return store.SessionKey{UserID: userID, Hash: hash}, ok
+// KeyFromRequest returns the store key of the request's session cookie.
+func (m *Manager) KeyFromRequest(r *http.Request) (store.SessionKey, bool) {
+	t, ok := m.TokenFromRequest(r)
+	return t.Key, ok
+}
+
+// ParseToken parses a session token, "<user id>.<secret>" or
+// "<user id>.<facility id>.<secret>", or reports false when it is not shaped
+// like one. The hash covers the whole value, hints included: a token with an
+// altered hint finds nothing.
+func ParseToken(token string) (Token, bool) {
+	if len(token) > 256 {
+		return Token{}, false
+	}
+	parts := strings.Split(token, ".")
+	var userID, facilityID, secret string
+	switch len(parts) {
+	case 2:
+		userID, secret = parts[0], parts[1]
+	case 3:
+		userID, facilityID, secret = parts[0], parts[1], parts[2]
+		if !validHint(facilityID) {
+			return Token{}, false
+		}
+	default:
+		return Token{}, false
+	}
+	if !validHint(userID) || len(secret) != 43 || !urlSafe(secret) {
+		return Token{}, false
+	}
+	return Token{Key: store.SessionKey{UserID: userID, Hash: ids.Hash(token)}, FacilityID: facilityID}, true
+}
+
+// matches reports whether the token's facility hint is the session's
+// facility view — which the hash already guarantees for issued tokens.
+func (t Token) matches(s store.Session) bool {
+	if s.ViewType == ViewFacility {
+		return t.FacilityID == s.FacilityID
+	}
+	return t.FacilityID == ""
+}
+
+func validHint(s string) bool { return len(s) >= 3 && len(s) <= 64 && urlSafe(s) }
+
+func urlSafe(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Current is an authenticated request's session, account and parameters,
-// all read in one round trip.
+// all read in one round trip, and the view the session may use now.
 type Current struct {
 	Session    store.Session
 	Account    store.Account
 	Parameters params.Parameters
+	// View is the session's view as it stands now: empty when the session
+	// chose none or may no longer use the one it chose (a facility removed
+	// from the account or deleted, network access withdrawn).
+	View View
 }
 
 // Authenticate returns the request's live session. It reads the session, its
@@ -149,17 +241,25 @@ type Current struct {
 // most once per TouchInterval. Nothing is cached, so a revocation, a
 // deactivation or a role change takes effect on the next request.
 func (m *Manager) Authenticate(ctx context.Context, r *http.Request) (Current, error) {
-	key, ok := m.KeyFromRequest(r)
+	t, ok := m.TokenFromRequest(r)
 	if !ok {
 		return Current{}, ErrUnauthenticated
 	}
-	snap, err := m.store.Load(ctx, store.Query{Session: &key, AccountID: key.UserID, Parameters: true})
+	return m.AuthenticateToken(ctx, t)
+}
+
+// AuthenticateToken is Authenticate for a parsed token (the Lambda
+// authorizer has no http.Request). One Load reads the session, its account,
+// the parameters and, for a facility view, the facility.
+func (m *Manager) AuthenticateToken(ctx context.Context, t Token) (Current, error) {
+	key := t.Key
+	snap, err := m.store.Load(ctx, store.Query{Session: &key, AccountID: key.UserID, Parameters: true, Facility: t.FacilityID})
 	if err != nil {
 		return Current{}, fmt.Errorf("authenticate: %w", err)
 	}
 	now := m.clock.Now()
 	s, a := snap.Session, snap.Account
-	if s == nil || s.UserID != key.UserID || a == nil || !Live(*s, *a) {
+	if s == nil || s.UserID != key.UserID || a == nil || !Live(*s, *a) || !t.matches(*s) {
 		return Current{}, ErrUnauthenticated
 	}
 	if !now.Before(s.LastSeenAt.Add(snap.Parameters.Session.IdleTimeout())) || !accounts.MayUseSession(a, now) {
@@ -179,7 +279,14 @@ func (m *Manager) Authenticate(ctx context.Context, r *http.Request) (Current, e
 		}
 		s.LastSeenAt = now
 	}
-	return Current{Session: *s, Account: *a, Parameters: snap.Parameters}, nil
+	cur := Current{Session: *s, Account: *a, Parameters: snap.Parameters}
+	if v := StoredView(*s); Allowed(a, v, snap.Facility) {
+		cur.View = v
+		if snap.Facility != nil && v.Type == ViewFacility {
+			cur.View.FacilityName = snap.Facility.Name
+		}
+	}
+	return cur, nil
 }
 
 // Live reports whether a session still belongs to its account's current
@@ -196,4 +303,40 @@ func (m *Manager) Revoke(ctx context.Context, r *http.Request) (store.SessionKey
 		return key, false, fmt.Errorf("revoke session: %w", err)
 	}
 	return key, true, nil
+}
+
+// Require authenticates the request and answers it itself when that fails:
+// 401 unauthenticated (clearing the cookie) without a live session, and —
+// unless the session's restriction is among lifts, the restrictions the
+// endpoint lifts — the 403 of a restricted session (API.md). ok reports
+// whether the handler may go on.
+func (m *Manager) Require(w http.ResponseWriter, r *http.Request, lifts ...string) (cur Current, ok bool) {
+	cur, err := m.Authenticate(r.Context(), r)
+	switch {
+	case errors.Is(err, ErrUnauthenticated):
+		m.ClearCookie(w)
+		httpapi.WriteError(w, r, httpapi.Unauthenticated())
+		return cur, false
+	case err != nil:
+		httpapi.WriteError(w, r, err)
+		return cur, false
+	}
+	if rs := cur.Session.Restriction; rs != store.RestrictionNone && !slices.Contains(lifts, rs) {
+		httpapi.WriteError(w, r, RestrictionProblem(rs))
+		return cur, false
+	}
+	return cur, true
+}
+
+// RestrictionProblem is the 403 a restricted session gets outside the
+// endpoints that lift its restriction; nil for an unrestricted session.
+func RestrictionProblem(restriction string) *httpapi.Problem {
+	switch restriction {
+	case store.RestrictionNone:
+		return nil
+	case store.RestrictionMFAEnrolment:
+		return httpapi.MFAEnrolmentRequired()
+	default:
+		return httpapi.PasswordChangeRequired()
+	}
 }

