@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gatepass/gatepass/shared/alias"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/credential"
 	"github.com/gatepass/gatepass/shared/httpapi"
@@ -198,13 +199,15 @@ func Mux(name string, build Builder, d Deps) (*http.ServeMux, error) {
 }
 
 // Handler returns the named function's complete handler: its mux behind the
-// middleware every API response goes through.
+// admin alias gate and the middleware every API response goes through.
 func Handler(name string, build Builder, d Deps) (http.Handler, error) {
+	plain := d.Store
+	d.Store = alias.Watch(d.Store) // a request's first read also decides its alias
 	mux, err := Mux(name, build, d)
 	if err != nil {
 		return nil, err
 	}
-	return httpapi.Chain(mux, httpapi.Config{PublicURL: d.PublicURL, Logger: d.Logger})
+	return httpapi.Chain(alias.Gate(mux, plain, notFound()), httpapi.Config{PublicURL: d.PublicURL, Logger: d.Logger})
 }
 
 func notFound() http.Handler {

@@ -39,14 +39,20 @@ type Store interface {
 // from request headers (SECURITY.md).
 type Links struct{ Base string }
 
-// Reset is the reset link for token.
-func (l Links) Reset(token string) string { return l.link("reset", token) }
+// Reset is the reset link for token. alias is the tenant's admin alias (""
+// for none): with one set, the app answers only under /<alias>/ (API.md
+// "Admin alias"), so the link must go there.
+func (l Links) Reset(token, alias string) string { return l.link("reset", token, alias) }
 
-// Invitation is the set-your-password link for token.
-func (l Links) Invitation(token string) string { return l.link("invite", token) }
+// Invitation is the set-your-password link for token, under alias as Reset.
+func (l Links) Invitation(token, alias string) string { return l.link("invite", token, alias) }
 
-func (l Links) link(route, token string) string {
-	return strings.TrimSuffix(l.Base, "/") + "/#/" + route + "?token=" + token
+func (l Links) link(route, token, alias string) string {
+	base := strings.TrimSuffix(l.Base, "/")
+	if alias != "" {
+		base += "/" + alias
+	}
+	return base + "/#/" + route + "?token=" + token
 }
 
 // Service runs the recovery flows.
@@ -151,7 +157,7 @@ func (s *Service) requestOnce(ctx context.Context, name, ipKey string, src audit
 	}
 	if kind == mail.KindResetLink {
 		var tokenOps []store.Op
-		out.link, tokenOps = s.newToken(&out.account, store.TokenReset, out.ttl, now)
+		out.link, tokenOps = s.newToken(&out.account, store.TokenReset, out.ttl, now, p.AdminAlias)
 		ops = append(ops, tokenOps...)
 	}
 	event := audit.New(now, audit.PasswordResetRequested, subject, src, map[string]string{"outcome": outcome})
@@ -186,7 +192,7 @@ func resetOutcome(a *store.Account, overLimit bool, now time.Time) (string, mail
 // (which supersedes the previous one) and returns its link and the ops that
 // store it: the new token, the removal of the superseded one, and the
 // account update.
-func (s *Service) newToken(a *store.Account, kind store.TokenKind, ttl time.Duration, now time.Time) (string, []store.Op) {
+func (s *Service) newToken(a *store.Account, kind store.TokenKind, ttl time.Duration, now time.Time, alias string) (string, []store.Op) {
 	token := ids.UserToken(a.ID)
 	hash := ids.Hash(token)
 	ops := []store.Op{store.PutToken{Token: store.Token{
@@ -194,10 +200,10 @@ func (s *Service) newToken(a *store.Account, kind store.TokenKind, ttl time.Dura
 	}}}
 	prevEmail := a.EmailKey
 	old := &a.ResetTokenHash
-	link := s.links.Reset(token)
+	link := s.links.Reset(token, alias)
 	if kind == store.TokenInvitation {
 		old = &a.InvitationTokenHash
-		link = s.links.Invitation(token)
+		link = s.links.Invitation(token, alias)
 	}
 	if *old != "" {
 		ops = append(ops, store.DeleteToken{Key: store.TokenKey{Kind: kind, Hash: *old}})
@@ -365,7 +371,7 @@ func (s *Service) commitCleanUp(ctx context.Context, ops []store.Op) {
 // UpdateAccount among them must be dropped — see NewAccountInvitation) and
 // then calls SendInvitation.
 func (s *Service) PrepareInvitation(a *store.Account, p params.Parameters) (string, []store.Op) {
-	return s.newToken(a, store.TokenInvitation, time.Duration(p.InvitationTTLSeconds)*time.Second, s.clock.Now())
+	return s.newToken(a, store.TokenInvitation, time.Duration(p.InvitationTTLSeconds)*time.Second, s.clock.Now(), p.AdminAlias)
 }
 
 // NewAccountInvitation names an invitation token on an account that does
@@ -375,7 +381,7 @@ func (s *Service) NewAccountInvitation(a *store.Account, p params.Parameters) (s
 	now := s.clock.Now()
 	token := ids.UserToken(a.ID)
 	a.InvitationTokenHash = ids.Hash(token)
-	return s.links.Invitation(token), store.PutToken{Token: store.Token{
+	return s.links.Invitation(token, p.AdminAlias), store.PutToken{Token: store.Token{
 		Kind: store.TokenInvitation, Hash: a.InvitationTokenHash, UserID: a.ID,
 		CreatedAt: now, ExpiresAt: now.Add(time.Duration(p.InvitationTTLSeconds) * time.Second),
 	}}
