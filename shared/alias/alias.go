@@ -6,12 +6,14 @@
 //
 // # Where it is enforced
 //
-// The edge strips the alias. In AWS a CloudFront Function (viewer request)
-// reads the current alias from a CloudFront KeyValueStore, answers any path
-// outside /S/ as unknown, strips /S from the rest and sets Header to S —
-// after deleting any Header the client sent. Locally the gateway of
-// infra/local plays that part, reading the parameter from the store on every
-// request.
+// The edge strips the alias. In AWS a CloudFront Function (EdgeFunction,
+// viewer request) reads the current alias from a CloudFront KeyValueStore,
+// rewrites any path outside /S/ to one that exists nowhere (so the origin
+// answers as for any unknown path), strips /S from the rest and sets Header
+// to S — after deleting any Header the client sent. CloudFront picks the
+// cache behaviour before the function runs, so /api/* and */api/* both go to
+// the HTTP API. Locally the gateway of infra/local plays that part, reading
+// the parameter from the store on every request.
 //
 // The functions check again (Gate), so that calling API Gateway directly,
 // around CloudFront, does not get around the alias: a request whose Header is

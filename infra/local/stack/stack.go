@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/gatepass/gatepass/shared/alias"
 	"github.com/gatepass/gatepass/shared/apigw"
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/bootstrap"
@@ -32,6 +33,7 @@ import (
 	"github.com/gatepass/gatepass/shared/recovery"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
+	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/embedded"
 )
 
@@ -222,10 +224,13 @@ type gateway struct {
 	static http.Handler
 	dev    http.Handler
 	clock  clock.Clock
+	// store is read for the admin alias on every request, as CloudFront
+	// reads its KeyValueStore: a change applies to the next request.
+	store alias.Loader
 }
 
 func newGateway(d app.Deps, webDir string, dev http.Handler) (*gateway, error) {
-	g := &gateway{api: http.NewServeMux(), clock: d.Clock, static: staticFiles(webDir), dev: dev}
+	g := &gateway{api: http.NewServeMux(), clock: d.Clock, static: staticFiles(webDir), dev: dev, store: d.Store}
 	builders := app.Builders()
 	for _, f := range routes.Table() {
 		build, ok := builders[f.Name]
@@ -241,23 +246,63 @@ func newGateway(d app.Deps, webDir string, dev http.Handler) (*gateway, error) {
 			g.api.Handle(key, g.viaEvent(invoke))
 		}
 	}
-	g.api.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteError(w, r, httpapi.NotFound())
-	})
+	g.api.HandleFunc("/api/", unknownAPIPath)
 	return g, nil
 }
 
+// unknownAPIPath answers an API path no function owns, as API Gateway does.
+func unknownAPIPath(w http.ResponseWriter, r *http.Request) {
+	httpapi.WriteError(w, r, httpapi.NotFound())
+}
+
+// hiddenStaticPath is a path the web app never has: a hidden path gets the
+// static files' answer to it, which is their answer to any unknown path.
+const hiddenStaticPath = "/.gatepass/not-found"
+
+// ServeHTTP plays CloudFront: /_dev/ (local only, whatever the alias), the
+// admin alias — only paths under /<alias>/ exist, stripped of it and marked
+// with alias.Header for the functions' own check — then /api/ to the
+// functions and everything else to the web app.
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
-		g.api.ServeHTTP(w, r)
-		return
-	}
 	if r.URL.Path == "/_dev/mail" || strings.HasPrefix(r.URL.Path, "/_dev/") {
 		g.dev.ServeHTTP(w, r) // local stack only; never in a Lambda deployment
 		return
 	}
+	snap, err := g.store.Load(r.Context(), store.Query{Parameters: true})
+	if err != nil {
+		httpapi.WriteError(w, r, fmt.Errorf("local gateway: read parameters: %w", err))
+		return
+	}
+	secret := snap.Parameters.AdminAlias
+	path, err := alias.Strip(r.URL.Path, secret)
+	r.Header.Del(alias.Header) // only the edge says which alias a request came in under
+	switch {
+	case err != nil && isAPIPath(r.URL.Path):
+		unknownAPIPath(w, r)
+		return
+	case err != nil:
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = hiddenStaticPath, ""
+		g.static.ServeHTTP(w, r2)
+		return
+	case secret != "" && r.URL.Path == "/"+secret:
+		// The app's relative links need the trailing slash.
+		http.Redirect(w, r, "/"+secret+"/", http.StatusPermanentRedirect)
+		return
+	}
+	if secret != "" {
+		r = r.Clone(r.Context())
+		r.URL.Path, r.URL.RawPath = path, ""
+		r.Header.Set(alias.Header, secret)
+	}
+	if isAPIPath(path) {
+		g.api.ServeHTTP(w, r)
+		return
+	}
 	g.static.ServeHTTP(w, r)
 }
+
+func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
 
 // viaEvent plays API Gateway for one route: request → v2 event → the
 // function's Lambda handler → v2 response → HTTP response.
