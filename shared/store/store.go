@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/gatepass/gatepass/shared/params"
 )
@@ -71,8 +72,8 @@ type Store interface {
 	ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error)
 	// ListFacilities returns every facility ordered by name, then id.
 	ListFacilities(ctx context.Context) ([]Facility, error)
-	// ListAccounts returns accounts ordered by UsernameKey, filtered by
-	// q.Matches and paged like ListAudit: every page but the last holds
+	// ListAccounts returns accounts ordered by UsernameKey (byte order),
+	// filtered by q.Matches and paged like ListAudit: every page but the last holds
 	// PageSize accounts and NextCursor is set exactly when more matching
 	// accounts may follow — an adapter may end a page early, with a cursor,
 	// to bound the work a sparse filter costs. A foreign cursor gives
@@ -383,7 +384,7 @@ func (q AccountQuery) Matches(a Account) bool {
 		return false
 	}
 	if q.Search != "" && !strings.Contains(a.UsernameKey, q.Search) && !strings.Contains(a.EmailKey, q.Search) &&
-		!strings.Contains(cases.Fold().String(a.DisplayName), q.Search) {
+		!strings.Contains(norm.NFKC.String(cases.Fold().String(norm.NFKC.String(a.DisplayName))), q.Search) {
 		return false
 	}
 	return true

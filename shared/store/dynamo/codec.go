@@ -28,7 +28,6 @@ const (
 	prefixToken   = "TOKEN#"
 
 	skAccount    = "ACCOUNT"
-	skClaim      = "CLAIM"
 	skCounter    = "COUNTER"
 	skMarker     = "MARKER"
 	skToken      = "TOKEN"
@@ -61,6 +60,9 @@ const (
 	attrSSO            = "sso"
 	attrValidUntil     = "validUntil"
 	attrLastLoginAt    = "lastLoginAt"
+	attrLastLoginIP    = "lastLoginIp"
+	attrPrevLoginAt    = "previousLoginAt"
+	attrPrevLoginIP    = "previousLoginIp"
 	attrCreatedAt      = "createdAt"
 	attrUpdatedAt      = "updatedAt"
 
@@ -109,7 +111,6 @@ const (
 
 func userPK(id string) string         { return prefixUser + id }
 func sessionSK(hash string) string    { return prefixSession + hash }
-func claimPK(c store.ClaimKey) string { return prefixClaim + string(c.Kind) + "#" + c.Value }
 func counterPK(key string) string     { return prefixCounter + key }
 func markerPK(name string) string     { return prefixMarker + name }
 func tokenPK(k store.TokenKey) string { return prefixToken + string(k.Kind) + "#" + k.Hash }
@@ -120,6 +121,10 @@ func itemKeyString(it item) (string, bool) {
 	sk, ok2 := sOf(it[AttrSortKey])
 	return keyString(pk, sk), ok1 && ok2
 }
+
+// claimPK is the partition shared by every claim of kind k; a claim's sort key
+// is its canonical value, so a kind's claims are sorted by value.
+func claimPK(k store.ClaimKind) string { return prefixClaim + string(k) }
 
 // ---- attribute values
 
@@ -411,7 +416,7 @@ func expired(it item, now int64) bool {
 // ---- records
 
 func encodeAccount(a store.Account, version int64) (item, error) {
-	e := newEncoder(userPK(a.ID), skAccount, version, 29)
+	e := newEncoder(userPK(a.ID), skAccount, version, 32)
 	e.str(attrUsername, a.Username)
 	e.str(attrUsernameKey, a.UsernameKey)
 	e.str(attrDisplayName, a.DisplayName)
@@ -428,6 +433,9 @@ func encodeAccount(a store.Account, version int64) (item, error) {
 	e.boolean(attrSSO, a.SSO)
 	e.time(attrValidUntil, a.ValidUntil)
 	e.time(attrLastLoginAt, a.LastLoginAt)
+	e.str(attrLastLoginIP, a.LastLoginIP)
+	e.time(attrPrevLoginAt, a.PreviousLoginAt)
+	e.str(attrPrevLoginIP, a.PreviousLoginIP)
 	e.time(attrCreatedAt, a.CreatedAt)
 	e.time(attrUpdatedAt, a.UpdatedAt)
 	e.int(attrSessionEpoch, a.SessionEpoch)
@@ -464,6 +472,9 @@ func decodeAccount(it item) (*store.Account, error) {
 		SSO:                    d.boolean(attrSSO),
 		ValidUntil:             d.time(attrValidUntil),
 		LastLoginAt:            d.time(attrLastLoginAt),
+		LastLoginIP:            d.str(attrLastLoginIP),
+		PreviousLoginAt:        d.time(attrPrevLoginAt),
+		PreviousLoginIP:        d.str(attrPrevLoginIP),
 		CreatedAt:              d.time(attrCreatedAt),
 		UpdatedAt:              d.time(attrUpdatedAt),
 		SessionEpoch:           d.int(attrSessionEpoch),
@@ -637,10 +648,13 @@ func decodeFacility(it item) (store.Facility, error) {
 	return f, nil
 }
 
+// encodeClaim returns a claim item: all claims of a kind share the partition
+// CLAIM#<kind>, sorted by canonical value, so that ListAccounts reads the
+// username claims in UsernameKey order.
 func encodeClaim(c store.ClaimKey, accountID string) item {
 	return item{
-		AttrPartitionKey: str(claimPK(c)),
-		AttrSortKey:      str(skClaim),
+		AttrPartitionKey: str(claimPK(c.Kind)),
+		AttrSortKey:      str(c.Value),
 		attrVersion:      num(1),
 		attrAccountID:    str(accountID),
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +177,48 @@ func TestTokenKeyRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %+v, want %+v", got, want)
+	}
+}
+
+// TestClaimKeyLayout: the claims of a kind share the partition CLAIM#<kind>
+// and are sorted by their canonical value, the sort key, which ListAccounts
+// relies on.
+func TestClaimKeyLayout(t *testing.T) {
+	for _, tc := range []struct {
+		claim  store.ClaimKey
+		pk, sk string
+	}{
+		{store.ClaimKey{Kind: store.ClaimUsername, Value: "zoë.ünal"}, "CLAIM#username", "zoë.ünal"},
+		{store.ClaimKey{Kind: store.ClaimEmail, Value: "a#b@example.com"}, "CLAIM#email", "a#b@example.com"},
+	} {
+		it := encodeClaim(tc.claim, "u_1")
+		pk, _ := sOf(it[AttrPartitionKey])
+		sk, _ := sOf(it[AttrSortKey])
+		if pk != tc.pk || sk != tc.sk || pk != claimPK(tc.claim.Kind) {
+			t.Errorf("%+v: key (%q, %q), want (%q, %q)", tc.claim, pk, sk, tc.pk, tc.sk)
+		}
+		if id, err := decodeClaim(it); err != nil || id != "u_1" {
+			t.Errorf("%+v: decodeClaim = %q, %v", tc.claim, id, err)
+		}
+	}
+}
+
+// TestAccountCursor: only cursors encodeAccountCursor produced decode.
+func TestAccountCursor(t *testing.T) {
+	for _, key := range []string{"a", "zoë.ünal", strings.Repeat("x", maxSortKeyBytes)} {
+		if got, err := decodeAccountCursor(encodeAccountCursor(key)); err != nil || got != key {
+			t.Errorf("cursor of %q decodes to %q, %v", key, got, err)
+		}
+	}
+	if got, err := decodeAccountCursor(""); err != nil || got != "" {
+		t.Errorf("empty cursor decodes to %q, %v", got, err)
+	}
+	for _, cursor := range []string{
+		"!", encodeAccountCursor(""), encodeAccountCursor(strings.Repeat("x", maxSortKeyBytes+1)),
+		encodeAccountCursor("\xff"), encodeCursor("alice"), encodeCursor(accountCursorTag[:len(accountCursorTag)-1] + "alice"),
+	} {
+		if _, err := decodeAccountCursor(cursor); !errors.Is(err, ErrInvalidCursor) {
+			t.Errorf("cursor %q: %v, want ErrInvalidCursor", cursor, err)
+		}
 	}
 }

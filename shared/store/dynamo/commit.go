@@ -221,7 +221,7 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 	}
 	claimDel := func(kind store.ClaimKind, value, accountID string) write {
 		c := condHeldByOrAbsent(accountID)
-		return del(string(kind)+" claim", claimPK(store.ClaimKey{Kind: kind, Value: value}), skClaim, &c)
+		return del(string(kind)+" claim", claimPK(kind), value, &c)
 	}
 	// tokenItem validates and encodes a token written at version. Tokens
 	// always expire: a zero ExpiresAt is a malformed operation.

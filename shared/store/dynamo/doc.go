@@ -11,14 +11,15 @@
 //	account     USER#<account id>           ACCOUNT            username, usernameKey, displayName, email, emailKey,
 //	                                                           emailVerified, passwordHash, passwordChangeRequired,
 //	                                                           roles (L), networkAccess, facilityIds (L), locale,
-//	                                                           status, sso, validUntil, lastLoginAt, createdAt, updatedAt,
+//	                                                           status, sso, validUntil, lastLoginAt, lastLoginIp,
+//	                                                           previousLoginAt, previousLoginIp, createdAt, updatedAt,
 //	                                                           sessionEpoch (N), resetTokenHash, invitationTokenHash,
 //	                                                           passwordHistory (L, newest first), totpSecret (B),
 //	                                                           totpEnabledAt, totpLastStep (N), totpPendingSecret (B),
 //	                                                           totpPendingUntil, recoveryCodeHashes (L)
 //	session     USER#<user id>              SESSION#<hash>     id, createdAt, lastSeenAt, expiresAt, ip, userAgent,
 //	                                                           restriction, viewType, facilityId, epoch (N)
-//	claim       CLAIM#<kind>#<value>        CLAIM              accountId
+//	claim       CLAIM#<kind>                <canonical value>  accountId
 //	counter     COUNTER#<key>               COUNTER            failures, windowStart, lockedUntil, locks, expiresAt
 //	marker      MARKER#<name>               MARKER             createdAt
 //	token       TOKEN#<kind>#<hash>         TOKEN              userId, createdAt, expiresAt, attempts (N), data (M)
@@ -31,6 +32,15 @@
 // and audit events each share one partition: ListFacilities is a Query on
 // FACILITY (sorted by name in code) and ListAudit a backwards Query on AUDIT,
 // whose sort keys are time-ordered ids, so newest come first.
+//
+// The claims of a kind share one partition too, sorted by canonical value:
+// a claim is still read and written by its full key, and CLAIM#username is
+// the index of accounts by username that the table otherwise lacks.
+// ListAccounts queries it in order and reads the accounts the claims name
+// with BatchGetItem, filtering in code; a sparse filter is bounded by the
+// number of claims one call examines, and ends its page early with a cursor.
+// One partition per claim kind bounds the rate of account creations (about
+// 1,000 writes a second per partition), far above what a Backoffice needs.
 //
 // Every item carries its version "v" (N). Commit writes version+1 and guards
 // replacements with "v = :prev"; claims, markers, audit events, sessions and

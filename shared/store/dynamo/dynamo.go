@@ -54,6 +54,9 @@ const (
 	batchGetKeys = 100
 	// auditMaxPages bounds the Query pages one ListAudit reads.
 	auditMaxPages = 20
+	// accountsMaxClaims bounds the username claims one ListAccounts
+	// examines (and so the accounts it reads).
+	accountsMaxClaims = 1000
 )
 
 // Store is the DynamoDB implementation of store.Store. It is safe for
@@ -118,7 +121,7 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	}
 	for _, c := range q.Claims {
 		if c.Kind != "" && c.Value != "" {
-			add(claimPK(c), skClaim)
+			add(claimPK(c.Kind), c.Value)
 		}
 	}
 	for _, k := range q.Counters {
@@ -143,7 +146,7 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 
 	found, err := s.batchGet(ctx, keys)
 	if err != nil {
-		return store.Snapshot{}, err
+		return store.Snapshot{}, fmt.Errorf("dynamo: load: %w", err)
 	}
 	now := expNanos(s.clk.Now())
 	get := func(pk, sk string) item {
@@ -176,7 +179,7 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 		}
 	}
 	for _, c := range q.Claims {
-		if it := get(claimPK(c), skClaim); it != nil {
+		if it := get(claimPK(c.Kind), c.Value); it != nil {
 			id, err := decodeClaim(it)
 			if err != nil {
 				return store.Snapshot{}, err
@@ -227,7 +230,7 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 }
 
 // batchGet fetches keys consistently and returns the items found by key
-// string.
+// string. Its errors name no method: callers prefix them.
 func (s *Store) batchGet(ctx context.Context, keys []item) (map[string]item, error) {
 	found := make(map[string]item, len(keys))
 	for chunk := range slices.Chunk(keys, batchGetKeys) {
@@ -235,10 +238,10 @@ func (s *Store) batchGet(ctx context.Context, keys []item) (map[string]item, err
 		for attempt := 0; len(pending) > 0; attempt++ {
 			if attempt > 0 {
 				if attempt >= batchGetAttempts {
-					return nil, fmt.Errorf("dynamo: load: %d keys still unprocessed after %d attempts", len(pending), attempt)
+					return nil, fmt.Errorf("%d keys still unprocessed after %d attempts", len(pending), attempt)
 				}
 				if err := sleep(ctx, backoff(attempt-1, 20*time.Millisecond, time.Second)); err != nil {
-					return nil, fmt.Errorf("dynamo: load: %w", err)
+					return nil, fmt.Errorf("waiting to retry unprocessed keys: %w", err)
 				}
 			}
 			out, err := s.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
@@ -247,7 +250,7 @@ func (s *Store) batchGet(ctx context.Context, keys []item) (map[string]item, err
 				},
 			})
 			if err != nil {
-				return nil, fmt.Errorf("dynamo: load: %w", err)
+				return nil, err
 			}
 			for _, it := range out.Responses[s.table] {
 				if k, ok := itemKeyString(it); ok {

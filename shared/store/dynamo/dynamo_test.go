@@ -121,7 +121,8 @@ func TestRoundTrip(t *testing.T) {
 	a.EmailVerified, a.PasswordChangeRequired, a.NetworkAccess, a.SSO = true, true, true, true
 	a.FacilityIDs = []string{"f_b", "f_a"}
 	a.ValidUntil = t0.Add(90*24*time.Hour + 123456789)
-	a.LastLoginAt = t0.Add(-time.Nanosecond)
+	a.LastLoginAt, a.LastLoginIP = t0.Add(-time.Nanosecond), "2001:db8::7"
+	a.PreviousLoginAt, a.PreviousLoginIP = t0.Add(-50*time.Hour+time.Nanosecond), "203.0.113.200"
 	a.SessionEpoch, a.ResetTokenHash, a.InvitationTokenHash = 4, ids.Hash("reset"), ids.Hash("invitation")
 	a.PasswordHistory = []string{"$argon2id$v=19$m=19456,t=2,p=1$Yg$Yg", "$argon2id$v=19$m=19456,t=2,p=1$YQ$YQ"}
 	sess := session("u_zoe", "one", t0.Add(5*time.Millisecond))
@@ -181,7 +182,8 @@ func equalAccount(x, y store.Account) bool {
 		x.PasswordChangeRequired == y.PasswordChangeRequired && slices.Equal(x.Roles, y.Roles) &&
 		x.NetworkAccess == y.NetworkAccess && slices.Equal(x.FacilityIDs, y.FacilityIDs) &&
 		x.Locale == y.Locale && x.Status == y.Status && x.SSO == y.SSO &&
-		x.ValidUntil == y.ValidUntil && x.LastLoginAt == y.LastLoginAt &&
+		x.ValidUntil == y.ValidUntil && x.LastLoginAt == y.LastLoginAt && x.LastLoginIP == y.LastLoginIP &&
+		x.PreviousLoginAt == y.PreviousLoginAt && x.PreviousLoginIP == y.PreviousLoginIP &&
 		x.CreatedAt == y.CreatedAt && x.UpdatedAt == y.UpdatedAt &&
 		x.SessionEpoch == y.SessionEpoch && x.ResetTokenHash == y.ResetTokenHash &&
 		x.InvitationTokenHash == y.InvitationTokenHash && slices.Equal(x.PasswordHistory, y.PasswordHistory) &&

@@ -27,6 +27,7 @@ type fakeAPI struct {
 	put      func(*dynamodb.PutItemInput) error
 	transact func(*dynamodb.TransactWriteItemsInput) error
 	batchGet func(*dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error)
+	query    func(*dynamodb.QueryInput) (*dynamodb.QueryOutput, error)
 }
 
 func (f *fakeAPI) record(name string) {
@@ -70,6 +71,11 @@ func (f *fakeAPI) TransactWriteItems(_ context.Context, in *dynamodb.TransactWri
 func (f *fakeAPI) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	f.record(fmt.Sprintf("BatchGetItem(%d)", len(in.RequestItems["t"].Keys)))
 	return f.batchGet(in)
+}
+
+func (f *fakeAPI) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	f.record(fmt.Sprintf("Query(%d)", aws.ToInt32(in.Limit)))
+	return f.query(in)
 }
 
 func cancelled(codes ...string) error {

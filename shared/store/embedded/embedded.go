@@ -7,7 +7,8 @@
 // record types so that the store package stays free of storage tags.
 //
 //	accounts    account id                      -> account record
-//	claims      kind + "\x00" + canonical value -> id of the holding account
+//	claims      kind + "\x00" + canonical value -> id of the holding account (ListAccounts walks
+//	                                               the username range: UsernameKey order)
 //	sessions    user id + "\x00" + token hash   -> session record (prefix scan per user)
 //	counters    counter key                     -> counter record
 //	audit       event id (time-ordered)         -> event record (reverse scan = newest first)

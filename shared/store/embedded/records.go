@@ -32,6 +32,9 @@ type accountRecord struct {
 	SSO                    bool      `json:"sso,omitempty"`
 	ValidUntil             time.Time `json:"validUntil,omitzero"`
 	LastLoginAt            time.Time `json:"lastLoginAt,omitzero"`
+	LastLoginIP            string    `json:"lastLoginIp,omitempty"`
+	PreviousLoginAt        time.Time `json:"previousLoginAt,omitzero"`
+	PreviousLoginIP        string    `json:"previousLoginIp,omitempty"`
 	CreatedAt              time.Time `json:"createdAt,omitzero"`
 	UpdatedAt              time.Time `json:"updatedAt,omitzero"`
 	SessionEpoch           int64     `json:"sessionEpoch,omitempty"`
@@ -54,7 +57,8 @@ func toAccountRecord(a store.Account, version int64) accountRecord {
 		PasswordHash: a.PasswordHash, PasswordChangeRequired: a.PasswordChangeRequired,
 		Roles: nonEmpty(a.Roles), NetworkAccess: a.NetworkAccess, FacilityIDs: nonEmpty(a.FacilityIDs),
 		Locale: a.Locale, Status: a.Status, SSO: a.SSO,
-		ValidUntil: utc(a.ValidUntil), LastLoginAt: utc(a.LastLoginAt),
+		ValidUntil: utc(a.ValidUntil), LastLoginAt: utc(a.LastLoginAt), LastLoginIP: a.LastLoginIP,
+		PreviousLoginAt: utc(a.PreviousLoginAt), PreviousLoginIP: a.PreviousLoginIP,
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt),
 		SessionEpoch: a.SessionEpoch, ResetTokenHash: a.ResetTokenHash,
 		InvitationTokenHash: a.InvitationTokenHash, PasswordHistory: nonEmpty(a.PasswordHistory),
@@ -71,7 +75,8 @@ func (r accountRecord) account() store.Account {
 		PasswordHash: r.PasswordHash, PasswordChangeRequired: r.PasswordChangeRequired,
 		Roles: r.Roles, NetworkAccess: r.NetworkAccess, FacilityIDs: r.FacilityIDs,
 		Locale: r.Locale, Status: r.Status, SSO: r.SSO,
-		ValidUntil: r.ValidUntil, LastLoginAt: r.LastLoginAt,
+		ValidUntil: r.ValidUntil, LastLoginAt: r.LastLoginAt, LastLoginIP: r.LastLoginIP,
+		PreviousLoginAt: r.PreviousLoginAt, PreviousLoginIP: r.PreviousLoginIP,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		SessionEpoch: r.SessionEpoch, ResetTokenHash: r.ResetTokenHash,
 		InvitationTokenHash: r.InvitationTokenHash, PasswordHistory: r.PasswordHistory,

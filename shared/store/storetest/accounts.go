@@ -49,7 +49,7 @@ func testCreateMinimal(e *env) {
 	want.Version = 1
 	same(e.t, "Load(AccountID)", got, want)
 	for name, tm := range map[string]time.Time{"ValidUntil": got.ValidUntil, "LastLoginAt": got.LastLoginAt,
-		"CreatedAt": got.CreatedAt, "UpdatedAt": got.UpdatedAt,
+		"PreviousLoginAt": got.PreviousLoginAt, "CreatedAt": got.CreatedAt, "UpdatedAt": got.UpdatedAt,
 		"TOTPEnabledAt": got.TOTPEnabledAt, "TOTPPendingUntil": got.TOTPPendingUntil} {
 		if !tm.IsZero() {
 			e.t.Errorf("%s = %v, want the zero time", name, tm)
@@ -164,7 +164,9 @@ func testUpdateWithVersion(e *env) {
 	got.Status = store.StatusActive
 	got.SSO = false
 	got.ValidUntil = time.Time{}
-	got.LastLoginAt = e.now().Add(ms(250))
+	// A sign-in: the last one becomes the previous one.
+	got.PreviousLoginAt, got.PreviousLoginIP = got.LastLoginAt, got.LastLoginIP
+	got.LastLoginAt, got.LastLoginIP = e.now().Add(ms(250)), "198.51.100.4"
 	got.UpdatedAt = e.now().Add(ms(250))
 	// A password change: the old hash goes to the front of the history, the
 	// oldest drops out, sessions are revoked and the reset token used up.
@@ -188,6 +190,8 @@ func testUpdateWithVersion(e *env) {
 	want.InvitationTokenHash = ""
 	want.ResetTokenHash = ids.Hash("second reset")
 	want.SessionEpoch = 0
+	want.LastLoginIP = ""
+	want.PreviousLoginAt, want.PreviousLoginIP = time.Time{}, ""
 	// Two-factor is switched off: everything of it goes.
 	want.TOTPSecret, want.TOTPEnabledAt, want.TOTPLastStep = nil, time.Time{}, 0
 	want.RecoveryCodeHashes = []string{}

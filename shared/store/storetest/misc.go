@@ -294,6 +294,8 @@ func testCancelled(e *env) {
 	want("ListAudit", err)
 	_, err = e.s.ListFacilities(ctx)
 	want("ListFacilities", err)
+	_, err = e.s.ListAccounts(ctx, store.AccountQuery{})
+	want("ListAccounts", err)
 
 	e.noAccount("u_a")
 	e.wantClaim(store.ClaimUsername, "alice", "")

@@ -41,6 +41,18 @@
 //     descending; a page holds exactly Limit events unless it is the last, and
 //     NextCursor is non-empty exactly when more matching events follow. A
 //     cursor ListAudit did not produce is an error.
+//   - ListAccounts orders by UsernameKey in byte order (which is UTF-8 code
+//     point order) and returns whole accounts, as Load does. Walking its pages
+//     from the first to NextCursor "" yields every matching account exactly
+//     once, in order. A page never holds more than PageSize accounts; it may
+//     hold fewer while NextCursor is set (an adapter bounding the work of a
+//     sparse filter), but an unfiltered listing of a few hundred accounts is
+//     no such case and pages fully. A cursor is a position in that order:
+//     accounts created meanwhile are listed on later pages when they sort
+//     after it and not when they sort before it, and deleting the account
+//     it names does not invalidate it. A cursor ListAccounts did not produce
+//     — garbage, or another listing's cursor — is an error wrapping
+//     store.ErrInvalidCursor.
 //   - A cancelled context makes every method fail with an error wrapping
 //     context.Canceled, and a Commit given one writes nothing.
 package storetest
@@ -77,6 +89,7 @@ func Run(t *testing.T, newStore func(t *testing.T, clk clock.Clock) store.Store)
 		tests []test
 	}{
 		{"Accounts", accountTests()},
+		{"ListAccounts", accountListTests()},
 		{"Markers", markerTests()},
 		{"Sessions", sessionTests()},
 		{"Counters", counterTests()},
@@ -268,6 +281,15 @@ func (e *env) auditPage(q store.AuditQuery) store.AuditPage {
 	return page
 }
 
+func (e *env) accountPage(q store.AccountQuery) store.AccountPage {
+	e.t.Helper()
+	page, err := e.s.ListAccounts(e.ctx, q)
+	if err != nil {
+		e.t.Fatalf("ListAccounts(%+v): %v", q, err)
+	}
+	return page
+}
+
 func (e *env) facilities() []store.Facility {
 	e.t.Helper()
 	list, err := e.s.ListFacilities(e.ctx)
@@ -364,6 +386,9 @@ func fullAccount(id string) store.Account {
 		SSO:                    true,
 		ValidUntil:             base.Add(90*24*time.Hour + ms(123)),
 		LastLoginAt:            base.Add(-2*time.Hour + ms(7)),
+		LastLoginIP:            "2001:db8::7",
+		PreviousLoginAt:        base.Add(-50*time.Hour + ms(3)),
+		PreviousLoginIP:        "203.0.113.200",
 		CreatedAt:              base.Add(-30*24*time.Hour + ms(1)),
 		UpdatedAt:              base.Add(-time.Hour + ms(999)),
 		SessionEpoch:           7,
@@ -442,7 +467,7 @@ func nilIfEmpty[T any](s []T) []T {
 func normAccount(a store.Account) store.Account {
 	a.Roles, a.FacilityIDs = nilIfEmpty(a.Roles), nilIfEmpty(a.FacilityIDs)
 	a.PasswordHistory = nilIfEmpty(a.PasswordHistory)
-	a.ValidUntil, a.LastLoginAt = utc(a.ValidUntil), utc(a.LastLoginAt)
+	a.ValidUntil, a.LastLoginAt, a.PreviousLoginAt = utc(a.ValidUntil), utc(a.LastLoginAt), utc(a.PreviousLoginAt)
 	a.CreatedAt, a.UpdatedAt = utc(a.CreatedAt), utc(a.UpdatedAt)
 	a.TOTPSecret, a.TOTPPendingSecret = nilIfEmpty(a.TOTPSecret), nilIfEmpty(a.TOTPPendingSecret)
 	a.TOTPEnabledAt, a.TOTPPendingUntil = utc(a.TOTPEnabledAt), utc(a.TOTPPendingUntil)
@@ -525,6 +550,8 @@ func normalise(v any) any {
 		return normSession(*v)
 	case []store.Session:
 		return mapSlice(v, normSession)
+	case []store.Account:
+		return mapSlice(v, normAccount)
 	case store.Counter:
 		return normCounter(v)
 	case store.Token:
