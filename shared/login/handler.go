@@ -207,36 +207,15 @@ func (h *Handlers) logout(w http.ResponseWriter, r *http.Request) {
 // is none. With unrestricted set, a restricted session is refused with the
 // 403 of its restriction (API.md).
 func (h *Handlers) authenticate(w http.ResponseWriter, r *http.Request, unrestricted bool) (sessions.Current, bool) {
-	cur, err := h.sessions.Authenticate(r.Context(), r)
-	switch {
-	case errors.Is(err, sessions.ErrUnauthenticated):
-		h.sessions.ClearCookie(w)
-		httpapi.WriteError(w, r, httpapi.Unauthenticated())
-		return cur, false
-	case err != nil:
-		httpapi.WriteError(w, r, err)
-		return cur, false
-	}
 	if unrestricted {
-		if p := RestrictionProblem(cur.Session.Restriction); p != nil {
-			httpapi.WriteError(w, r, p)
-			return cur, false
-		}
+		return h.sessions.Require(w, r)
 	}
-	return cur, true
+	return h.sessions.Require(w, r, store.RestrictionPasswordChange, store.RestrictionMFAEnrolment)
 }
 
-// RestrictionProblem is the 403 a restricted session gets outside the
-// endpoints that lift its restriction; nil for an unrestricted session.
+// RestrictionProblem is sessions.RestrictionProblem.
 func RestrictionProblem(restriction string) *httpapi.Problem {
-	switch restriction {
-	case store.RestrictionNone:
-		return nil
-	case store.RestrictionMFAEnrolment:
-		return httpapi.MFAEnrolmentRequired()
-	default:
-		return httpapi.PasswordChangeRequired()
-	}
+	return sessions.RestrictionProblem(restriction)
 }
 
 func (h *Handlers) session(w http.ResponseWriter, r *http.Request) {

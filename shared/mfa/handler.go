@@ -52,22 +52,10 @@ func (h *Handlers) Routes() map[string]http.Handler {
 // mfa_enrolment_required for a session restricted to MFA enrolment unless
 // the endpoint is one of those that lift it (enrolment allowed).
 func (h *Handlers) authenticate(w http.ResponseWriter, r *http.Request, enrolment bool) (sessions.Current, bool) {
-	cur, err := h.sessions.Authenticate(r.Context(), r)
-	switch {
-	case errors.Is(err, sessions.ErrUnauthenticated):
-		httpapi.WriteError(w, r, httpapi.Unauthenticated())
-	case err != nil:
-		httpapi.WriteError(w, r, err)
-	case cur.Session.Restriction == store.RestrictionPasswordChange:
-		httpapi.WriteError(w, r, httpapi.PasswordChangeRequired())
-	case cur.Session.Restriction == store.RestrictionMFAEnrolment && !enrolment:
-		httpapi.WriteError(w, r, httpapi.MFAEnrolmentRequired())
-	case cur.Session.Restriction != store.RestrictionNone && cur.Session.Restriction != store.RestrictionMFAEnrolment:
-		httpapi.WriteError(w, r, httpapi.Forbidden()) // deny unknown restrictions
-	default:
-		return cur, true
+	if enrolment {
+		return h.sessions.Require(w, r, store.RestrictionMFAEnrolment)
 	}
-	return sessions.Current{}, false
+	return h.sessions.Require(w, r)
 }
 
 func meta(r *http.Request) sessions.Meta {

@@ -138,16 +138,8 @@ type changeRequest struct {
 }
 
 func (h *Handlers) change(w http.ResponseWriter, r *http.Request) {
-	cur, err := h.sessions.Authenticate(r.Context(), r)
-	switch {
-	case errors.Is(err, sessions.ErrUnauthenticated):
-		httpapi.WriteError(w, r, httpapi.Unauthenticated())
-		return
-	case err != nil:
-		httpapi.WriteError(w, r, err)
-		return
-	case cur.Session.Restriction == store.RestrictionMFAEnrolment:
-		httpapi.WriteError(w, r, httpapi.MFAEnrolmentRequired())
+	cur, ok := h.sessions.Require(w, r, store.RestrictionPasswordChange)
+	if !ok {
 		return
 	}
 	var req changeRequest
