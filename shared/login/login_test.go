@@ -631,7 +631,7 @@ func TestUnknownRoutesAre404(t *testing.T) {
 		{method: "GET", path: "/api/auth/nothing"},
 		{method: "GET", path: "/api/auth/login"},
 		{method: "PUT", path: "/api/auth/session", body: "{}"},
-		{method: "GET", path: "/api/admin/users"},
+		{method: "GET", path: "/api/admin/nothing"},
 	} {
 		if res := h.do(r); res.Status != 404 || res.Code(t) != "not_found" {
 			t.Fatalf("%s %s: %d %s", r.method, r.path, res.Status, res.Body)
