@@ -11,18 +11,41 @@ import (
 	"strings"
 )
 
+// Kind is how API Gateway invokes a function.
+type Kind string
+
+// Function kinds.
+const (
+	// KindHTTP is a function behind HTTP API routes: it receives payload
+	// format 2.0 request events for exactly the routes of its row and
+	// answers HTTP responses. The zero Kind.
+	KindHTTP Kind = ""
+	// KindAuthorizer is an HTTP API Lambda authorizer (payload format 2.0,
+	// simple responses) that other Backoffice APIs attach to their routes.
+	// It owns no routes and serves no HTTP.
+	KindAuthorizer Kind = "authorizer"
+)
+
 // Function is one Lambda function and the routes it serves.
 type Function struct {
 	// Name is the function's directory under functions/ and its binary
 	// name under bin/.
 	Name string
+	// Kind is how API Gateway invokes the function; KindHTTP ("") unless
+	// set.
+	Kind Kind
 	// Routes are API Gateway route keys ("METHOD /path/{param}"), which are
-	// also net/http ServeMux patterns.
+	// also net/http ServeMux patterns. Only HTTP functions have routes.
 	Routes []string
 	// Hashes marks functions that run argon2id: they get more memory and
 	// reserved concurrency in AWS.
 	Hashes bool
 }
+
+// HTTP reports whether the function serves HTTP API routes (KindHTTP): only
+// those have handlers built from app.Builders, a place in a ServeMux and
+// routes in the OpenAPI document.
+func (f Function) HTTP() bool { return f.Kind == KindHTTP }
 
 // Table returns every function with its routes. Each call returns a fresh
 // copy; nothing here is mutable shared state.
@@ -104,6 +127,13 @@ func Table() []Function {
 				"GET /api/admin/audit",
 			},
 		},
+		{
+			// Attached by other Backoffice APIs to trust a Gatepass
+			// session (README "Trusting a Gatepass session from another
+			// Backoffice API"); not behind any Gatepass route.
+			Name: "authorizer",
+			Kind: KindAuthorizer,
+		},
 	}
 }
 
@@ -120,8 +150,12 @@ func Lookup(name string) (Function, bool) {
 // Mux builds the ServeMux of one function from its handlers, keyed by route
 // key. It refuses a handler for a route outside the function's row and a row
 // route without a handler, so a function can serve exactly its row. Requests
-// for any other route get the notFound handler.
+// for any other route get the notFound handler. Only HTTP functions have a
+// mux.
 func Mux(f Function, handlers map[string]http.Handler, notFound http.Handler) (*http.ServeMux, error) {
+	if !f.HTTP() {
+		return nil, fmt.Errorf("routes: function %s is a %s function, not an HTTP one", f.Name, f.Kind)
+	}
 	mux := http.NewServeMux()
 	for key := range handlers {
 		if !slices.Contains(f.Routes, key) {

@@ -176,8 +176,14 @@ func New(tb testing.TB, o Options) *Env {
 	mux := http.NewServeMux()
 	builders := app.Builders()
 	for _, f := range routes.Table() {
+		if !f.HTTP() {
+			continue // the authorizer serves no routes; its tests call it directly
+		}
 		if builders[f.Name] == nil {
-			continue // TEMPORARY while the admin function is being written
+			if builders["admin"] == nil {
+				continue // TEMPORARY while the admin function is being written
+			}
+			tb.Fatalf("apptest: no builder for the HTTP function %s", f.Name)
 		}
 		h, err := app.Handler(f.Name, builders[f.Name], d)
 		if err != nil {

@@ -1,7 +1,8 @@
 // Package lambdarun starts one Gatepass function in AWS Lambda: it reads the
 // function's configuration from the environment, builds the SDK clients and
-// dependencies once per cold start, and hands the API Gateway v2 adapter to
-// the Lambda runtime.
+// dependencies once per cold start, and hands the function's handler to the
+// Lambda runtime — the API Gateway v2 adapter for HTTP functions (Start),
+// any other handler for the rest (StartWith).
 package lambdarun
 
 import (
@@ -19,6 +20,7 @@ import (
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
 )
 
@@ -34,9 +36,37 @@ const (
 // package, which keeps the other binaries small.
 type Configure func(ctx context.Context, cfg aws.Config, d *app.Deps) error
 
-// Start runs the named function until the Lambda runtime stops it. It never
-// returns; a configuration error is logged and exits, failing the cold start.
+// Build makes, from a function's dependencies, the handler lambda.Start
+// receives: a function of one of the shapes package lambda accepts.
+type Build func(app.Deps) (any, error)
+
+// Start runs the named HTTP function until the Lambda runtime stops it: its
+// routes' handlers from build, with an argon2id hasher, behind the API
+// Gateway v2 adapter. It never returns; a configuration error is logged and
+// exits, failing the cold start.
 func Start(name string, build app.Builder, configure ...Configure) {
+	b, c := httpFunction(name, build, configure)
+	StartWith(name, b, c...)
+}
+
+// httpFunction is what Start hands StartWith: the function's handler behind
+// the v2 adapter, and its configuration after the hasher's.
+func httpFunction(name string, build app.Builder, configure []Configure) (Build, []Configure) {
+	return func(d app.Deps) (any, error) {
+		h, err := app.Handler(name, build, d)
+		if err != nil {
+			return nil, err
+		}
+		return apigw.Handler(h), nil
+	}, append([]Configure{argon2id}, configure...)
+}
+
+// StartWith runs the named function with the handler build makes, for
+// functions that are not behind HTTP API routes (the authorizer). Its
+// dependencies have no Hasher unless a Configure sets one, so that a
+// function that never hashes does not link argon2id. Like Start it never
+// returns.
+func StartWith(name string, build Build, configure ...Configure) {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil)).With(slog.String("function", name))
 	h, err := handler(context.Background(), name, build, logger, configure)
 	if err != nil {
@@ -46,7 +76,10 @@ func Start(name string, build app.Builder, configure ...Configure) {
 	lambda.Start(h)
 }
 
-func handler(ctx context.Context, name string, build app.Builder, logger *slog.Logger, configure []Configure) (any, error) {
+func handler(ctx context.Context, name string, build Build, logger *slog.Logger, configure []Configure) (any, error) {
+	if _, ok := routes.Lookup(name); !ok {
+		return nil, fmt.Errorf("no function %q in the route table", name)
+	}
 	deps, awsCfg, err := depsFromEnv(ctx, logger)
 	if err != nil {
 		return nil, err
@@ -56,11 +89,14 @@ func handler(ctx context.Context, name string, build app.Builder, logger *slog.L
 			return nil, err
 		}
 	}
-	h, err := app.Handler(name, build, deps)
-	if err != nil {
-		return nil, err
-	}
-	return apigw.Handler(h), nil
+	return build(deps)
+}
+
+// argon2id gives an HTTP function the password hasher, with the OWASP
+// parameters.
+func argon2id(_ context.Context, _ aws.Config, d *app.Deps) error {
+	d.Hasher = password.NewArgon2id(password.OWASP())
+	return nil
 }
 
 // awsConfigFromEnv builds the SDK configuration the way Lambda provides it:
@@ -96,7 +132,6 @@ func depsFromEnv(ctx context.Context, logger *slog.Logger) (app.Deps, aws.Config
 		PublicURL: public,
 		Store:     dynamo.New(dynamodb.NewFromConfig(awsCfg), table, clk),
 		Clock:     clk,
-		Hasher:    password.NewArgon2id(password.OWASP()),
 		Logger:    logger,
 	}, awsCfg, nil
 }
