@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/gatepass/gatepass/shared/admin"
 	"github.com/gatepass/gatepass/shared/alias"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/credential"
@@ -71,6 +72,7 @@ func Builders() map[string]Builder {
 		"password":      PasswordHandlers,
 		"totp":          TOTPHandlers,
 		"views":         ViewsHandlers,
+		"admin":         AdminHandlers,
 	}
 }
 
@@ -130,6 +132,26 @@ func TOTPHandlers(d Deps) (map[string]http.Handler, error) {
 func ViewsHandlers(d Deps) (map[string]http.Handler, error) {
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
 	return views.NewHandlers(views.NewService(d.Store, m, d.Clock, d.Logger), m).Routes(), nil
+}
+
+// AdminHandlers builds the admin function.
+func AdminHandlers(d Deps) (map[string]http.Handler, error) {
+	inviter, err := recoveryService(d, nil) // invites only: the admin sets passwords itself
+	if err != nil {
+		return nil, err
+	}
+	resetter, err := MFA(d)
+	if err != nil {
+		return nil, err
+	}
+	n, err := notifier(d)
+	if err != nil {
+		return nil, err
+	}
+	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
+	svc := admin.NewService(admin.Config{Store: d.Store, Clock: d.Clock, Setter: setter(d), Inviter: inviter,
+		MFA: resetter, Notifier: n, Logger: d.Logger})
+	return admin.NewHandlers(svc, m).Routes(), nil
 }
 
 // MFA builds the two-factor service, which the admin capability also uses

@@ -40,6 +40,14 @@ const (
 	ParametersChanged      = "parameters.changed"
 )
 
+// Event types beyond API.md's list (which allows extension): facility
+// administration.
+const (
+	FacilityCreated = "facility.created"
+	FacilityUpdated = "facility.updated"
+	FacilityDeleted = "facility.deleted"
+)
+
 // Source is who and where an event comes from.
 type Source struct {
 	ActorID   string

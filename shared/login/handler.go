@@ -213,11 +213,6 @@ func (h *Handlers) authenticate(w http.ResponseWriter, r *http.Request, unrestri
 	return h.sessions.Require(w, r, store.RestrictionPasswordChange, store.RestrictionMFAEnrolment)
 }
 
-// RestrictionProblem is sessions.RestrictionProblem.
-func RestrictionProblem(restriction string) *httpapi.Problem {
-	return sessions.RestrictionProblem(restriction)
-}
-
 func (h *Handlers) session(w http.ResponseWriter, r *http.Request) {
 	cur, ok := h.authenticate(w, r, false)
 	if !ok {

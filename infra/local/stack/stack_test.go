@@ -69,7 +69,7 @@ func (c *client) do(method, path, body string) (*http.Response, map[string]any) 
 	}
 	if method != http.MethodGet {
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Origin", c.base)
+		req.Header.Set("Origin", req.URL.Scheme+"://"+req.URL.Host)
 	}
 	res, err := c.http.Do(req)
 	if err != nil {

@@ -1,0 +1,158 @@
+// Package admin is the administration capability behind /api/admin (API.md
+// "Admin endpoints"): users, facilities, parameters and the audit trail.
+//
+// Authorization is deny by default (SECURITY.md "Sessions and
+// authorization"): every route declares who may call it (authz.go), and the
+// routes that act on a user also check the caller against that user — an
+// admin may not touch an admin or super_admin, a supervisor only the
+// operators of its own facilities. Roles are read from the store on every
+// request (sessions.Manager.Authenticate loads the account), so a removed role
+// takes effect on the next request.
+//
+// The service (users.go, actions.go, facilities.go, parameters.go) decides
+// and writes; the handlers (handler.go and the HTTP halves of the same files)
+// decode, call and render. Every change is committed together with its audit
+// event.
+package admin
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gatepass/gatepass/shared/audit"
+	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/credential"
+	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/params"
+	"github.com/gatepass/gatepass/shared/sessions"
+	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/validate"
+)
+
+// Store is what administration needs from the store.
+type Store interface {
+	Load(ctx context.Context, q store.Query) (store.Snapshot, error)
+	Commit(ctx context.Context, ops ...store.Op) error
+	ListSessions(ctx context.Context, userID string) ([]store.Session, error)
+	ListAudit(ctx context.Context, q store.AuditQuery) (store.AuditPage, error)
+	ListFacilities(ctx context.Context) ([]store.Facility, error)
+	ListAccounts(ctx context.Context, q store.AccountQuery) (store.AccountPage, error)
+}
+
+// Inviter creates and sends invitation links (package recovery).
+type Inviter interface {
+	NewAccountInvitation(a *store.Account, p params.Parameters) (string, store.Op)
+	PrepareInvitation(a *store.Account, p params.Parameters) (string, []store.Op)
+	SendInvitation(ctx context.Context, a store.Account, link string, p params.Parameters, src audit.Source)
+}
+
+// MFAResetter removes a user's second factor (package mfa). It audits the
+// reset itself and returns store.ErrNotFound for an unknown user.
+type MFAResetter interface {
+	AdminReset(ctx context.Context, userID string, src audit.Source) error
+}
+
+// Notifier mails an account (package notify).
+type Notifier interface {
+	Send(ctx context.Context, kind mail.Kind, a store.Account, link string, expiresIn time.Duration) bool
+}
+
+// Authenticator finds the request's session (package sessions).
+type Authenticator interface {
+	Authenticate(ctx context.Context, r *http.Request) (sessions.Current, error)
+}
+
+// Errors of the admin flows. Handlers map them to problem documents; a
+// *credential.PolicyError (422 password_policy), a *validate.Error (400) and
+// a *ParametersError (422) may come back as well.
+var (
+	// ErrForbidden means the caller may not do this (to this user).
+	ErrForbidden = errors.New("admin: forbidden")
+	// ErrNotFound means the user or facility does not exist.
+	ErrNotFound = errors.New("admin: not found")
+	// ErrConflict means the request clashes with the current state; a
+	// *ConflictError says how.
+	ErrConflict = errors.New("admin: conflict")
+	// ErrSSOAccount means the user signs in through SSO and has no local
+	// password.
+	ErrSSOAccount = errors.New("admin: sso account")
+)
+
+// ConflictError is an ErrConflict with a detail shown to the client. The
+// detail never holds a secret.
+type ConflictError struct{ Detail string }
+
+func (e *ConflictError) Error() string { return "admin: conflict: " + e.Detail }
+
+// Unwrap makes errors.Is(err, ErrConflict) hold.
+func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+func conflict(detail string) error { return &ConflictError{Detail: detail} }
+
+// errChanged is the conflict of a record that kept changing while a flow
+// retried.
+func errChanged(what string) error {
+	return conflict("The " + what + " changed meanwhile; reload and try again.")
+}
+
+// ParametersError carries the violations of a parameters document that is
+// out of bounds (422).
+type ParametersError struct{ Violations []validate.Violation }
+
+func (e *ParametersError) Error() string {
+	return "admin: " + (&validate.Error{Violations: e.Violations}).Error()
+}
+
+// maxAttempts bounds the read-decide-write rounds of a flow whose record
+// changed under it (optimistic concurrency: store.ErrConflict on a version).
+const maxAttempts = 4
+
+// Config holds the service's dependencies.
+type Config struct {
+	Store    Store
+	Clock    clock.Clock
+	Setter   *credential.Setter
+	Inviter  Inviter
+	MFA      MFAResetter
+	Notifier Notifier
+	Logger   *slog.Logger
+}
+
+// Service runs the admin flows.
+type Service struct {
+	store    Store
+	clock    clock.Clock
+	setter   *credential.Setter
+	inviter  Inviter
+	mfa      MFAResetter
+	notifier Notifier
+	logger   *slog.Logger
+}
+
+// NewService returns the admin service.
+func NewService(c Config) *Service {
+	logger := c.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &Service{store: c.Store, clock: c.Clock, setter: c.Setter, inviter: c.Inviter, mfa: c.MFA,
+		notifier: c.Notifier, logger: logger}
+}
+
+// commit writes ops followed by the audit events, and logs the events once
+// written.
+func (s *Service) commit(ctx context.Context, ops []store.Op, events ...store.AuditEvent) error {
+	for _, e := range events {
+		ops = append(ops, audit.Op(e))
+	}
+	if err := s.store.Commit(ctx, ops...); err != nil {
+		return err
+	}
+	for _, e := range events {
+		audit.Log(ctx, s.logger, e)
+	}
+	return nil
+}

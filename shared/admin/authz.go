@@ -1,0 +1,185 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/audit"
+	"github.com/gatepass/gatepass/shared/store"
+)
+
+// Actor is the authenticated, unrestricted caller of an admin route, with
+// where its request came from (for the audit trail).
+type Actor struct {
+	Account store.Account
+	Source  audit.Source
+}
+
+// rank is how much a caller may administer, from its highest role.
+type rank int
+
+const (
+	rankNone       rank = iota // operators, and accounts without a known role
+	rankSupervisor             // the operators of its own facilities, a little
+	rankAdmin                  // users and facilities, but not admins
+	rankSuperAdmin             // everything
+)
+
+func rankOf(a store.Account) rank {
+	switch {
+	case slices.Contains(a.Roles, accounts.RoleSuperAdmin):
+		return rankSuperAdmin
+	case slices.Contains(a.Roles, accounts.RoleAdmin):
+		return rankAdmin
+	case slices.Contains(a.Roles, accounts.RoleSupervisor):
+		return rankSupervisor
+	default:
+		return rankNone
+	}
+}
+
+func (a Actor) rank() rank { return rankOf(a.Account) }
+
+// Access is who may call a route at all. Every admin route declares one
+// (handler.go); anything not declared is refused. Routes that act on a user
+// check the caller against that user as well (Service.authorize).
+type Access int
+
+// Accesses.
+const (
+	// SuperAdmins: super_admin only.
+	SuperAdmins Access = iota + 1
+	// Managers: admin and super_admin.
+	Managers
+	// ManagersAndSupervisors: admin, super_admin, and supervisors — the
+	// latter only for the operators of their own facilities.
+	ManagersAndSupervisors
+)
+
+// allows reports whether a caller of rank r may call a route of access ac.
+func (ac Access) allows(r rank) bool {
+	switch ac {
+	case SuperAdmins:
+		return r == rankSuperAdmin
+	case Managers:
+		return r == rankSuperAdmin || r == rankAdmin
+	case ManagersAndSupervisors:
+		return r == rankSuperAdmin || r == rankAdmin || r == rankSupervisor
+	default:
+		return false // deny by default
+	}
+}
+
+// String names the access for people (test output, docs).
+func (ac Access) String() string {
+	switch ac {
+	case SuperAdmins:
+		return "super_admin"
+	case Managers:
+		return "admin, super_admin"
+	case ManagersAndSupervisors:
+		return "admin, super_admin, supervisor (own operators)"
+	default:
+		return fmt.Sprintf("Access(%d)", int(ac))
+	}
+}
+
+// privilegedRole reports whether a role administers others.
+func privilegedRole(role string) bool {
+	return role == accounts.RoleAdmin || role == accounts.RoleSuperAdmin
+}
+
+// privileged reports whether an account holds admin or super_admin. Only a
+// super_admin may act on such an account: otherwise an admin could take over
+// a super_admin with a temporary password.
+func privileged(a store.Account) bool { return slices.ContainsFunc(a.Roles, privilegedRole) }
+
+// operatorOnly reports whether an account's roles are exactly operator.
+func operatorOnly(a store.Account) bool {
+	return len(a.Roles) > 0 && !slices.ContainsFunc(a.Roles, func(r string) bool { return r != accounts.RoleOperator })
+}
+
+// mayAssign reports whether the actor may give roles to someone: only a
+// super_admin grants admin or super_admin.
+func (a Actor) mayAssign(roles []string) bool {
+	return a.rank() == rankSuperAdmin || !slices.ContainsFunc(roles, privilegedRole)
+}
+
+// scope is the set of facilities a supervisor administers.
+type scope struct {
+	all bool     // network access: every facility, no filter
+	ids []string // otherwise its facilities that still exist; never nil
+}
+
+// supervisorScope returns a supervisor's scope. A facility that was deleted
+// but is still named on the supervisor grants nothing.
+func (s *Service) supervisorScope(ctx context.Context, a store.Account) (scope, error) {
+	if a.NetworkAccess {
+		return scope{all: true}, nil
+	}
+	sc := scope{ids: []string{}}
+	if len(a.FacilityIDs) == 0 {
+		return sc, nil
+	}
+	list, err := s.store.ListFacilities(ctx)
+	if err != nil {
+		return scope{}, fmt.Errorf("admin: scope: %w", err)
+	}
+	for _, f := range list {
+		if slices.Contains(a.FacilityIDs, f.ID) {
+			sc.ids = append(sc.ids, f.ID)
+		}
+	}
+	return sc, nil
+}
+
+// covers reports whether a user belongs to the scope: shares a facility with
+// it, or any user for a supervisor with network access.
+func (sc scope) covers(a store.Account) bool {
+	return sc.all || slices.ContainsFunc(a.FacilityIDs, func(id string) bool { return slices.Contains(sc.ids, id) })
+}
+
+// authorize checks that actor may act on target (nil when it does not
+// exist); write is true for every change. The route's Access has already
+// been checked.
+//
+//   - super_admin: any user; an unknown one is ErrNotFound.
+//   - admin: reads any user; changes only users without admin or
+//     super_admin. Unknown: ErrNotFound.
+//   - supervisor: changes (the few its routes allow) only users whose roles
+//     are exactly operator and who share a facility with its scope. An
+//     unknown user is ErrForbidden like an out-of-scope one, so that a
+//     supervisor cannot probe which ids exist.
+func (s *Service) authorize(ctx context.Context, actor Actor, target *store.Account, write bool) error {
+	switch actor.rank() {
+	case rankSuperAdmin:
+		if target == nil {
+			return ErrNotFound
+		}
+		return nil
+	case rankAdmin:
+		if target == nil {
+			return ErrNotFound
+		}
+		if write && privileged(*target) {
+			return ErrForbidden
+		}
+		return nil
+	case rankSupervisor:
+		if target == nil || !write || !operatorOnly(*target) {
+			return ErrForbidden
+		}
+		sc, err := s.supervisorScope(ctx, actor.Account)
+		if err != nil {
+			return err
+		}
+		if !sc.covers(*target) {
+			return ErrForbidden
+		}
+		return nil
+	default:
+		return ErrForbidden
+	}
+}
