@@ -327,3 +327,20 @@ func TestSecondStepRoundTrips(t *testing.T) {
 		t.Fatalf("round trips %+v, want 1 read + 2 writes", got)
 	}
 }
+
+// A single-facility user with two-factor lands in its facility once the
+// second step completes, as after a password-only sign-in.
+func TestSecondStepOpensTheOnlyFacility(t *testing.T) {
+	h := newHarness(t)
+	berlin := h.Facility("Berlin Store")
+	secret := totp.NewSecret()
+	h.account("jdoe", pw, withTOTP(h, secret), func(a *store.Account) { a.FacilityIDs = []string{berlin.ID} })
+	res := secondStep(h, firstStep(t, h), codeAt(secret, h.clock.Now()), "")
+	view, _ := res.JSON(t)["session"].(map[string]any)["view"].(map[string]any)
+	if res.Status != 200 || view["facilityId"] != berlin.ID || view["facilityName"] != "Berlin Store" {
+		t.Fatalf("second step: %d %s", res.Status, res.Body)
+	}
+	if got := h.get("/api/auth/session", res.Cookie("gatepass")).JSON(t)["view"].(map[string]any); got["facilityId"] != berlin.ID {
+		t.Fatalf("session view = %v", got)
+	}
+}
