@@ -56,13 +56,15 @@ func UserToken(userID string) string { return userID + "." + Token() }
 // under which it is stored, or reports false when it is not shaped like one.
 func ParseUserToken(token string) (userID, hash string, ok bool) {
 	userID, secret, ok := strings.Cut(token, ".")
-	if !ok || len(secret) != 43 || len(userID) < 3 || len(userID) > 64 || !urlSafe(userID) || !urlSafe(secret) {
+	if !ok || len(secret) != 43 || len(userID) < 3 || len(userID) > 64 || !URLSafe(userID) || !URLSafe(secret) {
 		return "", "", false
 	}
 	return userID, Hash(token), true
 }
 
-func urlSafe(s string) bool {
+// URLSafe reports whether s holds only the characters of URL-safe base64
+// and of ids: A–Z, a–z, 0–9, "_" and "-".
+func URLSafe(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {

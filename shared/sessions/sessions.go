@@ -196,7 +196,7 @@ func ParseToken(token string) (Token, bool) {
 	default:
 		return Token{}, false
 	}
-	if !validHint(userID) || len(secret) != 43 || !urlSafe(secret) {
+	if !validHint(userID) || len(secret) != 43 || !ids.URLSafe(secret) {
 		return Token{}, false
 	}
 	return Token{Key: store.SessionKey{UserID: userID, Hash: ids.Hash(token)}, FacilityID: facilityID}, true
@@ -211,17 +211,7 @@ func (t Token) matches(s store.Session) bool {
 	return t.FacilityID == ""
 }
 
-func validHint(s string) bool { return len(s) >= 3 && len(s) <= 64 && urlSafe(s) }
-
-func urlSafe(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+func validHint(s string) bool { return len(s) >= 3 && len(s) <= 64 && ids.URLSafe(s) }
 
 // Current is an authenticated request's session, account and parameters,
 // all read in one round trip, and the view the session may use now.

@@ -20,10 +20,12 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -388,6 +390,35 @@ func (q AccountQuery) Matches(a Account) bool {
 		return false
 	}
 	return true
+}
+
+// accountCursorTag starts every decoded ListAccounts cursor, so that a
+// cursor of another listing (ListAudit's) is never taken for a position.
+const accountCursorTag = "acct\x00"
+
+// AccountCursor is the ListAccounts cursor that resumes after the account
+// whose UsernameKey is usernameKey. Adapters use it, so that every adapter
+// reads every other's cursors alike.
+func AccountCursor(usernameKey string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(accountCursorTag + usernameKey))
+}
+
+// ParseAccountCursor returns the UsernameKey a cursor resumes after, "" for
+// the first page, or ErrInvalidCursor for anything AccountCursor did not
+// produce: the tag, a non-empty, valid UTF-8 key of at most maxKeyBytes.
+func ParseAccountCursor(cursor string, maxKeyBytes int) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return "", ErrInvalidCursor
+	}
+	key, ok := strings.CutPrefix(string(b), accountCursorTag)
+	if !ok || key == "" || len(key) > maxKeyBytes || !utf8.ValidString(key) {
+		return "", ErrInvalidCursor
+	}
+	return key, nil
 }
 
 // AccountPage is one page of accounts.

@@ -2,11 +2,8 @@ package dynamo
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -14,11 +11,6 @@ import (
 
 	"github.com/gatepass/gatepass/shared/store"
 )
-
-// accountCursorTag starts every decoded ListAccounts cursor, so that a cursor
-// of another listing (ListAudit's, say) is recognised as foreign rather than
-// taken for a username key.
-const accountCursorTag = "acct\x00"
 
 // maxSortKeyBytes is DynamoDB's limit on a sort key value. No claim has a
 // longer one, so neither does a cursor ListAccounts produced.
@@ -144,25 +136,8 @@ func (s *Store) ListAccounts(ctx context.Context, q store.AccountQuery) (store.A
 	}
 }
 
-func encodeAccountCursor(usernameKey string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(accountCursorTag + usernameKey))
-}
+func encodeAccountCursor(usernameKey string) string { return store.AccountCursor(usernameKey) }
 
-// decodeAccountCursor returns the username key a cursor resumes after, ""
-// for the first page. Only what encodeAccountCursor produces is accepted: a
-// tagged, non-empty, valid UTF-8 key that fits a sort key (DynamoDB would
-// refuse anything else in a key condition, as a server error).
 func decodeAccountCursor(cursor string) (string, error) {
-	if cursor == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return "", ErrInvalidCursor
-	}
-	key, ok := strings.CutPrefix(string(b), accountCursorTag)
-	if !ok || key == "" || len(key) > maxSortKeyBytes || !utf8.ValidString(key) {
-		return "", ErrInvalidCursor
-	}
-	return key, nil
+	return store.ParseAccountCursor(cursor, maxSortKeyBytes)
 }

@@ -3,20 +3,13 @@ package embedded
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strings"
-	"unicode/utf8"
+	"math"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/gatepass/gatepass/shared/store"
 )
-
-// accountCursorTag starts every decoded ListAccounts cursor, so that a cursor
-// of another listing (ListAudit's, say) is recognised as foreign rather than
-// taken for a username key.
-const accountCursorTag = "acct\x00"
 
 // ListAccounts returns accounts in UsernameKey (byte) order, keeping those
 // that q.Matches, in pages of q.PageSize(). The username claims are keyed
@@ -80,24 +73,8 @@ func (s *Store) ListAccounts(ctx context.Context, q store.AccountQuery) (store.A
 	return page, nil
 }
 
-func encodeAccountCursor(usernameKey string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(accountCursorTag + usernameKey))
-}
+func encodeAccountCursor(usernameKey string) string { return store.AccountCursor(usernameKey) }
 
-// decodeAccountCursor returns the UsernameKey a cursor resumes after, "" for
-// the first page. Only what encodeAccountCursor produces is accepted: a tagged,
-// non-empty, valid UTF-8 username key.
 func decodeAccountCursor(cursor string) (string, error) {
-	if cursor == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return "", ErrInvalidCursor
-	}
-	key, ok := strings.CutPrefix(string(b), accountCursorTag)
-	if !ok || key == "" || !utf8.ValidString(key) {
-		return "", ErrInvalidCursor
-	}
-	return key, nil
+	return store.ParseAccountCursor(cursor, math.MaxInt)
 }
