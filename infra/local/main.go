@@ -38,8 +38,15 @@ func main() {
 
 func printBanner(s *stack.Stack, took time.Duration) {
 	w := os.Stdout
+	app, err := s.AppURL(context.Background())
+	if err != nil {
+		app = s.URL
+	}
 	fmt.Fprintf(w, "\nGatepass local stack — ready in %d ms\n\n", took.Milliseconds())
-	fmt.Fprintf(w, "  URL:       %s/\n", s.URL)
+	fmt.Fprintf(w, "  URL:       %s/\n", app)
+	if app != s.URL {
+		fmt.Fprintf(w, "             (the admin alias is set: nothing answers outside it)\n")
+	}
 	fmt.Fprintf(w, "  Database:  %s\n\n", s.DatabasePath)
 	switch {
 	case s.Bootstrap.InvitationLink != "":
@@ -48,23 +55,23 @@ func printBanner(s *stack.Stack, took time.Duration) {
 		fmt.Fprintf(w, "      %s\n\n", s.Bootstrap.InvitationLink)
 		fmt.Fprintf(w, "  Then sign in:\n")
 		fmt.Fprintf(w, "      curl -i -c .data/cookies -H 'Content-Type: application/json' \\\n")
-		fmt.Fprintf(w, "        -d '{\"username\":\"%s\",\"password\":\"…\"}' %s/api/auth/login\n", s.AdminUsername, s.URL)
+		fmt.Fprintf(w, "        -d '{\"username\":\"%s\",\"password\":\"…\"}' %s/api/auth/login\n", s.AdminUsername, app)
 	case s.Bootstrap.GeneratedPassword != "":
 		fmt.Fprintf(w, "  First start: created the super_admin %q with this password (shown once, not stored in clear):\n\n", s.AdminUsername)
 		fmt.Fprintf(w, "      %s\n\n", s.Bootstrap.GeneratedPassword)
 		fmt.Fprintf(w, "  Sign in:\n")
 		fmt.Fprintf(w, "      curl -i -c .data/cookies -H 'Content-Type: application/json' \\\n")
-		fmt.Fprintf(w, "        -d '{\"username\":\"%s\",\"password\":\"%s\"}' %s/api/auth/login\n", s.AdminUsername, s.Bootstrap.GeneratedPassword, s.URL)
+		fmt.Fprintf(w, "        -d '{\"username\":\"%s\",\"password\":\"%s\"}' %s/api/auth/login\n", s.AdminUsername, s.Bootstrap.GeneratedPassword, app)
 	case s.Bootstrap.Created:
 		fmt.Fprintf(w, "  First start: created the super_admin %q with the password from GATEPASS_BOOTSTRAP_ADMIN_PASSWORD.\n\n", s.AdminUsername)
 		fmt.Fprintf(w, "  Sign in:\n")
 		fmt.Fprintf(w, "      curl -i -c .data/cookies -H 'Content-Type: application/json' \\\n")
-		fmt.Fprintf(w, "        -d '{\"username\":\"%s\",\"password\":\"…\"}' %s/api/auth/login\n", s.AdminUsername, s.URL)
+		fmt.Fprintf(w, "        -d '{\"username\":\"%s\",\"password\":\"…\"}' %s/api/auth/login\n", s.AdminUsername, app)
 	default:
 		fmt.Fprintf(w, "  Sign in with the super_admin created at the first start (its password was printed then).\n")
 		fmt.Fprintf(w, "  Lost it? Stop, remove %s and start again for a fresh tenant.\n", s.DatabasePath)
 	}
-	fmt.Fprintf(w, "      curl -b .data/cookies %s/api/auth/session\n\n", s.URL)
+	fmt.Fprintf(w, "      curl -b .data/cookies %s/api/auth/session\n\n", app)
 	fmt.Fprintf(w, "  Mail sent by the stack (reset links, invitations): %s/_dev/mail/\n\n", s.URL)
 	fmt.Fprintf(w, "  Ctrl-C stops the stack cleanly.\n\n")
 }

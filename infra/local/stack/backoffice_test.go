@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -127,6 +128,9 @@ func TestBackofficeAdministration(t *testing.T) {
 	unknownAPI := rawGet(t, s.URL+"/api/auth/no-such-thing")
 	unknownWeb := rawGet(t, s.URL+"/no-such-page.html")
 	admin.must(200, "PUT", "/api/admin/parameters", jsonBody(t, map[string]string{"adminAlias": alias}))
+	if got, err := s.AppURL(context.Background()); err != nil || got != s.URL+"/"+alias {
+		t.Fatalf("AppURL = %q, %v; the banner must print the alias", got, err)
+	}
 	for _, path := range []string{"/api/auth/session", "/api/auth/config", "/api/admin/users"} {
 		if got := rawGet(t, s.URL+path); got != unknownAPI {
 			t.Errorf("%s under an alias: %q, want the unknown path's %q", path, got, unknownAPI)

@@ -356,3 +356,16 @@ func (s *Stack) Host() string {
 	}
 	return u.Host
 }
+
+// AppURL is where the web app and the API answer now: URL, or URL/<alias>
+// while the tenant's admin alias is set.
+func (s *Stack) AppURL(ctx context.Context) (string, error) {
+	snap, err := s.store.Load(ctx, store.Query{Parameters: true})
+	if err != nil {
+		return "", fmt.Errorf("local stack: read parameters: %w", err)
+	}
+	if a := snap.Parameters.AdminAlias; a != "" {
+		return s.URL + "/" + a, nil
+	}
+	return s.URL, nil
+}
