@@ -12,7 +12,10 @@ type Document struct {
 	View                   *ViewDocument `json:"view"`
 	MFA                    MFADocument   `json:"mfa"`
 	PasswordChangeRequired bool          `json:"passwordChangeRequired"`
-	ExpiresAt              time.Time     `json:"expiresAt"`
+	// MFAEnrolmentRequired tells that the session may only set up
+	// two-factor authentication (an extension of API.md's Session object).
+	MFAEnrolmentRequired bool      `json:"mfaEnrolmentRequired"`
+	ExpiresAt            time.Time `json:"expiresAt"`
 }
 
 // UserDocument is the user part of a Session document.
@@ -56,6 +59,7 @@ func Describe(s store.Session, a store.Account, v View) Document {
 			Roles: nonNil(a.Roles), Locale: a.Locale, SSO: a.SSO,
 		},
 		PasswordChangeRequired: s.Restriction == store.RestrictionPasswordChange,
+		MFAEnrolmentRequired:   s.Restriction == store.RestrictionMFAEnrolment,
 		ExpiresAt:              s.ExpiresAt.UTC(),
 	}
 	if a.Email != "" {

@@ -136,7 +136,7 @@ func TestBackofficeAdministration(t *testing.T) {
 			t.Errorf("%s under an alias: %q, want the unknown path's %q", path, got, unknownAPI)
 		}
 	}
-	for _, path := range []string{"/", "/index.html", "/app.js"} {
+	for _, path := range []string{"/", "/index.html", "/js/main.js"} {
 		if got := rawGet(t, s.URL+path); got != unknownWeb {
 			t.Errorf("%s under an alias: %q, want the unknown page's %q", path, got, unknownWeb)
 		}
