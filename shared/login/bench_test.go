@@ -88,3 +88,38 @@ func BenchmarkLoginArgon2idOWASP(b *testing.B) {
 func BenchmarkLoginFailureCheapHasher(b *testing.B) {
 	benchLogin(b, plainHasher{}, "nobody", pw, http.StatusUnauthorized)
 }
+
+// A warm session check (GET /api/auth/session) of a facility view: one
+// BatchGet of session, account, parameters and facility, the alias gate
+// included; no write within the touch interval.
+func BenchmarkSessionCheck(b *testing.B) {
+	h := buildOn(b, "http://127.0.0.1:8080", plainHasher{}, func(tb testing.TB, clk clock.Clock) store.Store {
+		st, err := embedded.Open(filepath.Join(tb.TempDir(), "gatepass.db"), clk, embedded.WithoutSync())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { st.Close() })
+		return st
+	})
+	berlin := h.Facility("Berlin Store")
+	h.account("jdoe", pw, func(a *store.Account) { a.FacilityIDs = []string{berlin.ID} })
+	c, _ := h.SignIn("jdoe", pw)
+	h.store.Reset()
+	b.ReportAllocs()
+	b.ResetTimer()
+	began := cpuTime()
+	for b.Loop() {
+		r := httptest.NewRequest("GET", "http://127.0.0.1:8080/api/auth/session", nil)
+		r.RemoteAddr = "203.0.113.7"
+		r.AddCookie(c)
+		w := httptest.NewRecorder()
+		h.Handler.ServeHTTP(w, r)
+		if w.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-began)/float64(b.N), "cpu-ns/op")
+	n := h.store.Counts()
+	b.ReportMetric(float64(n.Reads)/float64(b.N), "reads/op")
+	b.ReportMetric(float64(n.Writes)/float64(b.N), "writes/op")
+}
