@@ -6,8 +6,9 @@ FUNCTIONS := $(sort $(notdir $(wildcard functions/*)))
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w' -buildvcs=false
 MAX_BOOTSTRAP_BYTES := 12582912
 EMULATORS := infra/emulators/node_modules/.package-lock.json
+E2E_DEPS := web/e2e/node_modules/.package-lock.json
 
-.PHONY: run test build lint emulators clean
+.PHONY: run test build lint emulators e2e clean
 
 ## run: the local stack on embedded defaults (http://127.0.0.1:8080)
 run:
@@ -40,6 +41,14 @@ lint:
 emulators: $(EMULATORS)
 $(EMULATORS): infra/emulators/package.json infra/emulators/package-lock.json
 	npm ci --prefix infra/emulators --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## e2e: browser tests — Debian's Chromium driven by playwright-core, each test
+## against a fresh local stack (E2E_SCREENSHOTS=1: every screen into web/e2e/out/screens/)
+e2e: $(E2E_DEPS)
+	GO=$(GO) node web/e2e/run.mjs
+$(E2E_DEPS): web/e2e/package.json web/e2e/package-lock.json
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix web/e2e --no-audit --no-fund --loglevel=error
 	@touch $@
 
 clean:

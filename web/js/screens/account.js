@@ -1,0 +1,548 @@
+// #/account — account settings: profile, password, two-factor
+// authentication, sessions and language. Each section redraws itself after
+// an action, so a success message stays next to what it is about.
+import { api, message, violations } from "../api.js";
+import { errorBox, formatDate, h, replace } from "../dom.js";
+import { locale, locales, register, setLocale, t } from "../i18n.js";
+import { route } from "../router.js";
+import { refreshSession, state } from "../state.js";
+import { cancelButton, confirmDialog, openDialog } from "./common/dialog.js";
+import { busyForm, clearFieldErrors, focusLater, setFieldError, showViolations, whenAttached } from "./common/forms.js";
+import { describeAgent, roleBadges } from "./common/layout.js";
+import { codeField, readCode, recoveryCodesTitle, recoveryCodesView, totpEnrolment } from "./common/mfa.js";
+import { newPasswordFields, passwordField } from "./common/password.js";
+import { lastSignInValue } from "./home.js";
+
+register({
+  en: {
+    "account.title": "Account settings",
+    "account.intro": "Manage how you sign in to the Backoffice.",
+    "account.profile": "Profile",
+    "account.profile.hint": "Your administrator manages these details.",
+    "account.name": "Name",
+    "account.username": "Username",
+    "account.email": "Email",
+    "account.email.none": "No email address",
+    "account.roles": "Roles",
+    "account.lastLogin": "Previous sign-in",
+    "account.lastLogin.none": "None before this one",
+    "account.signin": "Sign-in method",
+    "account.signin.sso": "Single sign-on",
+    "account.signin.local": "Username and password",
+    "account.password": "Password",
+    "account.password.text": "Use a long passphrase you don't use anywhere else. Changing it signs out your other sessions.",
+    "account.password.change": "Change password",
+    "account.password.sso": "Your account signs in with single sign-on. Your password is managed by your company's identity provider, not here.",
+    "account.password.current": "Current password",
+    "account.password.current.required": "Enter your current password.",
+    "account.password.done": "Your password was changed. Your other sessions were signed out.",
+    "account.password.submit": "Change password",
+    "account.mfa": "Two-factor authentication",
+    "account.mfa.on": "On",
+    "account.mfa.off": "Off",
+    "account.mfa.off.text": "Add a second step to signing in: a 6-digit code from an authenticator app on your phone. Even if someone learns your password, they can't sign in without it.",
+    "account.mfa.since": "Turned on {date}.",
+    "account.mfa.on.text": "When you sign in, you enter a code from your authenticator app after your password.",
+    "account.mfa.codes": "Recovery codes left: {n}",
+    "account.mfa.codes.low": "Only {n} recovery codes left. Create new ones so you don't get locked out.",
+    "account.mfa.setup": "Set up two-factor authentication",
+    "account.mfa.newcodes": "New recovery codes",
+    "account.mfa.newcodes.text": "Your current recovery codes stop working as soon as the new ones are created. Enter your password to continue.",
+    "account.mfa.newcodes.submit": "Create new codes",
+    "account.mfa.newcodes.done": "Done",
+    "account.mfa.remove": "Remove two-factor",
+    "account.mfa.remove.title": "Remove two-factor authentication?",
+    "account.mfa.remove.text": "Signing in will only need your password. Confirm with your password or a current code from your app.",
+    "account.mfa.remove.submit": "Remove two-factor",
+    "account.mfa.remove.usecode": "Confirm with a code from the app instead",
+    "account.mfa.remove.usepassword": "Confirm with your password instead",
+    "account.mfa.removed": "Two-factor authentication was removed.",
+    "account.mfa.enabled": "Two-factor authentication is on. You'll be asked for a code at your next sign-in.",
+    "account.mfa.policy": "Your role requires two-factor authentication, so it can't be removed. You can still create new recovery codes.",
+    "account.mfa.sso": "Your identity provider handles two-factor authentication for single sign-on accounts.",
+    "account.sessions": "Sessions",
+    "account.sessions.text": "Where you're signed in. Sign out any session you don't recognise and change your password.",
+    "account.sessions.this": "This device",
+    "account.sessions.ip": "IP address {ip}",
+    "account.sessions.created": "Signed in {date}",
+    "account.sessions.seen": "Last active {when}",
+    "account.sessions.unknown": "Unknown device",
+    "account.sessions.signout": "Sign out",
+    "account.sessions.signout.label": "Sign out the session of {device}, last active {when}",
+    "account.sessions.signout.all": "Sign out all other sessions",
+    "account.sessions.signout.all.confirm": "Sign out everywhere else?",
+    "account.sessions.signout.all.text": "All your other sessions end immediately. This device stays signed in.",
+    "account.sessions.revoked": "The session was signed out.",
+    "account.sessions.revoked.all": "All other sessions were signed out.",
+    "account.sessions.only": "This is your only session.",
+    "account.language": "Language",
+    "account.language.text": "The language of the Backoffice on this device.",
+    "account.now": "just now",
+    "account.sections": "Sections",
+  },
+  de: {
+    "account.title": "Kontoeinstellungen",
+    "account.intro": "Verwalten Sie, wie Sie sich beim Backoffice anmelden.",
+    "account.profile": "Profil",
+    "account.profile.hint": "Diese Angaben verwaltet Ihre Administration.",
+    "account.name": "Name",
+    "account.username": "Benutzername",
+    "account.email": "E-Mail",
+    "account.email.none": "Keine E-Mail-Adresse",
+    "account.roles": "Rollen",
+    "account.lastLogin": "Vorherige Anmeldung",
+    "account.lastLogin.none": "Keine vor dieser",
+    "account.signin": "Anmeldeverfahren",
+    "account.signin.sso": "Single Sign-on",
+    "account.signin.local": "Benutzername und Passwort",
+    "account.password": "Passwort",
+    "account.password.text": "Verwenden Sie eine lange Passphrase, die Sie nirgendwo sonst nutzen. Eine Änderung meldet Ihre anderen Sitzungen ab.",
+    "account.password.change": "Passwort ändern",
+    "account.password.sso": "Ihr Konto meldet sich per Single Sign-on an. Ihr Passwort wird vom Identitätsanbieter Ihres Unternehmens verwaltet, nicht hier.",
+    "account.password.current": "Aktuelles Passwort",
+    "account.password.current.required": "Geben Sie Ihr aktuelles Passwort ein.",
+    "account.password.done": "Ihr Passwort wurde geändert. Ihre anderen Sitzungen wurden abgemeldet.",
+    "account.password.submit": "Passwort ändern",
+    "account.mfa": "Zwei-Faktor-Authentifizierung",
+    "account.mfa.on": "Ein",
+    "account.mfa.off": "Aus",
+    "account.mfa.off.text": "Ergänzen Sie die Anmeldung um einen zweiten Schritt: einen 6-stelligen Code aus einer Authenticator-App auf Ihrem Smartphone. Selbst wer Ihr Passwort kennt, kann sich ohne ihn nicht anmelden.",
+    "account.mfa.since": "Eingeschaltet am {date}.",
+    "account.mfa.on.text": "Bei der Anmeldung geben Sie nach dem Passwort einen Code aus Ihrer Authenticator-App ein.",
+    "account.mfa.codes": "Verbleibende Wiederherstellungscodes: {n}",
+    "account.mfa.codes.low": "Nur noch {n} Wiederherstellungscodes. Erzeugen Sie neue, damit Sie sich nicht aussperren.",
+    "account.mfa.setup": "Zwei-Faktor-Authentifizierung einrichten",
+    "account.mfa.newcodes": "Neue Wiederherstellungscodes",
+    "account.mfa.newcodes.text": "Ihre bisherigen Wiederherstellungscodes werden ungültig, sobald die neuen erzeugt sind. Geben Sie zum Fortfahren Ihr Passwort ein.",
+    "account.mfa.newcodes.submit": "Neue Codes erzeugen",
+    "account.mfa.newcodes.done": "Fertig",
+    "account.mfa.remove": "Zwei-Faktor entfernen",
+    "account.mfa.remove.title": "Zwei-Faktor-Authentifizierung entfernen?",
+    "account.mfa.remove.text": "Zur Anmeldung genügt dann Ihr Passwort. Bestätigen Sie mit Ihrem Passwort oder einem aktuellen Code aus Ihrer App.",
+    "account.mfa.remove.submit": "Zwei-Faktor entfernen",
+    "account.mfa.remove.usecode": "Stattdessen mit einem Code aus der App bestätigen",
+    "account.mfa.remove.usepassword": "Stattdessen mit Ihrem Passwort bestätigen",
+    "account.mfa.removed": "Die Zwei-Faktor-Authentifizierung wurde entfernt.",
+    "account.mfa.enabled": "Die Zwei-Faktor-Authentifizierung ist eingeschaltet. Bei der nächsten Anmeldung werden Sie nach einem Code gefragt.",
+    "account.mfa.policy": "Ihre Rolle erfordert die Zwei-Faktor-Authentifizierung, daher kann sie nicht entfernt werden. Neue Wiederherstellungscodes können Sie weiterhin erzeugen.",
+    "account.mfa.sso": "Bei Single-Sign-on-Konten übernimmt Ihr Identitätsanbieter die Zwei-Faktor-Authentifizierung.",
+    "account.sessions": "Sitzungen",
+    "account.sessions.text": "Wo Sie angemeldet sind. Melden Sie jede Sitzung ab, die Sie nicht kennen, und ändern Sie Ihr Passwort.",
+    "account.sessions.this": "Dieses Gerät",
+    "account.sessions.ip": "IP-Adresse {ip}",
+    "account.sessions.created": "Angemeldet am {date}",
+    "account.sessions.seen": "Zuletzt aktiv {when}",
+    "account.sessions.unknown": "Unbekanntes Gerät",
+    "account.sessions.signout": "Abmelden",
+    "account.sessions.signout.label": "Sitzung auf {device} abmelden, zuletzt aktiv {when}",
+    "account.sessions.signout.all": "Alle anderen Sitzungen abmelden",
+    "account.sessions.signout.all.confirm": "Überall sonst abmelden?",
+    "account.sessions.signout.all.text": "Alle Ihre anderen Sitzungen enden sofort. Dieses Gerät bleibt angemeldet.",
+    "account.sessions.revoked": "Die Sitzung wurde abgemeldet.",
+    "account.sessions.revoked.all": "Alle anderen Sitzungen wurden abgemeldet.",
+    "account.sessions.only": "Dies ist Ihre einzige Sitzung.",
+    "account.language": "Sprache",
+    "account.language.text": "Die Sprache des Backoffice auf diesem Gerät.",
+    "account.now": "gerade eben",
+    "account.sections": "Abschnitte",
+  },
+});
+
+const policy = () => (state.config && state.config.passwordPolicy) || { minLength: 15, maxLength: 128 };
+
+function status(text, kind = "success") {
+  return text ? h("div", { class: kind, role: kind === "error" ? "alert" : "status" }, text) : null;
+}
+
+/** relative renders "5 minutes ago" / "vor 5 Minuten". */
+function relative(iso) {
+  if (!iso) return "";
+  const diff = (new Date(iso).getTime() - Date.now()) / 1000;
+  if (Math.abs(diff) < 60) return t("account.now");
+  const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
+  const steps = [["minute", 60], ["hour", 3600], ["day", 86400]];
+  let unit = "minute";
+  let value = diff / 60;
+  for (const [u, s] of steps) {
+    if (Math.abs(diff) >= s) { unit = u; value = diff / s; }
+  }
+  if (Math.abs(diff) >= 7 * 86400) return formatDate(iso, locale());
+  return rtf.format(Math.round(value), unit);
+}
+
+function section(id, title, ...children) {
+  return h("section", { class: "panel account-section", id: `account-${id}`, "aria-labelledby": `account-${id}-h`, "data-section": id },
+    h("h2", { id: `account-${id}-h` }, title), ...children);
+}
+
+/* ---------- Profile ---------- */
+
+function profile() {
+  const u = state.session.user;
+  const row = (label, value) => h("div", { class: "prop" }, h("dt", {}, label), h("dd", {}, value));
+  return section("profile", t("account.profile"),
+    h("dl", { class: "props" },
+      row(t("account.name"), u.displayName || u.username),
+      row(t("account.username"), h("span", { class: "mono" }, u.username)),
+      row(t("account.email"), u.email || h("span", { class: "muted" }, t("account.email.none"))),
+      row(t("account.roles"), h("span", { class: "badges" }, roleBadges(u.roles))),
+      row(t("account.signin"), u.sso ? t("account.signin.sso") : t("account.signin.local")),
+      row(t("account.lastLogin"), lastSignInValue(u) || h("span", { class: "muted" }, t("account.lastLogin.none")))),
+    h("p", { class: "hint" }, t("account.profile.hint")));
+}
+
+/* ---------- Password ---------- */
+
+function passwordSection(onChanged) {
+  const box = h("div", {});
+  const draw = (notice = "") => {
+    if (state.session.user.sso) {
+      replace(box, h("p", { class: "muted" }, t("account.password.sso")));
+      return;
+    }
+    const open = h("button", { type: "button", class: "secondary", "data-action": "change-password" }, t("account.password.change"));
+    open.addEventListener("click", () => changePasswordDialog(open, () => { draw(t("account.password.done")); onChanged(); }));
+    replace(box, status(notice), h("p", { class: "muted" }, t("account.password.text")), h("div", { class: "actions" }, open));
+  };
+  draw();
+  return section("password", t("account.password"), box);
+}
+
+function changePasswordDialog(opener, onDone) {
+  openDialog({
+    opener,
+    title: t("account.password.change"),
+    content: (dlg) => {
+      const err = errorBox();
+      const current = passwordField({ label: t("account.password.current"), name: "currentPassword", autocomplete: "current-password" });
+      current.input.addEventListener("input", () => setFieldError(current, ""));
+      const pw = newPasswordFields({ policy: policy() });
+      const userHint = h("input", { type: "text", name: "username", autocomplete: "username", value: state.session.user.username,
+        hidden: true, readonly: true, tabindex: "-1", "aria-hidden": "true" });
+      const form = h("form", { novalidate: true, "data-testid": "change-password-dialog" }, err, userHint, current, ...pw.nodes,
+        h("div", { class: "actions end" }, cancelButton(dlg), h("button", { type: "submit" }, t("account.password.submit"))));
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        err.set("");
+        clearFieldErrors(form);
+        if (!current.input.value) { setFieldError(current, t("account.password.current.required")); focusLater(current.input); return; }
+        if (!pw.check()) return;
+        busyForm(form, async () => {
+          const res = await api("POST", "api/auth/password/change", {
+            currentPassword: current.input.value, newPassword: pw.value(), newPasswordRepeat: pw.repeat.input.value,
+          });
+          if (res.ok) { dlg.close(true); onDone(); return; }
+          switch (res.code) {
+            case "current_password_invalid":
+              current.input.value = "";
+              setFieldError(current, message(res));
+              focusLater(current.input);
+              return;
+            case "password_mismatch":
+              setFieldError(pw.repeat, message(res));
+              focusLater(pw.repeat.input);
+              return;
+            case "password_policy": {
+              const rest = showViolations(violations(res), { newPassword: pw.password, newPasswordRepeat: pw.repeat, password: pw.password });
+              err.set(rest.length ? `${message(res)} ${rest.join("; ")}` : message(res));
+              return;
+            }
+            default:
+              err.set(message(res));
+          }
+        });
+      });
+      return form;
+    },
+  });
+}
+
+/* ---------- Two-factor ---------- */
+
+function mfaSection() {
+  const box = h("div", { class: "mfa-box" });
+  const sec = section("mfa", t("account.mfa"), box);
+
+  const draw = async (notice = "", kind = "success") => {
+    if (state.session.user.sso) {
+      replace(box, h("p", { class: "muted" }, t("account.mfa.sso")));
+      return;
+    }
+    const res = await api("GET", "api/auth/mfa");
+    if (!res.ok) {
+      replace(box, status(message(res), "error"));
+      return;
+    }
+    const info = res.body || {};
+    const on = Boolean(info.totp && info.totp.enabled);
+    const badge = h("span", { class: on ? "badge ok" : "badge", "data-testid": "mfa-status" }, on ? t("account.mfa.on") : t("account.mfa.off"));
+    const heading = sec.querySelector("h2");
+    heading.replaceChildren(t("account.mfa"), " ", badge);
+
+    if (!on) {
+      const start = h("button", { type: "button", class: "primary", "data-action": "mfa-setup" }, t("account.mfa.setup"));
+      start.addEventListener("click", () => {
+        const flow = totpEnrolment({
+          headingLevel: 3,
+          onCancel: () => draw(),
+          onDone: async () => {
+            await refreshSession();
+            await draw(t("account.mfa.enabled"));
+            box.querySelector("button") && box.querySelector("button").focus();
+          },
+        });
+        replace(box, flow);
+        const first = flow.querySelector("input");
+        if (first) first.focus();
+      });
+      replace(box, status(notice, kind), h("p", { class: "muted" }, t("account.mfa.off.text")), h("div", { class: "actions" }, start));
+      return;
+    }
+
+    const remaining = info.recoveryCodes ? info.recoveryCodes.remaining : null;
+    const low = remaining !== null && remaining <= 3;
+    const newCodes = h("button", { type: "button", class: "secondary", "data-action": "new-codes" }, t("account.mfa.newcodes"));
+    newCodes.addEventListener("click", () => newCodesDialog(newCodes, () => draw()));
+    const remove = h("button", { type: "button", class: "secondary danger-quiet", "data-action": "remove-mfa" }, t("account.mfa.remove"));
+    remove.addEventListener("click", () => removeDialog(remove, async (ok, policyBlocked) => {
+      if (ok) {
+        await refreshSession();
+        await draw(t("account.mfa.removed"));
+      } else if (policyBlocked) {
+        await draw(t("account.mfa.policy"), "warning");
+      }
+    }));
+    replace(box, 
+      status(notice, kind),
+      h("p", {}, t("account.mfa.on.text"), " ",
+        info.totp.enrolledAt ? t("account.mfa.since", { date: formatDate(info.totp.enrolledAt, locale()) }) : ""),
+      remaining !== null
+        ? (low
+          ? h("p", { class: "warning", "data-testid": "codes-remaining" }, t("account.mfa.codes.low", { n: remaining }))
+          : h("p", { class: "muted", "data-testid": "codes-remaining" }, t("account.mfa.codes", { n: remaining })))
+        : null,
+      h("div", { class: "actions" }, newCodes, remove));
+  };
+  sec.ready = draw();
+  return sec;
+}
+
+function newCodesDialog(opener, onDone) {
+  openDialog({
+    opener,
+    title: t("account.mfa.newcodes"),
+    wide: true,
+    onClose: () => onDone(),
+    content: (dlg) => {
+      const err = errorBox();
+      const pw = passwordField({ label: t("account.password.current"), name: "password", autocomplete: "current-password" });
+      pw.input.addEventListener("input", () => setFieldError(pw, ""));
+      const form = h("form", { novalidate: true, "data-testid": "new-codes-dialog" },
+        h("p", {}, t("account.mfa.newcodes.text")), err, pw,
+        h("div", { class: "actions end" }, cancelButton(dlg), h("button", { type: "submit" }, t("account.mfa.newcodes.submit"))));
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        err.set("");
+        clearFieldErrors(form);
+        if (!pw.input.value) { setFieldError(pw, t("account.password.current.required")); focusLater(pw.input); return; }
+        busyForm(form, async () => {
+          const res = await api("POST", "api/auth/mfa/recovery-codes", { password: pw.input.value });
+          if (res.ok) {
+            dlg.setTitle(recoveryCodesTitle());
+            dlg.setContent(recoveryCodesView({
+              codes: res.body.recoveryCodes || [], headingLevel: 0, onDone: () => dlg.close(true),
+            }));
+            return;
+          }
+          pw.input.value = "";
+          if (res.code === "current_password_invalid") { setFieldError(pw, message(res)); focusLater(pw.input); return; }
+          err.set(message(res));
+        });
+      });
+      return form;
+    },
+  });
+}
+
+function removeDialog(opener, onDone) {
+  let policyBlocked = false;
+  openDialog({
+    opener,
+    title: t("account.mfa.remove.title"),
+    onClose: (ok) => onDone(ok === true, policyBlocked),
+    content: (dlg) => {
+      let useCode = false;
+      const err = errorBox();
+      const pw = passwordField({ label: t("account.password.current"), name: "password", autocomplete: "current-password" });
+      pw.input.addEventListener("input", () => setFieldError(pw, ""));
+      const code = codeField();
+      const slot = h("div", {}, pw);
+      const toggle = h("button", { type: "button", class: "link-button", "data-action": "toggle-method" }, t("account.mfa.remove.usecode"));
+      toggle.addEventListener("click", () => {
+        useCode = !useCode;
+        err.set("");
+        clearFieldErrors(form);
+        slot.replaceChildren(useCode ? code : pw);
+        toggle.textContent = useCode ? t("account.mfa.remove.usepassword") : t("account.mfa.remove.usecode");
+        (useCode ? code : pw).input.focus();
+      });
+      const submit = h("button", { type: "submit", class: "danger" }, t("account.mfa.remove.submit"));
+      const form = h("form", { novalidate: true, "data-testid": "remove-mfa-dialog" },
+        h("p", {}, t("account.mfa.remove.text")), err, slot, h("p", { class: "method-toggle left" }, toggle),
+        h("div", { class: "actions end" }, cancelButton(dlg), submit));
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        err.set("");
+        clearFieldErrors(form);
+        let body;
+        if (useCode) {
+          const v = readCode(code);
+          if (!v) return;
+          body = { code: v };
+        } else {
+          if (!pw.input.value) { setFieldError(pw, t("account.password.current.required")); focusLater(pw.input); return; }
+          body = { password: pw.input.value };
+        }
+        busyForm(form, async () => {
+          const res = await api("DELETE", "api/auth/mfa/totp", body);
+          if (res.ok) { dlg.close(true); return; }
+          pw.input.value = "";
+          code.input.value = "";
+          if (res.code === "mfa_required_by_policy") {
+            policyBlocked = true;
+            err.set(t("account.mfa.policy"));
+            submit.hidden = true;
+            toggle.hidden = true;
+            slot.hidden = true;
+            return;
+          }
+          if (res.code === "current_password_invalid" || res.code === "invalid_credentials") {
+            setFieldError(pw, message({ code: "current_password_invalid" }));
+            focusLater(pw.input);
+            return;
+          }
+          if (res.code === "invalid_code") { setFieldError(code, message(res)); focusLater(code.input); return; }
+          err.set(message(res));
+        });
+      });
+      return form;
+    },
+  });
+}
+
+/* ---------- Sessions ---------- */
+
+function sessionsSection() {
+  const box = h("div", {});
+  const sec = section("sessions", t("account.sessions"), h("p", { class: "muted" }, t("account.sessions.text")), box);
+  const draw = async (notice = "") => {
+    const res = await api("GET", "api/auth/sessions");
+    if (!res.ok) { replace(box, status(message(res), "error")); return; }
+    const items = [...((res.body && res.body.items) || [])]
+      .sort((a, b) => (b.current - a.current) || (new Date(b.lastSeenAt) - new Date(a.lastSeenAt)));
+    const others = items.filter((s) => !s.current);
+    const err = errorBox();
+    const list = h("ul", { class: "session-list", "data-testid": "sessions" }, items.map((s) => {
+      const device = describeAgent(s.userAgent) || t("account.sessions.unknown");
+      const when = relative(s.lastSeenAt || s.createdAt);
+      const out = s.current ? null : h("button", {
+        type: "button", class: "secondary compact", "data-action": "revoke",
+        "aria-label": t("account.sessions.signout.label", { device, when }),
+      }, t("account.sessions.signout"));
+      if (out) {
+        out.addEventListener("click", async () => {
+          out.disabled = true;
+          const r = await api("DELETE", `api/auth/sessions/${encodeURIComponent(s.id)}`);
+          if (r.ok || r.code === "not_found") { await draw(t("account.sessions.revoked")); focusStatus(); return; }
+          out.disabled = false;
+          err.set(message(r));
+        });
+      }
+      return h("li", { class: s.current ? "session current" : "session", "data-session-id": s.id },
+        h("span", { class: `device-icon ${/iOS|Android/.test(device) ? "phone" : "desktop"}`, "aria-hidden": "true" }),
+        h("div", { class: "session-main" },
+          h("p", { class: "session-device" }, device, s.current ? h("span", { class: "badge ok" }, t("account.sessions.this")) : null),
+          h("p", { class: "session-meta muted" },
+            s.ip ? h("span", {}, t("account.sessions.ip", { ip: s.ip })) : null,
+            h("span", {}, t("account.sessions.created", { date: formatDate(s.createdAt, locale()) })),
+            h("span", {}, t("account.sessions.seen", { when })))),
+        out);
+    }));
+    let all = null;
+    if (others.length) {
+      all = h("button", { type: "button", class: "secondary", "data-action": "revoke-all" }, t("account.sessions.signout.all"));
+      all.addEventListener("click", async () => {
+        const yes = await confirmDialog({
+          title: t("account.sessions.signout.all.confirm"), text: t("account.sessions.signout.all.text"),
+          confirmLabel: t("account.sessions.signout.all"), danger: true,
+        });
+        if (!yes) return;
+        const r = await api("DELETE", "api/auth/sessions");
+        if (r.ok) { await draw(t("account.sessions.revoked.all")); focusStatus(); return; }
+        err.set(message(r));
+      });
+    }
+    replace(box, status(notice), err, list,
+      others.length ? h("div", { class: "actions" }, all) : h("p", { class: "hint" }, t("account.sessions.only")));
+  };
+  const focusStatus = () => {
+    const s = box.querySelector(".success");
+    if (s) { s.setAttribute("tabindex", "-1"); s.focus(); }
+  };
+  sec.redraw = draw;
+  sec.ready = draw();
+  return sec;
+}
+
+/* ---------- Language ---------- */
+
+function languageSection(ctx) {
+  const name = "account-language";
+  return section("language", t("account.language"),
+    h("fieldset", { class: "lang-choice" },
+      h("legend", { class: "visually-hidden" }, t("account.language")),
+      h("p", { class: "muted" }, t("account.language.text")),
+      h("div", { class: "segmented" }, locales.map((l) => {
+        const id = `${name}-${l}`;
+        const input = h("input", { type: "radio", name, id, value: l, checked: l === locale() });
+        input.addEventListener("change", () => { setLocale(l); ctx.refresh(); });
+        return h("label", { for: id, lang: l }, input, h("span", {}, t(`layout.lang.${l}`)));
+      }))));
+}
+
+async function account(ctx) {
+  const sessions = sessionsSection();
+  const mfa = mfaSection();
+  await Promise.all([sessions.ready, mfa.ready]);
+  if (ctx.query.get("section") === "mfa") whenAttached(mfa, () => mfa.scrollIntoView({ block: "start" }));
+  return h("div", { class: "account", "data-testid": "account" },
+    h("div", { class: "page-header" },
+      h("div", {}, h("h1", {}, t("account.title")), h("p", { class: "muted page-intro" }, t("account.intro")))),
+    h("div", { class: "account-layout" },
+      sectionNav([["profile", t("account.profile")], ["password", t("account.password")], ["mfa", t("account.mfa")],
+        ["sessions", t("account.sessions")], ["language", t("account.language")]]),
+      h("div", { class: "account-sections" },
+      profile(),
+      passwordSection(() => sessions.redraw()),
+      mfa,
+      sessions,
+      languageSection(ctx))));
+}
+
+/** sectionNav jumps to a section (buttons: the hash belongs to the router). */
+function sectionNav(items) {
+  return h("nav", { class: "section-nav", "aria-label": t("account.sections") },
+    h("ul", {}, items.map(([id, label]) => h("li", {}, h("button", {
+      type: "button", class: "section-link", "data-target": id,
+      onclick: () => {
+        const target = document.getElementById(`account-${id}`);
+        if (!target) return;
+        target.scrollIntoView({ block: "start" });
+        const heading = target.querySelector("h2");
+        heading.setAttribute("tabindex", "-1");
+        heading.focus({ preventScroll: true });
+      },
+    }, label)))));
+}
+
+route("/account", "session", account, { shell: true, title: () => t("account.title") });

@@ -1,0 +1,535 @@
+// The signed-out flows: sign in (password, SSO, second factor), forgotten
+// password, the reset and invitation links, and the two restricted screens a
+// session may have to pass first (forced password change, forced two-factor
+// enrolment).
+import { api, message, violations } from "../api.js";
+import { errorBox, field, h } from "../dom.js";
+import { register, t } from "../i18n.js";
+import { route } from "../router.js";
+import { refreshSession, state } from "../state.js";
+import { busyForm, clearFieldErrors, focusLater, setFieldError, showViolations, whenAttached } from "./common/forms.js";
+import { authCard, landingPath, signOutButton, takeNotice } from "./common/layout.js";
+import { codeField, readCode, totpEnrolment } from "./common/mfa.js";
+import { newPasswordFields, passwordField } from "./common/password.js";
+
+register({
+  en: {
+    "login.title": "Sign in",
+    "login.intro": "Welcome back. Sign in to continue to the Backoffice.",
+    "login.username": "Username",
+    "login.password": "Password",
+    "login.submit": "Sign in",
+    "login.forgot": "Forgot password?",
+    "login.or": "or",
+    "login.sso": "Sign in with {name}",
+    "login.required.username": "Enter your username.",
+    "login.required.password": "Enter your password.",
+    "login.sso_failed": "Single sign-on didn't work. Please try again or contact your administrator.",
+    "login.sso_no_account": "There is no Backoffice account for this single sign-on identity. Ask your administrator for access.",
+    "login.sso_inactive": "Your Backoffice account is not active. Ask your administrator.",
+    "login.spoof": "Check that the address in your browser is your company's Backoffice before you enter your password.",
+    "mfalogin.title": "Two-factor authentication",
+    "mfalogin.intro": "Enter the 6-digit code from your authenticator app.",
+    "mfalogin.intro.recovery": "Enter one of the recovery codes you saved when you set up two-factor authentication.",
+    "mfalogin.submit": "Verify",
+    "mfalogin.recovery": "Recovery code",
+    "mfalogin.recovery.hint": "For example abcd-efgh-ijkl. Each code works once.",
+    "mfalogin.recovery.required": "Enter a recovery code.",
+    "mfalogin.use.recovery": "Use a recovery code instead",
+    "mfalogin.use.code": "Use a code from the app instead",
+    "mfalogin.back": "Back to sign-in",
+    "mfalogin.lost": "Lost your phone and your recovery codes? Ask your administrator to reset two-factor authentication.",
+    "forgot.title": "Reset your password",
+    "forgot.intro": "Enter your username or email address. We'll email you a link to choose a new password.",
+    "forgot.identifier": "Username or email",
+    "forgot.required": "Enter your username or email address.",
+    "forgot.submit": "Send reset link",
+    "forgot.back": "Back to sign-in",
+    "forgot.noemail": "No email address on your account? Your administrator or supervisor can set a new password for you.",
+    "sent.title": "Check your email",
+    "sent.text": "If an account matches what you entered and has an email address, we've sent it a link to choose a new password.",
+    "sent.spam": "Nothing there after a few minutes? Check your spam folder.",
+    "sent.valid": "The link works once and only for a limited time. If it has expired, simply request a new one.",
+    "sent.again": "Send another link",
+    "sent.back": "Back to login",
+    "reset.title": "Choose a new password",
+    "invite.title": "Welcome — set your password",
+    "reset.for": "Choose a password for {username}.",
+    "invite.for": "Your account {username} is ready. Choose a password to activate it.",
+    "reset.checking": "Checking your link…",
+    "reset.submit": "Save password",
+    "invite.submit": "Activate account",
+    "reset.invalid.title": "This link is no longer valid",
+    "reset.invalid.text": "Password links work once and only for a limited time. It may also have been replaced by a newer link.",
+    "reset.invalid.again": "Request a new link",
+    "invite.invalid.text": "Invitation links work once and only for a limited time. Ask your administrator to send you a new invitation.",
+    "reset.done.title": "Password changed",
+    "reset.done.text": "Your new password is saved. For your security, you were signed out everywhere.",
+    "invite.done.title": "Your account is active",
+    "invite.done.text": "Your password is saved. Sign in with your username and new password.",
+    "reset.done.back": "Back to login",
+    "reset.username": "Username",
+    "change.title": "Choose your own password",
+    "change.intro": "You signed in with a temporary password. Choose your own to continue.",
+    "change.current": "Temporary password",
+    "change.submit": "Save and continue",
+    "change.required.current": "Enter the temporary password you signed in with.",
+    "enrol.title": "Set up two-factor authentication",
+    "enrol.intro": "Your role requires two-factor authentication. Besides your password, you'll enter a code from an authenticator app on your phone when you sign in.",
+  },
+  de: {
+    "login.title": "Anmelden",
+    "login.intro": "Willkommen zurück. Melden Sie sich an, um zum Backoffice zu gelangen.",
+    "login.username": "Benutzername",
+    "login.password": "Passwort",
+    "login.submit": "Anmelden",
+    "login.forgot": "Passwort vergessen?",
+    "login.or": "oder",
+    "login.sso": "Mit {name} anmelden",
+    "login.required.username": "Geben Sie Ihren Benutzernamen ein.",
+    "login.required.password": "Geben Sie Ihr Passwort ein.",
+    "login.sso_failed": "Die Anmeldung per Single Sign-on hat nicht funktioniert. Bitte versuchen Sie es erneut oder wenden Sie sich an Ihre Administration.",
+    "login.sso_no_account": "Für diese Single-Sign-on-Identität gibt es kein Backoffice-Konto. Bitten Sie Ihre Administration um Zugang.",
+    "login.sso_inactive": "Ihr Backoffice-Konto ist nicht aktiv. Wenden Sie sich an Ihre Administration.",
+    "login.spoof": "Prüfen Sie, ob die Adresse in Ihrem Browser das Backoffice Ihres Unternehmens ist, bevor Sie Ihr Passwort eingeben.",
+    "mfalogin.title": "Zwei-Faktor-Authentifizierung",
+    "mfalogin.intro": "Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein.",
+    "mfalogin.intro.recovery": "Geben Sie einen der Wiederherstellungscodes ein, die Sie bei der Einrichtung gesichert haben.",
+    "mfalogin.submit": "Bestätigen",
+    "mfalogin.recovery": "Wiederherstellungscode",
+    "mfalogin.recovery.hint": "Zum Beispiel abcd-efgh-ijkl. Jeder Code funktioniert einmal.",
+    "mfalogin.recovery.required": "Geben Sie einen Wiederherstellungscode ein.",
+    "mfalogin.use.recovery": "Stattdessen einen Wiederherstellungscode verwenden",
+    "mfalogin.use.code": "Stattdessen einen Code aus der App verwenden",
+    "mfalogin.back": "Zurück zur Anmeldung",
+    "mfalogin.lost": "Smartphone und Wiederherstellungscodes verloren? Bitten Sie Ihre Administration, die Zwei-Faktor-Authentifizierung zurückzusetzen.",
+    "forgot.title": "Passwort zurücksetzen",
+    "forgot.intro": "Geben Sie Ihren Benutzernamen oder Ihre E-Mail-Adresse ein. Wir senden Ihnen einen Link, mit dem Sie ein neues Passwort wählen.",
+    "forgot.identifier": "Benutzername oder E-Mail-Adresse",
+    "forgot.required": "Geben Sie Ihren Benutzernamen oder Ihre E-Mail-Adresse ein.",
+    "forgot.submit": "Link senden",
+    "forgot.back": "Zurück zur Anmeldung",
+    "forgot.noemail": "Keine E-Mail-Adresse in Ihrem Konto hinterlegt? Ihre Administration oder Ihr Supervisor kann Ihnen ein neues Passwort setzen.",
+    "sent.title": "Prüfen Sie Ihr Postfach",
+    "sent.text": "Wenn ein Konto zu Ihrer Eingabe passt und eine E-Mail-Adresse hat, haben wir ihm einen Link zum Wählen eines neuen Passworts gesendet.",
+    "sent.spam": "Nach ein paar Minuten noch nichts da? Sehen Sie in Ihrem Spam-Ordner nach.",
+    "sent.valid": "Der Link funktioniert einmal und nur für begrenzte Zeit. Ist er abgelaufen, fordern Sie einfach einen neuen an.",
+    "sent.again": "Weiteren Link senden",
+    "sent.back": "Zurück zur Anmeldung",
+    "reset.title": "Neues Passwort wählen",
+    "invite.title": "Willkommen – legen Sie Ihr Passwort fest",
+    "reset.for": "Wählen Sie ein Passwort für {username}.",
+    "invite.for": "Ihr Konto {username} ist bereit. Wählen Sie ein Passwort, um es zu aktivieren.",
+    "reset.checking": "Ihr Link wird geprüft …",
+    "reset.submit": "Passwort speichern",
+    "invite.submit": "Konto aktivieren",
+    "reset.invalid.title": "Dieser Link ist nicht mehr gültig",
+    "reset.invalid.text": "Passwort-Links funktionieren einmal und nur für begrenzte Zeit. Möglicherweise wurde er auch durch einen neueren Link ersetzt.",
+    "reset.invalid.again": "Neuen Link anfordern",
+    "invite.invalid.text": "Einladungslinks funktionieren einmal und nur für begrenzte Zeit. Bitten Sie Ihre Administration, Ihnen eine neue Einladung zu senden.",
+    "reset.done.title": "Passwort geändert",
+    "reset.done.text": "Ihr neues Passwort ist gespeichert. Zu Ihrer Sicherheit wurden Sie überall abgemeldet.",
+    "invite.done.title": "Ihr Konto ist aktiv",
+    "invite.done.text": "Ihr Passwort ist gespeichert. Melden Sie sich mit Ihrem Benutzernamen und dem neuen Passwort an.",
+    "reset.done.back": "Zurück zur Anmeldung",
+    "reset.username": "Benutzername",
+    "change.title": "Eigenes Passwort wählen",
+    "change.intro": "Sie haben sich mit einem vorläufigen Passwort angemeldet. Wählen Sie Ihr eigenes, um fortzufahren.",
+    "change.current": "Vorläufiges Passwort",
+    "change.submit": "Speichern und weiter",
+    "change.required.current": "Geben Sie das vorläufige Passwort ein, mit dem Sie sich angemeldet haben.",
+    "enrol.title": "Zwei-Faktor-Authentifizierung einrichten",
+    "enrol.intro": "Ihre Rolle erfordert die Zwei-Faktor-Authentifizierung. Bei der Anmeldung geben Sie zusätzlich zum Passwort einen Code aus einer Authenticator-App auf Ihrem Smartphone ein.",
+  },
+});
+
+const policy = () => (state.config && state.config.passwordPolicy) || { minLength: 15, maxLength: 128 };
+
+/** afterSignIn handles a login / login-mfa success body. */
+function afterSignIn(ctx, body) {
+  state.challenge = "";
+  switch (body.status) {
+    case "mfa_required":
+      state.challenge = body.challenge;
+      return ctx.go("/mfa");
+    case "password_change_required":
+      state.session = body.session;
+      return ctx.go("/change-password");
+    case "mfa_enrolment_required":
+      state.session = body.session;
+      return ctx.go("/mfa-enrolment");
+    default:
+      state.session = body.session || null;
+      return refreshSession().then(() => ctx.go(landingPath()));
+  }
+}
+
+function noticeBox(text, kind = "notice") {
+  return text ? h("div", { class: kind, role: kind === "error" ? "alert" : "status" }, text) : null;
+}
+
+/* ---------- #/login ---------- */
+
+function login(ctx) {
+  const err = errorBox();
+  const ssoError = ctx.query.get("error");
+  const notice = takeNotice();
+  const username = field({ label: t("login.username"), name: "username", autocomplete: "username", required: true,
+    attrs: { autocapitalize: "off", spellcheck: "false" } });
+  const password = passwordField({ label: t("login.password"), name: "password", autocomplete: "current-password" });
+  const submit = h("button", { type: "submit", class: "full" }, t("login.submit"));
+  const form = h("form", { novalidate: true, "data-testid": "login-form" }, err, username, password,
+    h("div", { class: "form-row-end" }, h("a", { href: "#/forgot", class: "small-link" }, t("login.forgot"))),
+    submit);
+  [username, password].forEach((f) => f.input.addEventListener("input", () => setFieldError(f, "")));
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    err.set("");
+    clearFieldErrors(form);
+    const u = username.input.value.trim();
+    const p = password.input.value;
+    if (!u) setFieldError(username, t("login.required.username"));
+    if (!p) setFieldError(password, t("login.required.password"));
+    if (!u || !p) { (u ? password : username).input.focus(); return; }
+    busyForm(form, async () => {
+      const res = await api("POST", "api/auth/login", { username: u, password: p });
+      if (res.ok) return afterSignIn(ctx, res.body);
+      password.input.value = "";
+      password.conceal();
+      err.set(message(res));
+      focusLater(password.input);
+    });
+  });
+
+  const providers = (state.config && state.config.sso && state.config.sso.providers) || [];
+  const returnTo = encodeURIComponent(location.pathname || "/");
+  const sso = providers.length ? [
+    h("div", { class: "sso-buttons" }, providers.map((p) => h("a", {
+      class: "button secondary full", href: `api/auth/sso/${encodeURIComponent(p.id)}/start?returnTo=${returnTo}`,
+      "data-provider": p.id,
+    }, t("login.sso", { name: p.name || p.id })))),
+    h("div", { class: "divider", role: "separator" }, t("login.or")),
+  ] : null;
+
+  const ssoMessage = ssoError && ["sso_failed", "sso_no_account", "sso_inactive"].includes(ssoError)
+    ? t(`login.${ssoError}`) : (ssoError ? t("login.sso_failed") : "");
+
+  const node = authCard({
+    ctx, testid: "login",
+    title: t("login.title"),
+    intro: t("login.intro"),
+    body: [noticeBox(notice), noticeBox(ssoMessage, "error"), sso, form],
+    footer: h("p", { class: "hint spoof" }, t("login.spoof")),
+  });
+  whenAttached(node, () => { if (!document.activeElement || document.activeElement.tagName !== "INPUT") focusLater(username.input); });
+  return node;
+}
+
+/* ---------- #/mfa ---------- */
+
+function mfa(ctx) {
+  if (!state.challenge) {
+    ctx.go("/login", { replace: true });
+    return h("div");
+  }
+  let recovery = false;
+  const err = errorBox();
+  const intro = h("p", { class: "intro" }, t("mfalogin.intro"));
+  const code = codeField();
+  const rc = field({
+    label: t("mfalogin.recovery"), name: "recoveryCode", autocomplete: "off", required: true, hint: t("mfalogin.recovery.hint"),
+    attrs: { autocapitalize: "off", spellcheck: "false", class: "recovery-input" },
+  });
+  rc.input.addEventListener("input", () => setFieldError(rc, ""));
+  const slot = h("div", {}, code);
+  const toggle = h("button", { type: "button", class: "link-button", "data-action": "toggle-method" }, t("mfalogin.use.recovery"));
+  toggle.addEventListener("click", () => {
+    recovery = !recovery;
+    err.set("");
+    clearFieldErrors(form);
+    slot.replaceChildren(recovery ? rc : code);
+    intro.textContent = recovery ? t("mfalogin.intro.recovery") : t("mfalogin.intro");
+    toggle.textContent = recovery ? t("mfalogin.use.code") : t("mfalogin.use.recovery");
+    (recovery ? rc : code).input.focus();
+  });
+  const form = h("form", { novalidate: true, "data-testid": "mfa-form" }, err, slot,
+    h("button", { type: "submit", class: "full" }, t("mfalogin.submit")),
+    h("p", { class: "method-toggle" }, toggle));
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    err.set("");
+    clearFieldErrors(form);
+    let body;
+    if (recovery) {
+      const v = rc.input.value.trim();
+      if (!v) { setFieldError(rc, t("mfalogin.recovery.required")); focusLater(rc.input); return; }
+      body = { challenge: state.challenge, recoveryCode: v };
+    } else {
+      const v = readCode(code);
+      if (!v) return;
+      body = { challenge: state.challenge, code: v };
+    }
+    busyForm(form, async () => {
+      const res = await api("POST", "api/auth/login/mfa", body);
+      if (res.ok) return afterSignIn(ctx, res.body);
+      const target = recovery ? rc : code;
+      target.input.value = "";
+      if (res.code === "challenge_invalid" || res.code === "invalid_request") {
+        state.challenge = "";
+        state.notice = message(res.code === "invalid_request" ? { code: "challenge_invalid" } : res);
+        return ctx.go("/login");
+      }
+      if (res.code === "invalid_code") setFieldError(target, message(res));
+      else err.set(message(res));
+      focusLater(target.input);
+    });
+  });
+
+  const node = authCard({
+    ctx, testid: "mfa",
+    title: t("mfalogin.title"),
+    intro,
+    body: form,
+    footer: [
+      h("p", { class: "hint" }, t("mfalogin.lost")),
+      h("p", {}, h("a", { href: "#/login", onclick: () => { state.challenge = ""; } }, t("mfalogin.back"))),
+    ],
+  });
+  whenAttached(node, () => code.input.isConnected && focusLater(code.input));
+  return node;
+}
+
+/* ---------- #/forgot and #/forgot/sent ---------- */
+
+function forgot(ctx) {
+  const err = errorBox();
+  const id = field({ label: t("forgot.identifier"), name: "identifier", autocomplete: "username", required: true,
+    attrs: { autocapitalize: "off", spellcheck: "false" } });
+  id.input.addEventListener("input", () => setFieldError(id, ""));
+  const form = h("form", { novalidate: true, "data-testid": "forgot-form" }, err, id,
+    h("button", { type: "submit", class: "full" }, t("forgot.submit")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    err.set("");
+    clearFieldErrors(form);
+    const v = id.input.value.trim();
+    if (!v) { setFieldError(id, t("forgot.required")); focusLater(id.input); return; }
+    busyForm(form, async () => {
+      const res = await api("POST", "api/auth/password/reset", { identifier: v });
+      if (res.ok) return ctx.go("/forgot/sent");
+      if (res.code === "invalid_request") { setFieldError(id, t("forgot.required")); focusLater(id.input); return; }
+      err.set(message(res));
+    });
+  });
+  return authCard({
+    ctx, testid: "forgot",
+    title: t("forgot.title"),
+    intro: t("forgot.intro"),
+    body: [form, h("p", { class: "hint after-form" }, t("forgot.noemail"))],
+    footer: h("a", { href: "#/login" }, t("forgot.back")),
+  });
+}
+
+function forgotSent(ctx) {
+  return authCard({
+    ctx, testid: "forgot-sent",
+    title: t("sent.title"),
+    icon: "mail",
+    body: [
+      h("p", {}, t("sent.text")),
+      h("ul", { class: "plain-list" },
+        h("li", {}, t("sent.spam")),
+        h("li", {}, t("sent.valid"))),
+      h("a", { class: "button primary full", href: "#/login" }, t("sent.back")),
+    ],
+    footer: h("a", { href: "#/forgot" }, t("sent.again")),
+  });
+}
+
+/* ---------- #/reset and #/invite ---------- */
+
+// The token is read once from the address, kept in memory only, and removed
+// from the address bar so it neither lingers in history nor leaks on screen.
+const tokens = { reset: "", invite: "" };
+
+function tokenScreen(kind) {
+  const paths = kind === "reset"
+    ? { verify: "api/auth/password/reset/verify", confirm: "api/auth/password/reset/confirm" }
+    : { verify: "api/auth/invitation/verify", confirm: "api/auth/invitation/accept" };
+
+  return async (ctx) => {
+    const fromUrl = ctx.query.get("token");
+    if (fromUrl) {
+      tokens[kind] = fromUrl;
+      history.replaceState(null, "", `${location.pathname}${location.search}#/${kind}`);
+    }
+    const token = tokens[kind];
+    const card = (opts) => authCard({ ctx, testid: kind, ...opts });
+
+    const invalid = () => card({
+      title: t("reset.invalid.title"),
+      icon: "warn",
+      body: [
+        h("p", {}, t(kind === "reset" ? "reset.invalid.text" : "invite.invalid.text")),
+        kind === "reset"
+          ? h("a", { class: "button primary full", href: "#/forgot" }, t("reset.invalid.again"))
+          : h("a", { class: "button primary full", href: "#/login" }, t("reset.done.back")),
+      ],
+      footer: kind === "reset" ? h("a", { href: "#/login" }, t("forgot.back")) : null,
+    });
+
+    if (!token) return invalid();
+    const check = await api("POST", paths.verify, { token });
+    if (!check.ok) {
+      if (check.code === "token_invalid" || check.code === "invalid_request" || check.code === "not_found") {
+        tokens[kind] = "";
+        return invalid();
+      }
+      return card({ title: t(`${kind}.title`), body: h("div", { class: "error", role: "alert" }, message(check)) });
+    }
+    const username = (check.body && check.body.username) || "";
+
+    const err = errorBox();
+    const pw = newPasswordFields({
+      policy: policy(), names: { password: "password", repeat: "passwordRepeat" },
+    });
+    // A hidden username field lets password managers store the new login correctly.
+    const userHint = h("input", { type: "text", name: "username", autocomplete: "username", value: username,
+      hidden: true, readonly: true, tabindex: "-1", "aria-hidden": "true" });
+    const form = h("form", { novalidate: true, "data-testid": `${kind}-form` }, err, userHint, ...pw.nodes,
+      h("button", { type: "submit", class: "full" }, t(kind === "reset" ? "reset.submit" : "invite.submit")));
+    const root = h("div", {});
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      err.set("");
+      if (!pw.check()) return;
+      busyForm(form, async () => {
+        const res = await api("POST", paths.confirm, { token, password: pw.value(), passwordRepeat: pw.repeat.input.value });
+        if (res.ok) {
+          tokens[kind] = "";
+          const done = card({
+            title: t(`${kind}.done.title`),
+            icon: "ok",
+            body: [
+              h("p", {}, t(`${kind}.done.text`)),
+              h("a", { class: "button primary full", href: "#/login" }, t("reset.done.back")),
+            ],
+          });
+          root.replaceChildren(done);
+          const h1 = done.querySelector("h1");
+          h1.setAttribute("tabindex", "-1");
+          h1.focus();
+          return;
+        }
+        if (res.code === "token_invalid") {
+          tokens[kind] = "";
+          root.replaceChildren(invalid());
+          return;
+        }
+        if (res.code === "password_policy") {
+          const rest = showViolations(violations(res), { password: pw.password, passwordRepeat: pw.repeat });
+          err.set(rest.length ? `${message(res)} ${rest.join("; ")}` : message(res));
+          return;
+        }
+        if (res.code === "password_mismatch") { setFieldError(pw.repeat, message(res)); focusLater(pw.repeat.input); return; }
+        err.set(message(res));
+      });
+    });
+    root.append(card({
+      title: t(`${kind}.title`),
+      intro: h("p", { class: "intro" }, t(`${kind}.for`, { username: "\u0000" }).split("\u0000").flatMap((part, i) => (i ? [h("strong", { "data-testid": "token-username" }, username), part] : [part]))),
+      body: form,
+      footer: kind === "reset" ? h("a", { href: "#/login" }, t("forgot.back")) : null,
+    }));
+    return root;
+  };
+}
+
+/* ---------- #/change-password (restricted) ---------- */
+
+function changePassword(ctx) {
+  const err = errorBox();
+  const current = passwordField({ label: t("change.current"), name: "currentPassword", autocomplete: "current-password" });
+  current.input.addEventListener("input", () => setFieldError(current, ""));
+  const pw = newPasswordFields({ policy: policy() });
+  const user = state.session.user;
+  const userHint = h("input", { type: "text", name: "username", autocomplete: "username", value: user.username,
+    hidden: true, readonly: true, tabindex: "-1", "aria-hidden": "true" });
+  const form = h("form", { novalidate: true, "data-testid": "change-password-form" }, err, userHint, current, ...pw.nodes,
+    h("button", { type: "submit", class: "full" }, t("change.submit")));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    err.set("");
+    clearFieldErrors(form);
+    if (!current.input.value) { setFieldError(current, t("change.required.current")); focusLater(current.input); return; }
+    if (!pw.check()) return;
+    busyForm(form, async () => {
+      const res = await api("POST", "api/auth/password/change", {
+        currentPassword: current.input.value, newPassword: pw.value(), newPasswordRepeat: pw.repeat.input.value,
+      });
+      if (res.ok) {
+        await refreshSession();
+        return ctx.go(landingPath());
+      }
+      switch (res.code) {
+        case "current_password_invalid":
+          current.input.value = "";
+          setFieldError(current, message(res));
+          focusLater(current.input);
+          return;
+        case "password_mismatch":
+          setFieldError(pw.repeat, message(res));
+          focusLater(pw.repeat.input);
+          return;
+        case "password_policy": {
+          const rest = showViolations(violations(res), { newPassword: pw.password, newPasswordRepeat: pw.repeat, password: pw.password });
+          err.set(rest.length ? `${message(res)} ${rest.join("; ")}` : message(res));
+          return;
+        }
+        case "unauthenticated":
+          state.session = null;
+          state.notice = message(res);
+          return ctx.go("/login");
+        default:
+          err.set(message(res));
+      }
+    });
+  });
+  return authCard({
+    ctx, testid: "change-password",
+    title: t("change.title"),
+    intro: t("change.intro"),
+    body: form,
+    footer: signOutButton(ctx),
+  });
+}
+
+/* ---------- #/mfa-enrolment (restricted) ---------- */
+
+function mfaEnrolment(ctx) {
+  const flow = totpEnrolment({
+    headingLevel: 2,
+    onDone: async () => {
+      await refreshSession();
+      ctx.go(landingPath());
+    },
+  });
+  return authCard({
+    ctx, testid: "mfa-enrolment-screen", wide: true,
+    title: t("enrol.title"),
+    intro: h("p", { class: "intro" }, t("enrol.intro")),
+    body: flow,
+    footer: signOutButton(ctx),
+  });
+}
+
+route("/login", "public", login, { title: () => t("login.title") });
+route("/mfa", "public", mfa, { title: () => t("mfalogin.title") });
+route("/forgot", "public", forgot, { title: () => t("forgot.title") });
+route("/forgot/sent", "public", forgotSent, { title: () => t("sent.title") });
+route("/reset", "public", tokenScreen("reset"), { title: () => t("reset.title") });
+route("/invite", "public", tokenScreen("invite"), { title: () => t("invite.title") });
+route("/change-password", "restricted", changePassword, { title: () => t("change.title") });
+route("/mfa-enrolment", "restricted", mfaEnrolment, { title: () => t("enrol.title") });
