@@ -22,7 +22,7 @@ e2e("auf Deutsch: anmelden, Ansicht wählen, Startseite, abmelden", async ({ pag
   await page.getByRole("button", { name: /Dresden Altstadt/ }).click();
   await expectHash(page, /^#\/home/);
   await expectText(h1(page), "Dresden Altstadt");
-  await expectVisible(page.getByText("Filialansicht", { exact: true }));
+  await expectVisible(page.getByText("Standortansicht", { exact: true }));
   await expectText(page.getByRole("banner").getByRole("link", { name: "Ansicht wechseln" }), "Ansicht wechseln");
   await snap("home-facility");
   await signOut(page, "de");

@@ -282,6 +282,7 @@ function mfaSection() {
     if (!on) {
       const start = h("button", { type: "button", class: "primary", "data-action": "mfa-setup" }, t("account.mfa.setup"));
       start.addEventListener("click", () => {
+        heading.replaceChildren(t("account.mfa")); // no "Off" badge while it is being turned on
         const flow = totpEnrolment({
           headingLevel: 3,
           onCancel: () => draw(),
