@@ -23,18 +23,28 @@ export function locale() {
   return current;
 }
 
-/** setLocale switches the locale (remembered on this device) and marks the document. */
-export function setLocale(loc) {
+/**
+ * setLocale switches the locale and marks the document. A person's own
+ * choice is remembered on this device; a default (remember: false) is not.
+ */
+export function setLocale(loc, { remember = true } = {}) {
   current = locales.includes(loc) ? loc : "en";
   document.documentElement.lang = current;
+  if (!remember) return;
   try { localStorage.setItem("gatepass.locale", current); } catch { /* private mode */ }
+}
+
+/** savedLocale is the choice made on this device, "" when none. */
+export function savedLocale() {
+  let saved = null;
+  try { saved = localStorage.getItem("gatepass.locale"); } catch { /* private mode */ }
+  return saved && locales.includes(saved) ? saved : "";
 }
 
 /** initialLocale: the device's choice, else the browser's language. */
 export function initialLocale() {
-  let saved = null;
-  try { saved = localStorage.getItem("gatepass.locale"); } catch { /* private mode */ }
-  if (saved && locales.includes(saved)) return saved;
+  const saved = savedLocale();
+  if (saved) return saved;
   const nav = (navigator.language || "en").slice(0, 2).toLowerCase();
   return locales.includes(nav) ? nav : "en";
 }

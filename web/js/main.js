@@ -3,7 +3,7 @@
 // js/screens/; each registers its routes and its strings on import.
 import { api } from "./api.js";
 import { focusFirst, h, replace } from "./dom.js";
-import { initialLocale, setLocale, t } from "./i18n.js";
+import { initialLocale, savedLocale, setLocale, t } from "./i18n.js";
 import { current, go, match } from "./router.js";
 import { shell } from "./shell.js";
 import { loadConfig, refreshSession, restriction, state } from "./state.js";
@@ -28,6 +28,21 @@ let rendering = 0;
 
 async function render() {
   const ticket = ++rendering;
+  // The screen being left takes no more clicks: one would be lost when the
+  // next screen replaces it.
+  root.inert = true;
+  root.setAttribute("aria-busy", "true");
+  try {
+    await draw(ticket);
+  } finally {
+    if (ticket === rendering) {
+      root.inert = false;
+      root.removeAttribute("aria-busy");
+    }
+  }
+}
+
+async function draw(ticket) {
   const { path, query } = current();
   const found = match(path);
   if (!found) {
@@ -80,10 +95,11 @@ export async function signOut() {
 }
 
 async function start() {
-  setLocale(initialLocale());
+  setLocale(initialLocale(), { remember: false });
   await loadConfig();
   await refreshSession();
-  if (state.session && state.session.user.locale) setLocale(state.session.user.locale);
+  // A choice made on this device wins; else the account's language.
+  if (!savedLocale() && state.session && state.session.user.locale) setLocale(state.session.user.locale, { remember: false });
   window.addEventListener("hashchange", render);
   await render();
 }

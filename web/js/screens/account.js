@@ -1,16 +1,16 @@
 // #/account — account settings: profile, password, two-factor
 // authentication, sessions and language. Each section redraws itself after
 // an action, so a success message stays next to what it is about.
-import { api, message, violations } from "../api.js";
+import { api, message } from "../api.js";
 import { errorBox, formatDate, h, replace } from "../dom.js";
 import { locale, locales, register, setLocale, t } from "../i18n.js";
 import { route } from "../router.js";
 import { refreshSession, state } from "../state.js";
 import { cancelButton, confirmDialog, openDialog } from "./common/dialog.js";
-import { busyForm, clearFieldErrors, focusLater, setFieldError, showViolations, whenAttached } from "./common/forms.js";
+import { busyForm, clearFieldErrors, focusLater, setFieldError, whenAttached } from "./common/forms.js";
 import { describeAgent, roleBadges } from "./common/layout.js";
 import { codeField, readCode, recoveryCodesTitle, recoveryCodesView, totpEnrolment } from "./common/mfa.js";
-import { newPasswordFields, passwordField } from "./common/password.js";
+import { newPasswordFields, passwordField, submitPasswordChange } from "./common/password.js";
 import { lastSignInValue } from "./home.js";
 
 register({
@@ -228,28 +228,9 @@ function changePasswordDialog(opener, onDone) {
         if (!current.input.value) { setFieldError(current, t("account.password.current.required")); focusLater(current.input); return; }
         if (!pw.check()) return;
         busyForm(form, async () => {
-          const res = await api("POST", "api/auth/password/change", {
-            currentPassword: current.input.value, newPassword: pw.value(), newPasswordRepeat: pw.repeat.input.value,
-          });
+          const { res, handled } = await submitPasswordChange({ current, pw, err });
           if (res.ok) { dlg.close(true); onDone(); return; }
-          switch (res.code) {
-            case "current_password_invalid":
-              current.input.value = "";
-              setFieldError(current, message(res));
-              focusLater(current.input);
-              return;
-            case "password_mismatch":
-              setFieldError(pw.repeat, message(res));
-              focusLater(pw.repeat.input);
-              return;
-            case "password_policy": {
-              const rest = showViolations(violations(res), { newPassword: pw.password, newPasswordRepeat: pw.repeat, password: pw.password });
-              err.set(rest.length ? `${message(res)} ${rest.join("; ")}` : message(res));
-              return;
-            }
-            default:
-              err.set(message(res));
-          }
+          if (!handled) err.set(message(res));
         });
       });
       return form;

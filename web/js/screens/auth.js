@@ -10,7 +10,7 @@ import { refreshSession, state } from "../state.js";
 import { busyForm, clearFieldErrors, focusLater, setFieldError, showViolations, whenAttached } from "./common/forms.js";
 import { authCard, landingPath, signOutButton, takeNotice } from "./common/layout.js";
 import { codeField, readCode, totpEnrolment } from "./common/mfa.js";
-import { newPasswordFields, passwordField } from "./common/password.js";
+import { newPasswordFields, passwordField, submitPasswordChange } from "./common/password.js";
 
 register({
   en: {
@@ -466,35 +466,18 @@ function changePassword(ctx) {
     if (!current.input.value) { setFieldError(current, t("change.required.current")); focusLater(current.input); return; }
     if (!pw.check()) return;
     busyForm(form, async () => {
-      const res = await api("POST", "api/auth/password/change", {
-        currentPassword: current.input.value, newPassword: pw.value(), newPasswordRepeat: pw.repeat.input.value,
-      });
+      const { res, handled } = await submitPasswordChange({ current, pw, err });
       if (res.ok) {
         await refreshSession();
         return ctx.go(landingPath());
       }
-      switch (res.code) {
-        case "current_password_invalid":
-          current.input.value = "";
-          setFieldError(current, message(res));
-          focusLater(current.input);
-          return;
-        case "password_mismatch":
-          setFieldError(pw.repeat, message(res));
-          focusLater(pw.repeat.input);
-          return;
-        case "password_policy": {
-          const rest = showViolations(violations(res), { newPassword: pw.password, newPasswordRepeat: pw.repeat, password: pw.password });
-          err.set(rest.length ? `${message(res)} ${rest.join("; ")}` : message(res));
-          return;
-        }
-        case "unauthenticated":
-          state.session = null;
-          state.notice = message(res);
-          return ctx.go("/login");
-        default:
-          err.set(message(res));
+      if (handled) return;
+      if (res.code === "unauthenticated") {
+        state.session = null;
+        state.notice = message(res);
+        return ctx.go("/login");
       }
+      err.set(message(res));
     });
   });
   return authCard({

@@ -81,7 +81,7 @@ export function lastSignIn(user) {
   return last.ip ? t("home.last.ip", { date, ip: last.ip }) : t("home.last", { date });
 }
 
-async function home(ctx) {
+function home(ctx) {
   const s = state.session;
   if (!s.view) {
     ctx.go("/views", { replace: true });
@@ -90,17 +90,14 @@ async function home(ctx) {
   const user = s.user;
   const network = s.view.type === "network";
   const name = viewLabel(s.view);
-  // Switching only makes sense with more than one view to choose from.
-  const res = await api("GET", "api/auth/views");
-  const choices = res.ok ? (res.body.network ? 1 : 0) + (res.body.facilities || []).length : 2;
   const links = [
-    choices > 1 ? { href: "#/views", title: t("home.link.views"), text: t("home.link.views.text"), icon: "switch" } : null,
+    { href: "#/views", title: t("home.link.views"), text: t("home.link.views.text"), icon: "switch" },
     { href: "#/account", title: t("home.link.account"), text: t("home.link.account.text"), icon: "account" },
     hasRole("super_admin", "admin", "supervisor")
       ? { href: "#/admin/users", title: t("home.link.admin"), text: t("home.link.admin.text"), icon: "admin" } : null,
   ].filter(Boolean);
 
-  return h("div", { class: "home", "data-testid": "home" },
+  const page = h("div", { class: "home", "data-testid": "home" },
     h("div", { class: "page-header home-header" },
       h("div", {},
         h("p", { class: "eyebrow" }, network ? t("home.kind.network") : t("home.kind.facility")),
@@ -121,13 +118,22 @@ async function home(ctx) {
           h("span", { class: "muted" }, t("home.tile.soon")))))),
     h("section", { "aria-labelledby": "home-links" },
       h("h2", { id: "home-links" }, t("home.links")),
-      h("ul", { class: "quick-links" }, links.map((l) => h("li", {},
+      h("ul", { class: "quick-links" }, links.map((l) => h("li", { "data-link": l.icon },
         h("a", { href: l.href, class: `quick-link ${l.icon}` },
           h("span", { class: "ql-title" }, l.title),
           h("span", { class: "muted" }, l.text)))))),
     h("p", { class: "last-login muted", "data-testid": "last-login" },
       lastSignIn(user),
       user.lastLogin && user.lastLogin.at ? [" ", h("span", { class: "small" }, t("home.last.hint"))] : null));
+  // Switching only makes sense with more than one view to choose from; the
+  // page is drawn at once and the link leaves when the answer says so.
+  api("GET", "api/auth/views").then((res) => {
+    if (!res.ok) return;
+    const choices = (res.body.network ? 1 : 0) + (res.body.facilities || []).length;
+    const item = page.querySelector('[data-link="switch"]');
+    if (choices <= 1 && item) item.remove();
+  });
+  return page;
 }
 
 route("/home", "session", home, { shell: true, title: () => t("home.title") });

@@ -59,6 +59,7 @@ async function views(ctx) {
   const err = errorBox();
 
   if (!data.network && facilities.length === 0) {
+    header.querySelector(".page-intro").remove();
     return h("div", { "data-testid": "views" }, header,
       h("div", { class: "panel views-empty" },
         h("div", { class: "empty-icon", "aria-hidden": "true" }),

@@ -7,9 +7,10 @@
 //       points, composition rules when required, static advice), a live
 //       "match" hint, and check() for the client-side check before submitting.
 //   policyChecks(password, policy)               the rule list, for other uses.
+import { api, message, violations } from "../../api.js";
 import { h, uid } from "../../dom.js";
 import { register, t } from "../../i18n.js";
-import { setFieldError } from "./forms.js";
+import { focusLater, setFieldError, showViolations } from "./forms.js";
 
 register({
   en: {
@@ -201,4 +202,37 @@ export function newPasswordFields({ policy = {}, labels = {}, names = {} } = {})
       draw();
     },
   };
+}
+
+/**
+ * submitPasswordChange sends a signed-in password change from the fields of a
+ * form — current (a passwordField), pw (newPasswordFields) — and shows the
+ * errors it knows on them: a wrong current password, a mismatch, policy
+ * violations (the rest in err). It resolves to {res, handled}: handled is
+ * false for a failure the caller must answer itself (e.g. unauthenticated).
+ */
+export async function submitPasswordChange({ current, pw, err }) {
+  const res = await api("POST", "api/auth/password/change", {
+    currentPassword: current.input.value, newPassword: pw.value(), newPasswordRepeat: pw.repeat.input.value,
+  });
+  switch (res.code) {
+    case "":
+      return { res, handled: true };
+    case "current_password_invalid":
+      current.input.value = "";
+      setFieldError(current, message(res));
+      focusLater(current.input);
+      return { res, handled: true };
+    case "password_mismatch":
+      setFieldError(pw.repeat, message(res));
+      focusLater(pw.repeat.input);
+      return { res, handled: true };
+    case "password_policy": {
+      const rest = showViolations(violations(res), { newPassword: pw.password, newPasswordRepeat: pw.repeat, password: pw.password });
+      err.set(rest.length ? `${message(res)} ${rest.join("; ")}` : message(res));
+      return { res, handled: true };
+    }
+    default:
+      return { res, handled: false };
+  }
 }
