@@ -47,6 +47,7 @@ func printBanner(s *stack.Stack, took time.Duration) {
 	if app != s.URL {
 		fmt.Fprintf(w, "             (the admin alias is set: nothing answers outside it)\n")
 	}
+	fmt.Fprintf(w, "             open it in a browser and sign in as %q, or use curl:\n", s.AdminUsername)
 	fmt.Fprintf(w, "  Database:  %s\n\n", s.DatabasePath)
 	switch {
 	case s.Bootstrap.InvitationLink != "":
