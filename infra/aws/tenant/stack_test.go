@@ -1,0 +1,500 @@
+package tenant_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/gatepass/gatepass/infra/aws/tenant"
+	"github.com/gatepass/gatepass/shared/routes"
+	"github.com/gatepass/gatepass/shared/store/dynamo"
+)
+
+// One synthesis per test binary (the jsii runtime is slow to start): every
+// test reads the same template.
+var (
+	stack     *tenant.Stack
+	resources map[string]map[string]any // logical id → resource
+	outputs   map[string]any
+)
+
+func TestMain(m *testing.M) {
+	code, err := synth()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "synth:", err)
+		os.Exit(1)
+	}
+	os.Exit(code(m))
+}
+
+func synth() (func(*testing.M) int, error) {
+	dir, err := os.MkdirTemp("", "gatepass-cdk-test")
+	if err != nil {
+		return nil, fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if err := fakeAssets(dir); err != nil {
+		return nil, err
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
+	cfg := testConfig(dir)
+	s, err := tenant.New(app, "gatepass-demo", &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-central-1")},
+	}, cfg)
+	if err != nil {
+		return nil, err
+	}
+	stack = s
+	tpl := *assertions.Template_FromStack(s.Stack, nil).ToJSON()
+	resources = map[string]map[string]any{}
+	for id, r := range tpl["Resources"].(map[string]any) {
+		resources[id] = r.(map[string]any)
+	}
+	outputs = tpl["Outputs"].(map[string]any)
+	return func(m *testing.M) int { return m.Run() }, nil
+}
+
+func testConfig(dir string) tenant.Config {
+	return tenant.Config{
+		Tenant: "demo", AdminEmail: "admin@example.com", MailFrom: "no-reply@mail.example.com",
+		HashConcurrency: 7, BinDir: filepath.Join(dir, "bin"), WebDir: filepath.Join(dir, "web"),
+	}
+}
+
+// fakeAssets writes bin/<name>/bootstrap for every function and a one-file
+// web app, so the tests need no make build.
+func fakeAssets(dir string) error {
+	for _, f := range routes.Table() {
+		p := filepath.Join(dir, "bin", f.Name, "bootstrap")
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("fake asset: %w", err)
+		}
+		if err := os.WriteFile(p, []byte("fake "+f.Name), 0o755); err != nil {
+			return fmt.Errorf("fake asset: %w", err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "web"), 0o755); err != nil {
+		return fmt.Errorf("fake web: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "web", "index.html"), []byte("<!doctype html>"), 0o644); err != nil {
+		return fmt.Errorf("fake web: %w", err)
+	}
+	return nil
+}
+
+func ofType(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range resources {
+		if r["Type"] == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
+
+func fnID(t *testing.T, name string) string {
+	t.Helper()
+	fn, ok := stack.Functions[name]
+	if !ok {
+		t.Fatalf("no Lambda for function %s", name)
+	}
+	return *stack.Stack.GetLogicalId(fn.Node().DefaultChild().(awscdk.CfnElement))
+}
+
+func roleID(t *testing.T, name string) string {
+	t.Helper()
+	return *stack.Stack.GetLogicalId(stack.Roles[name].Node().DefaultChild().(awscdk.CfnElement))
+}
+
+// refersTo reports whether a template value references logical id id
+// (Ref or Fn::GetAtt).
+func refersTo(v any, id string) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		if v["Ref"] == id {
+			return true
+		}
+		if ga, ok := v["Fn::GetAtt"].([]any); ok && len(ga) > 0 && ga[0] == id {
+			return true
+		}
+		for _, x := range v {
+			if refersTo(x, id) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if refersTo(x, id) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Every function of the route table: provided.al2023 on arm64, its binary,
+// JSON logs with retention, its memory, concurrency, environment and role.
+func TestEveryFunction(t *testing.T) {
+	fns := ofType("AWS::Lambda::Function")
+	for _, f := range routes.Table() {
+		p := props(fns[fnID(t, f.Name)])
+		if p == nil {
+			t.Fatalf("%s: no AWS::Lambda::Function", f.Name)
+		}
+		if p["Runtime"] != "provided.al2023" || !reflect.DeepEqual(p["Architectures"], []any{"arm64"}) || p["Handler"] != "bootstrap" {
+			t.Errorf("%s: runtime %v, architectures %v, handler %v", f.Name, p["Runtime"], p["Architectures"], p["Handler"])
+		}
+		if lc, _ := p["LoggingConfig"].(map[string]any); lc["LogFormat"] != "JSON" || lc["LogGroup"] == nil {
+			t.Errorf("%s: logging %v", f.Name, p["LoggingConfig"])
+		}
+		wantMem, wantReserved := any(float64(tenant.PlainMemoryMB)), any(nil)
+		if f.Hashes {
+			wantMem, wantReserved = float64(tenant.HashMemoryMB), float64(7)
+		}
+		if p["MemorySize"] != wantMem || p["ReservedConcurrentExecutions"] != wantReserved {
+			t.Errorf("%s: memory %v reserved %v, want %v %v", f.Name, p["MemorySize"], p["ReservedConcurrentExecutions"], wantMem, wantReserved)
+		}
+		if !refersTo(p["Role"], roleID(t, f.Name)) {
+			t.Errorf("%s: role %v is not its own", f.Name, p["Role"])
+		}
+		env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+		var keys []string
+		for k := range env {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		want := []string{"GATEPASS_PUBLIC_URL", "GATEPASS_TABLE", "GATEPASS_TENANT"}
+		needs := tenant.FunctionNeeds[f.Name]
+		if needs.Key {
+			want = append(want, "GATEPASS_KEY_SECRET")
+		}
+		if needs.Mail {
+			want = append(want, "GATEPASS_MAIL_FROM", "GATEPASS_SES_CONFIGURATION_SET")
+		}
+		slices.Sort(want)
+		if !slices.Equal(keys, want) || env["GATEPASS_TENANT"] != "demo" {
+			t.Errorf("%s: environment %v, want keys %v", f.Name, env, want)
+		}
+	}
+	for _, lg := range ofType("AWS::Logs::LogGroup") {
+		if props(lg)["RetentionInDays"] != float64(90) {
+			t.Errorf("log group retention %v", props(lg)["RetentionInDays"])
+		}
+	}
+}
+
+// FunctionNeeds says what each main configures: SES (sesmail) and the
+// sealing key (secretkey).
+func TestNeedsMatchTheMains(t *testing.T) {
+	for _, f := range routes.Table() {
+		src, err := os.ReadFile(filepath.Join("..", "..", "..", "functions", f.Name, "main.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := tenant.Needs{Mail: strings.Contains(string(src), "sesmail.Configure"), Key: strings.Contains(string(src), "secretkey.Configure")}
+		if got != tenant.FunctionNeeds[f.Name] {
+			t.Errorf("%s: main.go needs %+v, FunctionNeeds says %+v", f.Name, got, tenant.FunctionNeeds[f.Name])
+		}
+	}
+}
+
+// Every route of the table is an API route integrated, with payload 2.0,
+// with its own function's Lambda; there are no others.
+func TestEveryRouteGoesToItsFunction(t *testing.T) {
+	byKey := map[string]map[string]any{}
+	for _, r := range ofType("AWS::ApiGatewayV2::Route") {
+		byKey[props(r)["RouteKey"].(string)] = props(r)
+	}
+	integrations := ofType("AWS::ApiGatewayV2::Integration")
+	n := 0
+	for _, f := range routes.Table() {
+		for _, key := range f.Routes {
+			n++
+			r, ok := byKey[key]
+			if !ok {
+				t.Errorf("route %q missing", key)
+				continue
+			}
+			var target string
+			for _, part := range r["Target"].(map[string]any)["Fn::Join"].([]any)[1].([]any) {
+				if m, ok := part.(map[string]any); ok {
+					target, _ = m["Ref"].(string)
+				}
+			}
+			in := props(integrations[target])
+			if in == nil || in["IntegrationType"] != "AWS_PROXY" || in["PayloadFormatVersion"] != "2.0" || !refersTo(in["IntegrationUri"], fnID(t, f.Name)) {
+				t.Errorf("route %q: integration %s = %v, want %s's Lambda", key, target, in, f.Name)
+			}
+		}
+	}
+	if len(byKey) != n {
+		t.Errorf("%d API routes, the table has %d", len(byKey), n)
+	}
+}
+
+// The auth routes have tighter throttling than the stage default.
+func TestThrottling(t *testing.T) {
+	for _, st := range ofType("AWS::ApiGatewayV2::Stage") {
+		p := props(st)
+		if d := p["DefaultRouteSettings"].(map[string]any); d["ThrottlingRateLimit"] != float64(tenant.StageRate) {
+			t.Errorf("stage default %v", d)
+		}
+		rs := p["RouteSettings"].(map[string]any)
+		for _, key := range tenant.ThrottledRoutes {
+			f, ok := "", false
+			for _, fn := range routes.Table() {
+				if slices.Contains(fn.Routes, key) {
+					f, ok = fn.Name, true
+				}
+			}
+			s, _ := rs[key].(map[string]any)
+			if !ok || s["ThrottlingRateLimit"] != float64(tenant.AuthRate) || s["ThrottlingBurstLimit"] != float64(tenant.AuthBurst) {
+				t.Errorf("route %q (function %q): settings %v", key, f, rs[key])
+			}
+		}
+	}
+}
+
+// No Gatepass role has a wildcard action; the only policies that do are
+// CDK's own BucketDeployment handler's.
+func TestNoWildcardActions(t *testing.T) {
+	ours := map[string]bool{}
+	for name := range stack.Roles {
+		ours[roleID(t, name)] = true
+	}
+	check := func(where string, doc any, cdkInternal bool) {
+		for _, s := range doc.(map[string]any)["Statement"].([]any) {
+			actions := s.(map[string]any)["Action"]
+			list, ok := actions.([]any)
+			if !ok {
+				list = []any{actions}
+			}
+			for _, a := range list {
+				if strings.Contains(a.(string), "*") {
+					if cdkInternal {
+						t.Logf("CDK-internal wildcard in %s: %s", where, a)
+						continue
+					}
+					t.Errorf("wildcard action %s in %s", a, where)
+				}
+			}
+		}
+	}
+	for id, p := range ofType("AWS::IAM::Policy") {
+		var attached []string
+		for _, r := range props(p)["Roles"].([]any) {
+			attached = append(attached, r.(map[string]any)["Ref"].(string))
+		}
+		internal := strings.HasPrefix(id, "CustomCDKBucketDeployment")
+		for _, r := range attached {
+			if ours[r] && internal {
+				t.Errorf("policy %s of a Gatepass role looks CDK-internal", id)
+			}
+		}
+		check(id, props(p)["PolicyDocument"], internal)
+	}
+	for id, r := range ofType("AWS::IAM::Role") {
+		for _, p := range asList(props(r)["Policies"]) {
+			check(id+" inline", p.(map[string]any)["PolicyDocument"], false)
+		}
+		if props(r)["ManagedPolicyArns"] != nil && ours[id] {
+			t.Errorf("Gatepass role %s has managed policies %v", id, props(r)["ManagedPolicyArns"])
+		}
+	}
+	// Every Gatepass role reaches the table with exactly the store's actions.
+	var api []string
+	for m := range reflect.TypeFor[dynamo.API]().Methods() {
+		api = append(api, "dynamodb:"+m.Name)
+	}
+	for _, a := range api {
+		if !slices.Contains(tenant.TableActions, a) {
+			t.Errorf("the store calls %s, TableActions lacks it", a)
+		}
+	}
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
+
+// The table: keys, on demand, PITR, deletion protection, TTL, the tenant's
+// KMS key with rotation, retained.
+func TestTable(t *testing.T) {
+	tables := ofType("AWS::DynamoDB::Table")
+	if len(tables) != 1 {
+		t.Fatalf("%d tables", len(tables))
+	}
+	keyID := *stack.Stack.GetLogicalId(stack.Key.Node().DefaultChild().(awscdk.CfnElement))
+	for _, tb := range tables {
+		p := props(tb)
+		want := map[string]any{
+			"BillingMode":                      "PAY_PER_REQUEST",
+			"DeletionProtectionEnabled":        true,
+			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
+			"TimeToLiveSpecification":          map[string]any{"AttributeName": dynamo.AttrTTL, "Enabled": true},
+			"KeySchema": []any{
+				map[string]any{"AttributeName": "pk", "KeyType": "HASH"},
+				map[string]any{"AttributeName": "sk", "KeyType": "RANGE"},
+			},
+		}
+		for k, v := range want {
+			if !reflect.DeepEqual(p[k], v) {
+				t.Errorf("table %s = %v, want %v", k, p[k], v)
+			}
+		}
+		sse := p["SSESpecification"].(map[string]any)
+		if sse["SSEEnabled"] != true || sse["SSEType"] != "KMS" || !refersTo(sse["KMSMasterKeyId"], keyID) {
+			t.Errorf("table SSE %v", sse)
+		}
+		if tb["DeletionPolicy"] != "Retain" || tb["UpdateReplacePolicy"] != "Retain" {
+			t.Errorf("table policies %v %v", tb["DeletionPolicy"], tb["UpdateReplacePolicy"])
+		}
+		if p["GlobalSecondaryIndexes"] != nil || p["LocalSecondaryIndexes"] != nil {
+			t.Error("the table has an index")
+		}
+	}
+	key := resources[keyID]
+	if props(key)["EnableKeyRotation"] != true || key["DeletionPolicy"] != "Retain" {
+		t.Errorf("key %v", key)
+	}
+	for _, s := range ofType("AWS::SecretsManager::Secret") {
+		if !refersTo(props(s)["KmsKeyId"], keyID) || s["DeletionPolicy"] != "Retain" {
+			t.Errorf("secret %v", s)
+		}
+	}
+	if len(ofType("Custom::GatepassSealingKey")) != 1 {
+		t.Error("no custom resource filling the sealing key")
+	}
+}
+
+// CloudFront: the web app by default, /api/* and */api/* to the HTTP API
+// uncached, the alias function with its store on all three, the headers.
+func TestDistribution(t *testing.T) {
+	var fnID string
+	for id, f := range ofType("AWS::CloudFront::Function") {
+		fnID = id
+		cfg := props(f)["FunctionConfig"].(map[string]any)
+		if cfg["Runtime"] != "cloudfront-js-2.0" || len(asList(cfg["KeyValueStoreAssociations"])) != 1 {
+			t.Errorf("function config %v", cfg)
+		}
+	}
+	for _, d := range ofType("AWS::CloudFront::Distribution") {
+		c := props(d)["DistributionConfig"].(map[string]any)
+		if c["DefaultRootObject"] != "index.html" {
+			t.Errorf("default root object %v", c["DefaultRootObject"])
+		}
+		behaviours := append([]any{c["DefaultCacheBehavior"]}, asList(c["CacheBehaviors"])...)
+		var paths []string
+		for _, b := range behaviours {
+			b := b.(map[string]any)
+			if p, ok := b["PathPattern"].(string); ok {
+				paths = append(paths, p)
+				if len(asList(b["AllowedMethods"])) != 7 || b["OriginRequestPolicyId"] == nil {
+					t.Errorf("%s: methods %v, origin request policy %v", p, b["AllowedMethods"], b["OriginRequestPolicyId"])
+				}
+			}
+			assoc := asList(b["FunctionAssociations"])
+			if len(assoc) != 1 || assoc[0].(map[string]any)["EventType"] != "viewer-request" || !refersTo(assoc[0], fnID) {
+				t.Errorf("behaviour %v: function associations %v", b["PathPattern"], assoc)
+			}
+			if b["ResponseHeadersPolicyId"] == nil {
+				t.Errorf("behaviour %v without response headers policy", b["PathPattern"])
+			}
+		}
+		slices.Sort(paths)
+		if !slices.Equal(paths, []string{"*/api/*", "/api/*"}) {
+			t.Errorf("behaviours %v", paths)
+		}
+	}
+	for _, p := range ofType("AWS::CloudFront::ResponseHeadersPolicy") {
+		sh := props(p)["ResponseHeadersPolicyConfig"].(map[string]any)["SecurityHeadersConfig"].(map[string]any)
+		if sh["ContentSecurityPolicy"].(map[string]any)["ContentSecurityPolicy"] != tenant.ContentSecurityPolicy ||
+			sh["StrictTransportSecurity"] == nil || sh["ContentTypeOptions"] == nil ||
+			sh["FrameOptions"].(map[string]any)["FrameOption"] != "DENY" ||
+			sh["ReferrerPolicy"].(map[string]any)["ReferrerPolicy"] != "no-referrer" {
+			t.Errorf("security headers %v", sh)
+		}
+	}
+	for _, b := range ofType("AWS::S3::Bucket") {
+		pab := props(b)["PublicAccessBlockConfiguration"].(map[string]any)
+		if pab["BlockPublicAcls"] != true || pab["RestrictPublicBuckets"] != true {
+			t.Errorf("bucket public access %v", pab)
+		}
+	}
+}
+
+// The authorizer is exported and API Gateway of the account may invoke it.
+func TestAuthorizerExported(t *testing.T) {
+	out := outputs["AuthorizerArn"].(map[string]any)
+	if out["Export"].(map[string]any)["Name"] != "demo-gatepass-authorizer-arn" || !refersTo(out["Value"], fnID(t, "authorizer")) {
+		t.Errorf("output %v", out)
+	}
+	found := false
+	for _, p := range ofType("AWS::Lambda::Permission") {
+		p := props(p)
+		if refersTo(p["FunctionName"], fnID(t, "authorizer")) && p["Principal"] == "apigateway.amazonaws.com" && p["SourceAccount"] != nil {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("no permission for API Gateway to invoke the authorizer")
+	}
+}
+
+// Alarms: API 5xx, errors and throttles of every function, SES bounces;
+// all notify.
+func TestAlarms(t *testing.T) {
+	metrics := map[string]int{}
+	for _, a := range ofType("AWS::CloudWatch::Alarm") {
+		p := props(a)
+		metrics[p["MetricName"].(string)]++
+		if len(asList(p["AlarmActions"])) == 0 {
+			t.Errorf("alarm %v has no action", p["AlarmDescription"])
+		}
+	}
+	n := len(routes.Table())
+	for m, want := range map[string]int{"5xx": 1, "Errors": n, "Throttles": n, "Reputation.BounceRate": 1} {
+		if metrics[m] != want {
+			t.Errorf("%d alarms on %s, want %d (all: %v)", metrics[m], m, want, metrics)
+		}
+	}
+	if len(ofType("AWS::CloudWatch::Dashboard")) != 1 {
+		t.Error("no dashboard")
+	}
+}
+
+// A missing binary stops synthesis with the way out.
+func TestMissingBinary(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	_, err := tenant.New(awscdk.NewApp(nil), "x", nil, cfg)
+	if err == nil || !strings.Contains(err.Error(), "run make build first") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestConfigFromContext(t *testing.T) {
+	ctx := map[string]any{"tenant": "acme-1", "adminEmail": "a@acme.test", "mailFrom": "no-reply@acme.test", "hashConcurrency": "3"}
+	c, err := tenant.FromContext(func(k string) any { return ctx[k] })
+	if err != nil || c.HashConcurrency != 3 || c.BinDir != tenant.DefaultBinDir || c.MailDomain() != "acme.test" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	for _, bad := range []map[string]any{
+		{"tenant": "Acme", "adminEmail": "a@acme.test", "mailFrom": "n@acme.test"},
+		{"tenant": "acme", "mailFrom": "n@acme.test"},
+		{"tenant": "acme", "adminEmail": "a@acme.test", "mailFrom": "n@acme.test", "domainName": "bo.acme.test"},
+		{"tenant": "acme", "adminEmail": "a@acme.test", "mailFrom": "n@acme.test", "domainName": "bo.acme.test", "certificateArn": "arn:aws:acm:eu-central-1:1:certificate/x"},
+	} {
+		if _, err := tenant.FromContext(func(k string) any { return bad[k] }); err == nil {
+			t.Errorf("accepted %v", bad)
+		}
+	}
+}
