@@ -119,6 +119,10 @@ type Config struct {
 	MFA      MFAResetter
 	Notifier Notifier
 	Logger   *slog.Logger
+	// AliasEdge tells that the edge in front of this deployment strips the
+	// admin alias and marks requests with it (package alias). Without it a
+	// set alias would hide Gatepass from everyone, so setting one is refused.
+	AliasEdge bool
 }
 
 // Service runs the admin flows.
@@ -130,6 +134,8 @@ type Service struct {
 	mfa      MFAResetter
 	notifier Notifier
 	logger   *slog.Logger
+	// aliasEdge: see Config.AliasEdge.
+	aliasEdge bool
 }
 
 // NewService returns the admin service.
@@ -139,7 +145,7 @@ func NewService(c Config) *Service {
 		logger = slog.Default()
 	}
 	return &Service{store: c.Store, clock: c.Clock, setter: c.Setter, inviter: c.Inviter, mfa: c.MFA,
-		notifier: c.Notifier, logger: logger}
+		notifier: c.Notifier, logger: logger, aliasEdge: c.AliasEdge}
 }
 
 // commit writes ops followed by the audit events, and logs the events once

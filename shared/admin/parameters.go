@@ -60,6 +60,10 @@ func (s *Service) UpdateParameters(ctx context.Context, actor Actor, decode func
 	if len(changes) == 0 {
 		return next, nil
 	}
+	if next.AdminAlias != "" && next.AdminAlias != current.AdminAlias && !s.aliasEdge {
+		return params.Parameters{}, conflict("This deployment's edge does not enforce an admin alias yet; " +
+			"setting one would hide the Backoffice from everyone.")
+	}
 	paths := make([]string, 0, len(changes))
 	detail := map[string]string{}
 	for _, c := range changes {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/store"
@@ -111,5 +112,25 @@ func TestPutParametersBounds(t *testing.T) {
 	}
 	if res := f.as(callerAdmin, "PUT", "/api/admin/parameters", `{}`); res.Status != 403 {
 		t.Fatalf("admin puts parameters: %d", res.Status)
+	}
+}
+
+// A deployment whose edge does not enforce the alias refuses to set one:
+// it would hide the Backoffice from everyone, its administrators included.
+func TestAliasNeedsAnEdge(t *testing.T) {
+	e := apptest.New(t, apptest.Options{NoAliasEdge: true})
+	e.Account("boss", "a super admin passphrase", func(a *store.Account) { a.Roles = []string{"super_admin"} })
+	c, _ := e.SignIn("boss", "a super admin passphrase")
+	put := func(body string) apptest.Response {
+		return e.Do(apptest.Request{Method: "PUT", Path: "/api/admin/parameters", Body: body, Cookie: c})
+	}
+	if res := put(`{"adminAlias":"k3-x_9QzLmPa"}`); res.Status != 409 || res.Code(t) != "conflict" {
+		t.Fatalf("alias without an edge: %d %s", res.Status, res.Body)
+	}
+	if res := put(`{"lockout":{"maxFailures":7}}`); res.Status != 200 {
+		t.Fatalf("other parameters: %d %s", res.Status, res.Body)
+	}
+	if res := e.Get("/api/auth/session", c); res.Status != 200 {
+		t.Fatalf("still reachable: %d", res.Status)
 	}
 }

@@ -52,6 +52,12 @@ type Deps struct {
 	// Policy checks new passwords; nil means each function builds its own
 	// (a Lambda builds one function; the local stack shares one checker).
 	Policy *policy.Checker
+	// AliasEdge tells that the edge in front of the functions enforces the
+	// admin alias (package alias): the local gateway does. In AWS it stays
+	// false until the CloudFront KeyValueStore is written on every change,
+	// and setting an alias is refused meanwhile rather than locking
+	// everyone out.
+	AliasEdge bool
 }
 
 // Secure reports whether the public URL is https.
@@ -150,7 +156,7 @@ func AdminHandlers(d Deps) (map[string]http.Handler, error) {
 	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
 	svc := admin.NewService(admin.Config{Store: d.Store, Clock: d.Clock, Setter: setter(d), Inviter: inviter,
-		MFA: resetter, Notifier: n, Logger: d.Logger})
+		MFA: resetter, Notifier: n, Logger: d.Logger, AliasEdge: d.AliasEdge})
 	return admin.NewHandlers(svc, m).Routes(), nil
 }
 

@@ -117,7 +117,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	deps := app.Deps{Tenant: cfg.Tenant, PublicURL: cfg.PublicURL, Store: st, Clock: cfg.Clock,
 		Hasher: cfg.Hasher, Logger: cfg.Logger, Mailer: box, Pacer: cfg.Pacer, Secrets: secrets,
-		Policy: policy.NewChecker()}
+		Policy: policy.NewChecker(), AliasEdge: true} // the gateway plays the edge
 	fail := func(err error) (*Stack, error) {
 		ln.Close()
 		st.Close()

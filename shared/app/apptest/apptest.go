@@ -129,6 +129,10 @@ type Options struct {
 	PublicURL string
 	// Log receives every function's JSON log lines; default discarded.
 	Log io.Writer
+	// NoAliasEdge builds the functions as for a deployment whose edge does
+	// not enforce the admin alias (tests send alias.Header themselves,
+	// playing the edge, unless this is set).
+	NoAliasEdge bool
 }
 
 type noPacer struct{}
@@ -169,7 +173,8 @@ func New(tb testing.TB, o Options) *Env {
 	}
 	e.Box = box
 	d := app.Deps{Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher, Secrets: box, Policy: policy.NewChecker(),
-		Logger: slog.New(slog.NewJSONHandler(logTo, nil)), Mailer: e.Mail, Pacer: noPacer{}}
+		AliasEdge: !o.NoAliasEdge,
+		Logger:    slog.New(slog.NewJSONHandler(logTo, nil)), Mailer: e.Mail, Pacer: noPacer{}}
 	if o.Pacer != nil {
 		d.Pacer = o.Pacer
 	}
