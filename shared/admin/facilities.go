@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/audit"
@@ -35,16 +34,7 @@ func (s *Service) ListFacilities(ctx context.Context) ([]store.Facility, error) 
 
 // checkFacilityName checks a facility name and returns it trimmed.
 func checkFacilityName(v *validate.List, raw string) string {
-	name := strings.TrimSpace(raw)
-	switch {
-	case name == "":
-		v.Add("name", "required", "Enter a name.")
-	case len(raw) > accounts.MaxIdentifierBytes || utf8.RuneCountInString(name) > maxFacilityNameChars:
-		v.Add("name", "too_long", "The name must not exceed 100 characters.")
-	case hasControl(name):
-		v.Add("name", "invalid", "The name must not contain control characters.")
-	}
-	return name
+	return checkName(v, "name", "name", raw, maxFacilityNameChars)
 }
 
 // nameTaken reports whether another facility than self has the name, case

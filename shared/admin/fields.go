@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -55,14 +56,21 @@ func checkUsername(v *validate.List, raw string) (username, key string) {
 
 // checkDisplayName checks a display name and returns it trimmed.
 func checkDisplayName(v *validate.List, raw string) string {
+	return checkName(v, "displayName", "display name", raw, maxDisplayNameChars)
+}
+
+// checkName checks a trimmed, non-empty name of at most most characters
+// without control characters, for people (what: "display name") and the
+// field it came in, and returns it trimmed.
+func checkName(v *validate.List, field, what, raw string, most int) string {
 	name := strings.TrimSpace(raw)
 	switch {
 	case name == "":
-		v.Add("displayName", "required", "Enter a display name.")
-	case len(raw) > accounts.MaxIdentifierBytes || utf8.RuneCountInString(name) > maxDisplayNameChars:
-		v.Add("displayName", "too_long", "The display name must not exceed 200 characters.")
+		v.Add(field, "required", "Enter a "+what+".")
+	case len(raw) > accounts.MaxIdentifierBytes || utf8.RuneCountInString(name) > most:
+		v.Add(field, "too_long", fmt.Sprintf("The %s must not exceed %d characters.", what, most))
 	case hasControl(name):
-		v.Add("displayName", "invalid", "The display name must not contain control characters.")
+		v.Add(field, "invalid", "The "+what+" must not contain control characters.")
 	}
 	return name
 }
