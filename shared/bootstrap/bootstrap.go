@@ -1,6 +1,6 @@
 // Package bootstrap creates a tenant's first super_admin, once. The local
 // stack calls it at start; the bootstrap function (a CloudFormation custom
-// resource) will call it at deployment.
+// resource, app.Bootstrapper) calls it at deployment.
 package bootstrap
 
 import (

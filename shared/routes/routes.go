@@ -24,6 +24,10 @@ const (
 	// simple responses) that other Backoffice APIs attach to their routes.
 	// It owns no routes and serves no HTTP.
 	KindAuthorizer Kind = "authorizer"
+	// KindCustomResource is a CloudFormation custom-resource handler,
+	// invoked by the stack at deployment (create, update, delete). It owns
+	// no routes and serves no HTTP.
+	KindCustomResource Kind = "custom-resource"
 )
 
 // Function is one Lambda function and the routes it serves.
@@ -133,6 +137,12 @@ func Table() []Function {
 			// Backoffice API"); not behind any Gatepass route.
 			Name: "authorizer",
 			Kind: KindAuthorizer,
+		},
+		{
+			// The tenant stack's custom resource that creates the first
+			// super_admin, once, and mails the invitation.
+			Name: "bootstrap",
+			Kind: KindCustomResource,
 		},
 	}
 }

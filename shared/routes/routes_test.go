@@ -20,9 +20,9 @@ func TestTableKinds(t *testing.T) {
 			if !f.HTTP() || len(f.Routes) == 0 {
 				t.Errorf("HTTP function %s: HTTP() = %v, %d routes", f.Name, f.HTTP(), len(f.Routes))
 			}
-		case routes.KindAuthorizer:
+		case routes.KindAuthorizer, routes.KindCustomResource:
 			if f.HTTP() || len(f.Routes) != 0 || f.Hashes {
-				t.Errorf("authorizer %s: HTTP() = %v, routes %v, hashes %v", f.Name, f.HTTP(), f.Routes, f.Hashes)
+				t.Errorf("%s %s: HTTP() = %v, routes %v, hashes %v", f.Kind, f.Name, f.HTTP(), f.Routes, f.Hashes)
 			}
 		default:
 			t.Errorf("function %s has unknown kind %q", f.Name, f.Kind)
@@ -31,6 +31,9 @@ func TestTableKinds(t *testing.T) {
 	f, ok := routes.Lookup("authorizer")
 	if !ok || f.Kind != routes.KindAuthorizer {
 		t.Fatalf("authorizer row = %+v, %v", f, ok)
+	}
+	if f, ok := routes.Lookup("bootstrap"); !ok || f.Kind != routes.KindCustomResource {
+		t.Fatalf("bootstrap row = %+v, %v", f, ok)
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gatepass/gatepass/shared/alias"
+	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/secretkey"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/sesmail"
@@ -68,6 +69,7 @@ var FunctionNeeds = map[string]Needs{
 	"password":      {Mail: true},
 	"totp":          {Mail: true, Key: true},
 	"admin":         {Mail: true, Key: true},
+	"bootstrap":     {Mail: true},
 }
 
 // ThrottledRoutes are the authentication routes with their own, tighter
@@ -122,6 +124,8 @@ type Stack struct {
 	Roles        map[string]awsiam.Role
 	API          awsapigatewayv2.HttpApi
 	Distribution awscloudfront.Distribution
+	// Bootstrap is the custom resource that invites the first super_admin.
+	Bootstrap awscdk.CustomResource
 }
 
 // New defines the stack of cfg's tenant in scope. It fails, before
@@ -166,6 +170,7 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 	}
 	s.httpAPI(fns)
 	s.exportAuthorizer(cfg)
+	s.bootstrap(cfg)
 	s.alarms(cfg, fns)
 
 	awscdk.NewCfnOutput(st, jsii.String("Url"), &awscdk.CfnOutputProps{Value: jsii.String(publicURL), Description: jsii.String("The tenant's Backoffice URL")})
@@ -404,6 +409,29 @@ func (s *Stack) exportAuthorizer(cfg Config) {
 		Description: jsii.String("HTTP API Lambda authorizer (payload 2.0, simple responses, identity source $request.header.Cookie, TTL 0)"),
 		ExportName:  jsii.String(AuthorizerExportName(cfg.Tenant)),
 	})
+}
+
+// BootstrapResourceType is the type of the custom resource that creates the
+// tenant's first super_admin.
+const BootstrapResourceType = "Custom::GatepassBootstrap"
+
+// bootstrap: the custom resource the bootstrap function answers. On the
+// first deploy it creates the first super_admin (username admin, the
+// context's adminEmail) and mails the invitation; every later deploy finds
+// the tenant bootstrapped and does nothing, and deleting the stack leaves
+// the account (the table is retained).
+func (s *Stack) bootstrap(cfg Config) {
+	cr := awscdk.NewCustomResource(s.Stack, jsii.String("Bootstrap"), &awscdk.CustomResourceProps{
+		ServiceToken: s.Functions["bootstrap"].FunctionArn(),
+		ResourceType: jsii.String(BootstrapResourceType),
+		Properties: &map[string]any{
+			app.BootstrapAdminEmail:    cfg.AdminEmail,
+			app.BootstrapAdminUsername: app.DefaultAdminUsername,
+		},
+	})
+	// Its role's policies (table, key, SES) exist before it runs.
+	cr.Node().AddDependency(s.Roles["bootstrap"])
+	s.Bootstrap = cr
 }
 
 // webBucket is the private bucket of the web app.

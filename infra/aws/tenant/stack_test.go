@@ -449,6 +449,72 @@ func TestAuthorizerExported(t *testing.T) {
 	}
 }
 
+// The bootstrap custom resource: answered by the bootstrap function, with
+// the context's adminEmail, after its role's policies exist. The function
+// may send mail and use the table (and its key), nothing else.
+func TestBootstrapResource(t *testing.T) {
+	crs := ofType(tenant.BootstrapResourceType)
+	if len(crs) != 1 {
+		t.Fatalf("%d %s resources", len(crs), tenant.BootstrapResourceType)
+	}
+	for _, cr := range crs {
+		p := props(cr)
+		if !refersTo(p["ServiceToken"], fnID(t, "bootstrap")) || p["AdminEmail"] != "admin@example.com" || p["AdminUsername"] != "admin" {
+			t.Errorf("bootstrap properties %v", p)
+		}
+		deps := fmt.Sprint(cr["DependsOn"])
+		if !strings.Contains(deps, roleID(t, "bootstrap")) {
+			t.Errorf("bootstrap depends on %v, not its role", cr["DependsOn"])
+		}
+	}
+	if n := len(ofType("AWS::CloudFormation::CustomResource")); n != 0 {
+		t.Errorf("%d untyped custom resources", n)
+	}
+	// Every action the bootstrap role may call, by resource.
+	role := roleID(t, "bootstrap")
+	tableID := *stack.Stack.GetLogicalId(stack.Table.Node().DefaultChild().(awscdk.CfnElement))
+	keyID := *stack.Stack.GetLogicalId(stack.Key.Node().DefaultChild().(awscdk.CfnElement))
+	var table, key, ses, logs, other []string
+	for _, pol := range ofType("AWS::IAM::Policy") {
+		attached := false
+		for _, r := range asList(props(pol)["Roles"]) {
+			attached = attached || refersTo(r, role)
+		}
+		if !attached {
+			continue
+		}
+		for _, st := range asList(props(pol)["PolicyDocument"].(map[string]any)["Statement"]) {
+			st := st.(map[string]any)
+			actions := asList(st["Action"])
+			if a, ok := st["Action"].(string); ok {
+				actions = []any{a}
+			}
+			var names []string
+			for _, a := range actions {
+				names = append(names, a.(string))
+			}
+			switch {
+			case refersTo(st["Resource"], tableID):
+				table = append(table, names...)
+			case refersTo(st["Resource"], keyID):
+				key = append(key, names...)
+			case slices.Equal(names, []string{"ses:SendEmail"}):
+				ses = append(ses, names...)
+			case strings.HasPrefix(names[0], "logs:"):
+				logs = append(logs, names...)
+			default:
+				other = append(other, names...)
+			}
+		}
+	}
+	slices.Sort(table)
+	slices.Sort(key)
+	if !slices.Equal(table, tenant.TableActions) || !slices.Equal(key, tenant.KeyActions) || len(ses) != 1 ||
+		!slices.Equal(logs, []string{"logs:CreateLogStream", "logs:PutLogEvents"}) || len(other) != 0 {
+		t.Errorf("bootstrap role: table %v, key %v, ses %v, logs %v, other %v", table, key, ses, logs, other)
+	}
+}
+
 // Alarms: API 5xx, errors and throttles of every function, SES bounces;
 // all notify.
 func TestAlarms(t *testing.T) {

@@ -234,7 +234,10 @@ func newGateway(d app.Deps, webDir string, dev http.Handler) (*gateway, error) {
 	builders := app.Builders()
 	for _, f := range routes.Table() {
 		if !f.HTTP() {
-			continue // the authorizer guards other Backoffice APIs, not these routes
+			// The authorizer guards other Backoffice APIs, not these
+			// routes; the bootstrap custom resource runs at deployment,
+			// which Start plays by calling bootstrap.FirstAdmin itself.
+			continue
 		}
 		build, ok := builders[f.Name]
 		if !ok {

@@ -111,6 +111,10 @@ type Env struct {
 	Public string
 	// Box seals TOTP secrets, with a random key per environment.
 	Box *secretbox.Box
+	// Deps are what every function of the environment is built from, for
+	// the tests of functions that serve no routes (the authorizer, the
+	// bootstrap custom resource) to build them the same way.
+	Deps app.Deps
 }
 
 // Options adjust an environment.
@@ -178,11 +182,12 @@ func New(tb testing.TB, o Options) *Env {
 	if o.Pacer != nil {
 		d.Pacer = o.Pacer
 	}
+	e.Deps = d
 	mux := http.NewServeMux()
 	builders := app.Builders()
 	for _, f := range routes.Table() {
 		if !f.HTTP() {
-			continue // the authorizer serves no routes; its tests call it directly
+			continue // the authorizer and the custom resources serve no routes; their tests call them with e.Deps
 		}
 		if builders[f.Name] == nil {
 			tb.Fatalf("apptest: no builder for the HTTP function %s", f.Name)

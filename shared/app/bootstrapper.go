@@ -1,0 +1,132 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+
+	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/bootstrap"
+)
+
+// Properties of the bootstrap custom resource (the tenant stack sets them).
+const (
+	// BootstrapAdminEmail is the first super_admin's address (required):
+	// the invitation goes there.
+	BootstrapAdminEmail = "AdminEmail"
+	// BootstrapAdminUsername is the first super_admin's username; default
+	// DefaultAdminUsername.
+	BootstrapAdminUsername = "AdminUsername"
+)
+
+// DefaultAdminUsername is the first super_admin's username unless the
+// custom resource names another.
+const DefaultAdminUsername = "admin"
+
+// bootstrapEmail is the shape of an address the invitation can go to (the
+// tenant stack's context check uses the same).
+var bootstrapEmail = regexp.MustCompile(`^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+$`)
+
+// BootstrapPhysicalID is the bootstrap custom resource's physical id: one
+// per tenant, stable across updates, so CloudFormation never replaces it.
+func BootstrapPhysicalID(tenant string) string { return "gatepass-bootstrap-" + tenant }
+
+// Bootstrapper builds the bootstrap function (routes.KindCustomResource):
+// the CloudFormation custom resource that creates the tenant's first
+// super_admin and mails the invitation (bootstrap.FirstAdmin through the
+// recovery service).
+//
+// Create and Update bootstrap the tenant unless it was bootstrapped before —
+// bootstrap.Marker makes a second run, or a redeploy, do nothing. Delete does
+// nothing: the tenant's data outlives the stack (the table is retained).
+// The response data is {"Created": "true"|"false"}; neither the invitation
+// link nor its token is ever returned or logged.
+func Bootstrapper(d Deps) (cfn.CustomResourceFunction, error) {
+	if d.Store == nil || d.Clock == nil || d.Logger == nil || d.Tenant == "" {
+		return nil, errors.New("app: the bootstrap function needs Store, Clock, Logger and Tenant")
+	}
+	inviter, err := recoveryService(d, nil) // invites only: the admin sets the password
+	if err != nil {
+		return nil, err
+	}
+	physicalID := BootstrapPhysicalID(d.Tenant)
+	return func(ctx context.Context, ev cfn.Event) (string, map[string]any, error) {
+		if ev.RequestType == cfn.RequestDelete {
+			d.Logger.InfoContext(ctx, "bootstrap: delete, nothing to do: the tenant's data stays")
+			if ev.PhysicalResourceID != "" {
+				return ev.PhysicalResourceID, nil, nil
+			}
+			return physicalID, nil, nil
+		}
+		if ev.RequestType != cfn.RequestCreate && ev.RequestType != cfn.RequestUpdate {
+			return physicalID, nil, fmt.Errorf("bootstrap: unknown request type %q", ev.RequestType)
+		}
+		admin, err := bootstrapAdmin(ev.ResourceProperties)
+		if err != nil {
+			return physicalID, nil, err
+		}
+		// The admin is invited (an email, no password): the hasher is
+		// never used, and the function links none.
+		res, err := bootstrap.FirstAdmin(ctx, d.Store, d.Hasher, d.Clock, inviter, admin)
+		if err != nil {
+			return physicalID, nil, err
+		}
+		created := "false"
+		if res.Created {
+			created = "true"
+			d.Logger.InfoContext(ctx, "bootstrap: first super_admin invited", slog.String("user_id", res.UserID))
+		} else {
+			d.Logger.InfoContext(ctx, "bootstrap: the tenant was bootstrapped before, nothing to do")
+		}
+		return physicalID, map[string]any{"Created": created}, nil
+	}, nil
+}
+
+// BootstrapHandler is Bootstrapper as the handler lambda.Start receives:
+// cfn.LambdaWrap's, which answers CloudFormation at the event's response URL.
+func BootstrapHandler(d Deps) (any, error) {
+	f, err := Bootstrapper(d)
+	if err != nil {
+		return nil, err
+	}
+	return cfn.LambdaWrap(f), nil
+}
+
+// bootstrapAdmin reads and checks the admin of the resource's properties.
+// Its errors become the resource's failure reason.
+func bootstrapAdmin(props map[string]any) (bootstrap.Admin, error) {
+	str := func(key string) (string, error) {
+		switch v := props[key].(type) {
+		case nil:
+			return "", nil
+		case string:
+			return v, nil
+		default:
+			return "", fmt.Errorf("bootstrap: property %s must be a string", key)
+		}
+	}
+	email, err := str(BootstrapAdminEmail)
+	if err != nil {
+		return bootstrap.Admin{}, err
+	}
+	username, err := str(BootstrapAdminUsername)
+	if err != nil {
+		return bootstrap.Admin{}, err
+	}
+	if username == "" {
+		username = DefaultAdminUsername
+	}
+	switch {
+	case email == "":
+		return bootstrap.Admin{}, fmt.Errorf("bootstrap: property %s is required: the first super_admin's invitation goes there", BootstrapAdminEmail)
+	case len(email) > accounts.MaxIdentifierBytes || !bootstrapEmail.MatchString(email):
+		return bootstrap.Admin{}, fmt.Errorf("bootstrap: property %s is not an email address", BootstrapAdminEmail)
+	case len(username) > accounts.MaxIdentifierBytes || accounts.CanonicalUsername(username) == "":
+		return bootstrap.Admin{}, fmt.Errorf("bootstrap: property %s is not a valid username", BootstrapAdminUsername)
+	}
+	return bootstrap.Admin{Username: username, Email: email}, nil
+}

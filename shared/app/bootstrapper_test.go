@@ -1,0 +1,227 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/cfn"
+
+	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/app/apptest"
+	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/store"
+)
+
+// bootstrapEnv is an environment and its bootstrap function built as in
+// Lambda: no hasher, logs kept for inspection.
+func bootstrapEnv(t *testing.T) (*apptest.Env, cfn.CustomResourceFunction, *bytes.Buffer) {
+	t.Helper()
+	e := apptest.New(t, apptest.Options{})
+	logs := &bytes.Buffer{}
+	d := e.Deps
+	d.Hasher = nil // lambdarun.StartWith sets none
+	d.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	f, err := app.Bootstrapper(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, f, logs
+}
+
+func cfnEvent(typ cfn.RequestType, physicalID string, props map[string]any) cfn.Event {
+	p := map[string]any{"ServiceToken": "arn:aws:lambda:eu-central-1:111111111111:function:bootstrap"}
+	for k, v := range props {
+		p[k] = v
+	}
+	return cfn.Event{RequestType: typ, RequestID: "req-1", StackID: "stack", LogicalResourceID: "Bootstrap",
+		PhysicalResourceID: physicalID, ResourceType: "Custom::GatepassBootstrap", ResourceProperties: p}
+}
+
+// adminByUsername reads the account holding a username claim.
+func adminByUsername(t *testing.T, e *apptest.Env, username string) *store.Account {
+	t.Helper()
+	key := store.ClaimKey{Kind: store.ClaimUsername, Value: accounts.CanonicalUsername(username)}
+	snap, err := e.Store.Load(context.Background(), store.Query{Claims: []store.ClaimKey{key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ok := snap.Claims[key]
+	if !ok {
+		return nil
+	}
+	a := e.Load(id)
+	return &a
+}
+
+// Create invites the first super_admin once; a second Create and an Update
+// find the marker and do nothing; Delete does nothing.
+func TestBootstrapCustomResource(t *testing.T) {
+	e, f, logs := bootstrapEnv(t)
+	ctx := context.Background()
+	const to = "it@acme.example"
+	physical := app.BootstrapPhysicalID("acme")
+
+	id, data, err := f(ctx, cfnEvent(cfn.RequestCreate, "", map[string]any{app.BootstrapAdminEmail: to}))
+	if err != nil || id != physical || data["Created"] != "true" || len(data) != 1 {
+		t.Fatalf("create: %q %v %v", id, data, err)
+	}
+	sent := e.Mail.Sent()
+	if len(sent) != 1 || sent[0].To != to || sent[0].Kind != mail.KindInvitation ||
+		!strings.Contains(sent[0].Text, apptest.Public+"/#/invite?token=") {
+		t.Fatalf("mail %+v", sent)
+	}
+	token := apptest.Token(t, sent[0])
+	a := adminByUsername(t, e, app.DefaultAdminUsername)
+	if a == nil {
+		t.Fatal("no admin account")
+	}
+	if a.Status != store.StatusInvited || !slices.Equal(a.Roles, []string{accounts.RoleSuperAdmin}) ||
+		a.Email != to || a.PasswordHash != "" {
+		t.Fatalf("admin %+v", a)
+	}
+	// The link works: the invitation can be verified.
+	if res := e.Post("/api/auth/invitation/verify", map[string]string{"token": token}, nil); res.Status != http.StatusOK {
+		t.Fatalf("verify the invitation: %d %s", res.Status, res.Body)
+	}
+
+	for _, ev := range []cfn.Event{
+		cfnEvent(cfn.RequestCreate, "", map[string]any{app.BootstrapAdminEmail: to}),
+		cfnEvent(cfn.RequestUpdate, physical, map[string]any{app.BootstrapAdminEmail: "other@acme.example", app.BootstrapAdminUsername: "root"}),
+	} {
+		id, data, err := f(ctx, ev)
+		if err != nil || id != physical || data["Created"] != "false" {
+			t.Fatalf("%s again: %q %v %v", ev.RequestType, id, data, err)
+		}
+	}
+	if id, data, err := f(ctx, cfnEvent(cfn.RequestDelete, physical, nil)); err != nil || id != physical || len(data) != 0 {
+		t.Fatalf("delete: %q %v %v", id, data, err)
+	}
+	if n := len(e.Mail.Sent()); n != 1 {
+		t.Fatalf("%d mails after the reruns, want the one invitation", n)
+	}
+	if adminByUsername(t, e, "root") != nil {
+		t.Fatal("an update created a second admin")
+	}
+	if a := adminByUsername(t, e, app.DefaultAdminUsername); a == nil || a.Status != store.StatusInvited || a.Email != to {
+		t.Fatalf("admin after the reruns %+v", a)
+	}
+	if strings.Contains(logs.String(), token) || strings.Contains(logs.String(), "token=") {
+		t.Fatalf("the token is in the logs: %s", logs)
+	}
+}
+
+// The username property is used when set.
+func TestBootstrapCustomResourceUsername(t *testing.T) {
+	e, f, _ := bootstrapEnv(t)
+	_, data, err := f(context.Background(), cfnEvent(cfn.RequestCreate, "", map[string]any{
+		app.BootstrapAdminEmail: "it@acme.example", app.BootstrapAdminUsername: "Root"}))
+	if err != nil || data["Created"] != "true" {
+		t.Fatalf("%v %v", data, err)
+	}
+	if a := adminByUsername(t, e, "root"); a == nil || a.Username != "Root" {
+		t.Fatalf("admin %+v", a)
+	}
+}
+
+// A missing or malformed email fails the resource with the reason, and
+// creates nothing; Delete of the failed resource (the rollback) succeeds.
+func TestBootstrapCustomResourceNeedsAnEmail(t *testing.T) {
+	for name, props := range map[string]map[string]any{
+		"missing":    nil,
+		"empty":      {app.BootstrapAdminEmail: ""},
+		"malformed":  {app.BootstrapAdminEmail: "not an address"},
+		"not a text": {app.BootstrapAdminEmail: 42},
+		"bad user":   {app.BootstrapAdminEmail: "it@acme.example", app.BootstrapAdminUsername: "   "},
+	} {
+		t.Run(name, func(t *testing.T) {
+			e, f, _ := bootstrapEnv(t)
+			_, _, err := f(context.Background(), cfnEvent(cfn.RequestCreate, "", props))
+			if err == nil || !strings.Contains(err.Error(), "bootstrap: property") {
+				t.Fatalf("err = %v", err)
+			}
+			if adminByUsername(t, e, app.DefaultAdminUsername) != nil || len(e.Mail.Sent()) != 0 {
+				t.Fatal("a failed create did something")
+			}
+			if _, _, err := f(context.Background(), cfnEvent(cfn.RequestDelete, "req-1", nil)); err != nil {
+				t.Fatalf("delete after the failure: %v", err)
+			}
+		})
+	}
+}
+
+// cfnResponses is a stand-in for CloudFormation's pre-signed response URL.
+type cfnResponses struct {
+	mu  sync.Mutex
+	got []cfn.Response
+	raw []string
+	srv *httptest.Server
+}
+
+func newCFNResponses(t *testing.T) *cfnResponses {
+	r := &cfnResponses{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		b, _ := io.ReadAll(req.Body)
+		var res cfn.Response
+		if req.Method != http.MethodPut || json.Unmarshal(b, &res) != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		r.mu.Lock()
+		r.got, r.raw = append(r.got, res), append(r.raw, string(b))
+		r.mu.Unlock()
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// Through cfn.LambdaWrap, as lambda.Start runs it: CloudFormation gets
+// SUCCESS with the stable id and Created, or FAILED with the reason — and
+// never the token.
+func TestBootstrapHandlerAnswersCloudFormation(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	d := e.Deps
+	d.Hasher = nil
+	h, err := app.BootstrapHandler(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped, ok := h.(cfn.CustomResourceLambdaFunction)
+	if !ok {
+		t.Fatalf("handler is a %T", h)
+	}
+	cf := newCFNResponses(t)
+	ev := cfnEvent(cfn.RequestCreate, "", map[string]any{app.BootstrapAdminEmail: "it@acme.example"})
+	ev.ResponseURL = cf.srv.URL
+	if _, err := wrapped(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	bad := cfnEvent(cfn.RequestCreate, "", nil)
+	bad.ResponseURL = cf.srv.URL
+	if _, err := wrapped(context.Background(), bad); err != nil {
+		t.Fatal(err)
+	}
+	if len(cf.got) != 2 {
+		t.Fatalf("%d responses", len(cf.got))
+	}
+	ok0 := cf.got[0]
+	if ok0.Status != cfn.StatusSuccess || ok0.PhysicalResourceID != "gatepass-bootstrap-acme" || ok0.Data["Created"] != "true" {
+		t.Fatalf("create response %+v", ok0)
+	}
+	token := apptest.Token(t, e.Mail.Sent()[0])
+	if strings.Contains(cf.raw[0], token) {
+		t.Fatal("the token is in the response")
+	}
+	if f := cf.got[1]; f.Status != cfn.StatusFailed || !strings.Contains(f.Reason, app.BootstrapAdminEmail+" is required") {
+		t.Fatalf("failed response %+v", f)
+	}
+}
