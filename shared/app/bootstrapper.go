@@ -10,7 +10,10 @@ import (
 	"github.com/aws/aws-lambda-go/cfn"
 
 	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/bootstrap"
+	"github.com/gatepass/gatepass/shared/recovery"
+	"github.com/gatepass/gatepass/shared/store"
 )
 
 // Properties of the bootstrap custom resource (the tenant stack sets them).
@@ -79,11 +82,49 @@ func Bootstrapper(d Deps) (cfn.CustomResourceFunction, error) {
 		if res.Created {
 			created = "true"
 			d.Logger.InfoContext(ctx, "bootstrap: first super_admin invited", slog.String("user_id", res.UserID))
+		} else if ev.RequestType == cfn.RequestUpdate {
+			// An update (a deploy with a new Reinvite value) mails the first
+			// super_admin a fresh link while it has never set a password:
+			// the first mail may have gone out before SES could send it.
+			reinvited, err := reinviteFirstAdmin(ctx, d, inviter, admin)
+			if err != nil {
+				return physicalID, nil, err
+			}
+			d.Logger.InfoContext(ctx, "bootstrap: bootstrapped before", slog.Bool("reinvited", reinvited))
 		} else {
 			d.Logger.InfoContext(ctx, "bootstrap: the tenant was bootstrapped before, nothing to do")
 		}
 		return physicalID, map[string]any{"Created": created}, nil
 	}, nil
+}
+
+// reinviteFirstAdmin sends admin a new invitation (superseding the old link)
+// when its account is still invited, without a password. It reports whether
+// it did.
+func reinviteFirstAdmin(ctx context.Context, d Deps, inviter *recovery.Service, admin bootstrap.Admin) (bool, error) {
+	claim := store.ClaimKey{Kind: store.ClaimUsername, Value: accounts.CanonicalUsername(admin.Username)}
+	first, err := d.Store.Load(ctx, store.Query{Parameters: true, Claims: []store.ClaimKey{claim}})
+	if err != nil {
+		return false, fmt.Errorf("bootstrap: read: %w", err)
+	}
+	id, ok := first.Claims[claim]
+	if !ok {
+		return false, nil
+	}
+	snap, err := d.Store.Load(ctx, store.Query{AccountID: id})
+	if err != nil {
+		return false, fmt.Errorf("bootstrap: read admin: %w", err)
+	}
+	a := snap.Account
+	if a == nil || a.Status != store.StatusInvited || a.PasswordHash != "" || a.Email == "" {
+		return false, nil
+	}
+	link, ops := inviter.PrepareInvitation(a, first.Parameters)
+	if err := d.Store.Commit(ctx, ops...); err != nil {
+		return false, fmt.Errorf("bootstrap: store the new invitation: %w", err)
+	}
+	inviter.SendInvitation(ctx, *a, link, first.Parameters, audit.Source{})
+	return true, nil
 }
 
 // BootstrapHandler is Bootstrapper as the handler lambda.Start receives:

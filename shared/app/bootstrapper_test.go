@@ -225,3 +225,39 @@ func TestBootstrapHandlerAnswersCloudFormation(t *testing.T) {
 		t.Fatalf("failed response %+v", f)
 	}
 }
+
+// An Update (a deploy with a new Reinvite value) mails a still-invited first
+// super_admin a fresh link that supersedes the old one; once the admin has
+// set a password, an Update mails nothing.
+func TestBootstrapUpdateReinvites(t *testing.T) {
+	e, f, _ := bootstrapEnv(t)
+	ctx := context.Background()
+	const to = "it@acme.example"
+	physical := app.BootstrapPhysicalID("acme")
+	if _, _, err := f(ctx, cfnEvent(cfn.RequestCreate, "", map[string]any{app.BootstrapAdminEmail: to})); err != nil {
+		t.Fatal(err)
+	}
+	first := apptest.Token(t, e.Mail.Sent()[0])
+	update := cfnEvent(cfn.RequestUpdate, physical, map[string]any{app.BootstrapAdminEmail: to, "Reinvite": "2"})
+	if _, data, err := f(ctx, update); err != nil || data["Created"] != "false" {
+		t.Fatalf("update: %v %v", data, err)
+	}
+	sent := e.Mail.To(to)
+	if len(sent) != 2 {
+		t.Fatalf("%d mails, want a second invitation", len(sent))
+	}
+	second := apptest.Token(t, sent[1])
+	verify := func(token string) int {
+		return e.Post("/api/auth/invitation/verify", map[string]string{"token": token}, nil).Status
+	}
+	if verify(first) == http.StatusOK || verify(second) != http.StatusOK {
+		t.Fatal("the new link must supersede the old one")
+	}
+	const pw = "lighthouse keeper of the north"
+	if res := e.Post("/api/auth/invitation/accept", map[string]string{"token": second, "password": pw, "passwordRepeat": pw}, nil); res.Status != http.StatusNoContent {
+		t.Fatalf("accept: %d %s", res.Status, res.Body)
+	}
+	if _, _, err := f(ctx, update); err != nil || len(e.Mail.To(to)) != 2 {
+		t.Fatalf("an update after the admin set a password mailed again (%v)", err)
+	}
+}

@@ -23,6 +23,7 @@ const (
 	CtxHashConcurrency = "hashConcurrency" // reserved concurrency of hashing functions
 	CtxBinDir          = "binDir"          // where make build put bin/<name>/bootstrap
 	CtxWebDir          = "webDir"          // the web app
+	CtxReinviteAdmin   = "reinviteAdmin"   // any new value: mail a still-invited first admin a new link
 )
 
 // Defaults, relative to infra/aws (where cdk.json's app runs).
@@ -50,6 +51,10 @@ type Config struct {
 	// BinDir holds <function>/bootstrap for every function; WebDir the web
 	// app.
 	BinDir, WebDir string
+	// ReinviteAdmin, when it differs from the last deploy's, makes the
+	// bootstrap resource mail a first super_admin that never set its
+	// password a fresh invitation.
+	ReinviteAdmin string
 }
 
 var (
@@ -77,6 +82,7 @@ func FromContext(get func(key string) any) (Config, error) {
 		HashConcurrency: DefaultHashConcurrency,
 		BinDir:          str(CtxBinDir),
 		WebDir:          str(CtxWebDir),
+		ReinviteAdmin:   str(CtxReinviteAdmin),
 	}
 	if s := str(CtxHashConcurrency); s != "" {
 		n, err := strconv.Atoi(s)

@@ -418,8 +418,9 @@ const BootstrapResourceType = "Custom::GatepassBootstrap"
 // bootstrap: the custom resource the bootstrap function answers. On the
 // first deploy it creates the first super_admin (username admin, the
 // context's adminEmail) and mails the invitation; every later deploy finds
-// the tenant bootstrapped and does nothing, and deleting the stack leaves
-// the account (the table is retained).
+// the tenant bootstrapped and does nothing — except that a new
+// reinviteAdmin value mails a first admin who never set a password a fresh
+// link. Deleting the stack leaves the account (the table is retained).
 func (s *Stack) bootstrap(cfg Config) {
 	cr := awscdk.NewCustomResource(s.Stack, jsii.String("Bootstrap"), &awscdk.CustomResourceProps{
 		ServiceToken: s.Functions["bootstrap"].FunctionArn(),
@@ -427,6 +428,7 @@ func (s *Stack) bootstrap(cfg Config) {
 		Properties: &map[string]any{
 			app.BootstrapAdminEmail:    cfg.AdminEmail,
 			app.BootstrapAdminUsername: app.DefaultAdminUsername,
+			"Reinvite":                 cfg.ReinviteAdmin,
 		},
 	})
 	// Its role's policies (table, key, SES) exist before it runs.
