@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscertificatemanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfrontorigins"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -126,12 +127,18 @@ type Stack struct {
 	Distribution awscloudfront.Distribution
 	// Bootstrap is the custom resource that invites the first super_admin.
 	Bootstrap awscdk.CustomResource
+	// UserPool and UserPoolClient are what SSO federates through (7/8).
+	UserPool       awscognito.UserPool
+	UserPoolClient awscognito.UserPoolClient
 }
 
 // New defines the stack of cfg's tenant in scope. It fails, before
 // defining anything, when cfg is invalid or a function's binary is missing.
 func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Config) (*Stack, error) {
 	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("tenant config: %w", err)
+	}
+	if err := checkCognitoTenant(cfg.Tenant); err != nil {
 		return nil, fmt.Errorf("tenant config: %w", err)
 	}
 	fns := routes.Table()
@@ -141,6 +148,11 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 	for name := range FunctionNeeds {
 		if _, ok := routes.Lookup(name); !ok {
 			return nil, fmt.Errorf("tenant: FunctionNeeds names %q, which is not in the route table", name)
+		}
+	}
+	for _, name := range CognitoFunctions {
+		if _, ok := routes.Lookup(name); !ok {
+			return nil, fmt.Errorf("tenant: CognitoFunctions names %q, which is not in the route table", name)
 		}
 	}
 	if props == nil {
@@ -165,8 +177,9 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 	if cfg.DomainName == "" {
 		publicURL = "https://" + *s.Distribution.DistributionDomainName()
 	}
+	idp := s.cognito(cfg, publicURL)
 	for _, f := range fns {
-		s.function(cfg, f, publicURL, mail)
+		s.function(cfg, f, publicURL, mail, idp)
 	}
 	s.httpAPI(fns)
 	s.exportAuthorizer(cfg)
@@ -317,7 +330,7 @@ func constructID(name string) string {
 }
 
 // function defines one Gatepass function with its own role.
-func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail mailConfig) {
+func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail mailConfig, idp cognitoConfig) {
 	id := "Fn-" + constructID(f.Name)
 	needs := FunctionNeeds[f.Name]
 	role := s.lambdaRole(id)
@@ -336,6 +349,9 @@ func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail m
 	if needs.Key {
 		role.AddToPolicy(statement([]string{"secretsmanager:GetSecretValue"}, s.Secret.SecretArn()))
 		env[secretkey.EnvSecretID] = s.Secret.SecretArn()
+	}
+	if slices.Contains(CognitoFunctions, f.Name) {
+		idp.env(env)
 	}
 	memory, reserved := PlainMemoryMB, (*float64)(nil)
 	if f.Hashes {

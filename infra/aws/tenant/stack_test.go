@@ -181,6 +181,9 @@ func TestEveryFunction(t *testing.T) {
 		if needs.Mail {
 			want = append(want, "GATEPASS_MAIL_FROM", "GATEPASS_SES_CONFIGURATION_SET")
 		}
+		if slices.Contains(tenant.CognitoFunctions, f.Name) {
+			want = append(want, tenant.EnvCognitoUserPoolID, tenant.EnvCognitoClientID, tenant.EnvCognitoDomain)
+		}
 		slices.Sort(want)
 		if !slices.Equal(keys, want) || env["GATEPASS_TENANT"] != "demo" {
 			t.Errorf("%s: environment %v, want keys %v", f.Name, env, want)
@@ -535,6 +538,139 @@ func TestAlarms(t *testing.T) {
 	if len(ofType("AWS::CloudWatch::Dashboard")) != 1 {
 		t.Error("no dashboard")
 	}
+}
+
+// Cognito (SECURITY.md "SSO"): a broker-only user pool and a confidential
+// app client with the code flow only, one exact callback, no user-existence
+// errors; its ids reach the login function, its secret reaches no function.
+func TestCognito(t *testing.T) {
+	pools := ofType("AWS::Cognito::UserPool")
+	if len(pools) != 1 {
+		t.Fatalf("%d user pools", len(pools))
+	}
+	var poolID string
+	for id, pool := range pools {
+		poolID = id
+		p := props(pool)
+		if ac, _ := p["AdminCreateUserConfig"].(map[string]any); ac["AllowAdminCreateUserOnly"] != true {
+			t.Errorf("AdminCreateUserConfig %v: self sign-up is on", p["AdminCreateUserConfig"])
+		}
+		if p["MfaConfiguration"] != "OFF" || p["DeletionProtection"] != "ACTIVE" || p["UserPoolTier"] != "LITE" {
+			t.Errorf("mfa %v, deletion protection %v, tier %v", p["MfaConfiguration"], p["DeletionProtection"], p["UserPoolTier"])
+		}
+		if rm, _ := p["AccountRecoverySetting"].(map[string]any); len(asList(rm["RecoveryMechanisms"])) != 1 ||
+			asList(rm["RecoveryMechanisms"])[0].(map[string]any)["Name"] != "admin_only" {
+			t.Errorf("account recovery %v", p["AccountRecoverySetting"])
+		}
+		if addOns, _ := p["UserPoolAddOns"].(map[string]any); addOns != nil && addOns["AdvancedSecurityMode"] != "OFF" {
+			t.Errorf("advanced security %v", addOns)
+		}
+		if pool["DeletionPolicy"] != "Retain" || pool["UpdateReplacePolicy"] != "Retain" {
+			t.Errorf("user pool policies %v %v", pool["DeletionPolicy"], pool["UpdateReplacePolicy"])
+		}
+	}
+	domains := ofType("AWS::Cognito::UserPoolDomain")
+	if len(domains) != 1 {
+		t.Fatalf("%d user pool domains", len(domains))
+	}
+	var domainID string
+	for id, d := range domains {
+		domainID = id
+		prefix, _ := props(d)["Domain"].(string)
+		if prefix != tenant.CognitoDomainPrefix("demo", "111111111111") || len(prefix) > 63 || prefix != strings.ToLower(prefix) {
+			t.Errorf("domain prefix %v", props(d)["Domain"])
+		}
+	}
+	clients := ofType("AWS::Cognito::UserPoolClient")
+	if len(clients) != 1 {
+		t.Fatalf("%d app clients", len(clients))
+	}
+	var clientID string
+	for id, c := range clients {
+		clientID = id
+		p := props(c)
+		if !refersTo(p["UserPoolId"], poolID) || p["GenerateSecret"] != true || p["AllowedOAuthFlowsUserPoolClient"] != true ||
+			p["PreventUserExistenceErrors"] != "ENABLED" || p["EnableTokenRevocation"] != true {
+			t.Errorf("app client %v", p)
+		}
+		if !reflect.DeepEqual(p["AllowedOAuthFlows"], []any{"code"}) || strings.Contains(fmt.Sprint(p), "implicit") {
+			t.Errorf("OAuth flows %v", p["AllowedOAuthFlows"])
+		}
+		scopes := []string{}
+		for _, sc := range asList(p["AllowedOAuthScopes"]) {
+			scopes = append(scopes, sc.(string))
+		}
+		slices.Sort(scopes)
+		if !slices.Equal(scopes, []string{"email", "openid", "profile"}) {
+			t.Errorf("scopes %v", scopes)
+		}
+		cb := asList(p["CallbackURLs"])
+		if len(cb) != 1 || !strings.HasSuffix(joined(cb[0]), tenant.SSOCallbackPath) || !strings.HasPrefix(joined(cb[0]), "https://") {
+			t.Errorf("callback URLs %v", p["CallbackURLs"])
+		}
+		if lo := asList(p["LogoutURLs"]); len(lo) != 1 || !strings.HasSuffix(joined(lo[0]), "/") {
+			t.Errorf("logout URLs %v", p["LogoutURLs"])
+		}
+		if !reflect.DeepEqual(p["SupportedIdentityProviders"], []any{"COGNITO"}) ||
+			!reflect.DeepEqual(p["ExplicitAuthFlows"], []any{"ALLOW_REFRESH_TOKEN_AUTH"}) {
+			t.Errorf("identity providers %v, auth flows %v", p["SupportedIdentityProviders"], p["ExplicitAuthFlows"])
+		}
+		units, _ := p["TokenValidityUnits"].(map[string]any)
+		if p["IdTokenValidity"] != float64(tenant.CognitoTokenMinutes) || p["AccessTokenValidity"] != float64(tenant.CognitoTokenMinutes) ||
+			units["IdToken"] != "minutes" || units["AccessToken"] != "minutes" ||
+			p["RefreshTokenValidity"] != float64(tenant.CognitoRefreshTokenMinutes) || units["RefreshToken"] != "minutes" {
+			t.Errorf("token validity id %v access %v refresh %v units %v", p["IdTokenValidity"], p["AccessTokenValidity"], p["RefreshTokenValidity"], units)
+		}
+	}
+	for _, o := range []string{"CognitoUserPoolId", "CognitoClientId", "CognitoDomain"} {
+		if outputs[o] == nil {
+			t.Errorf("no output %s", o)
+		}
+	}
+	// The ids reach the login function; the secret no function.
+	for _, f := range routes.Table() {
+		env := props(resources[fnID(t, f.Name)])["Environment"].(map[string]any)["Variables"].(map[string]any)
+		for k, v := range env {
+			if strings.Contains(fmt.Sprint(v), "ClientSecret") || strings.Contains(k, "SECRET") && k != "GATEPASS_KEY_SECRET" {
+				t.Errorf("%s: %s = %v looks like the client secret", f.Name, k, v)
+			}
+		}
+	}
+	login := props(resources[fnID(t, "login")])["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if !refersTo(login[tenant.EnvCognitoUserPoolID], poolID) || !refersTo(login[tenant.EnvCognitoClientID], clientID) ||
+		!refersTo(login[tenant.EnvCognitoDomain], domainID) || !strings.HasPrefix(joined(login[tenant.EnvCognitoDomain]), "https://<ref>.auth.") {
+		t.Errorf("login Cognito environment %v %v %v", login[tenant.EnvCognitoUserPoolID], login[tenant.EnvCognitoClientID], login[tenant.EnvCognitoDomain])
+	}
+}
+
+// A tenant Cognito would refuse in the domain prefix fails before synthesis.
+func TestCognitoReservedTenant(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	cfg.Tenant = "aws-lab"
+	_, err := tenant.New(awscdk.NewApp(nil), "x", nil, cfg)
+	if err == nil || !strings.Contains(err.Error(), "Cognito domain prefix") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// joined renders a template string value: a literal, or an Fn::Join with
+// references written as <ref>.
+func joined(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case map[string]any:
+		if j, ok := v["Fn::Join"].([]any); ok && len(j) == 2 {
+			var b strings.Builder
+			for _, part := range asList(j[1]) {
+				b.WriteString(joined(part))
+			}
+			return b.String()
+		}
+		return "<ref>"
+	}
+	return fmt.Sprint(v)
 }
 
 // A missing binary stops synthesis with the way out.
