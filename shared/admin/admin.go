@@ -60,9 +60,11 @@ type Notifier interface {
 	Send(ctx context.Context, kind mail.Kind, a store.Account, link string, expiresIn time.Duration) bool
 }
 
-// Authenticator finds the request's session (package sessions).
+// Authenticator finds the request's session and answers 401 or the
+// restriction's 403 itself when there is none to go on with
+// (sessions.Manager.Require).
 type Authenticator interface {
-	Authenticate(ctx context.Context, r *http.Request) (sessions.Current, error)
+	Require(w http.ResponseWriter, r *http.Request, lifts ...string) (sessions.Current, bool)
 }
 
 // Errors of the admin flows. Handlers map them to problem documents; a

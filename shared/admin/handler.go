@@ -9,7 +9,6 @@ import (
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/credential"
 	"github.com/gatepass/gatepass/shared/httpapi"
-	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/validate"
 )
@@ -105,17 +104,8 @@ func (h *Handlers) Routes() map[string]http.Handler {
 // forbidden for a caller the route does not admit.
 func (h *Handlers) guard(access Access, next actorHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		cur, err := h.auth.Authenticate(r.Context(), r)
-		switch {
-		case errors.Is(err, sessions.ErrUnauthenticated):
-			httpapi.WriteError(w, r, httpapi.Unauthenticated())
-			return
-		case err != nil:
-			httpapi.WriteError(w, r, err)
-			return
-		}
-		if p := sessions.RestrictionProblem(cur.Session.Restriction); p != nil {
-			httpapi.WriteError(w, r, p)
+		cur, ok := h.auth.Require(w, r) // no restriction is lifted here
+		if !ok {
 			return
 		}
 		actor := Actor{Account: cur.Account, Source: audit.Source{
