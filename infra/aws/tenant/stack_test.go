@@ -100,6 +100,20 @@ func ofType(typ string) map[string]map[string]any {
 	return out
 }
 
+// single returns the template's one resource of type typ, failing the test
+// unless there is exactly one.
+func single(t *testing.T, typ string) (string, map[string]any) {
+	t.Helper()
+	all := ofType(typ)
+	if len(all) != 1 {
+		t.Fatalf("%d resources of type %s, want 1", len(all), typ)
+	}
+	for id, r := range all {
+		return id, r
+	}
+	return "", nil
+}
+
 func props(r map[string]any) map[string]any { p, _ := r["Properties"].(map[string]any); return p }
 
 func fnID(t *testing.T, name string) string {
@@ -544,83 +558,62 @@ func TestAlarms(t *testing.T) {
 // app client with the code flow only, one exact callback, no user-existence
 // errors; its ids reach the login function, its secret reaches no function.
 func TestCognito(t *testing.T) {
-	pools := ofType("AWS::Cognito::UserPool")
-	if len(pools) != 1 {
-		t.Fatalf("%d user pools", len(pools))
+	poolID, pool := single(t, "AWS::Cognito::UserPool")
+	p := props(pool)
+	if ac, _ := p["AdminCreateUserConfig"].(map[string]any); ac["AllowAdminCreateUserOnly"] != true {
+		t.Errorf("AdminCreateUserConfig %v: self sign-up is on", p["AdminCreateUserConfig"])
 	}
-	var poolID string
-	for id, pool := range pools {
-		poolID = id
-		p := props(pool)
-		if ac, _ := p["AdminCreateUserConfig"].(map[string]any); ac["AllowAdminCreateUserOnly"] != true {
-			t.Errorf("AdminCreateUserConfig %v: self sign-up is on", p["AdminCreateUserConfig"])
-		}
-		if p["MfaConfiguration"] != "OFF" || p["DeletionProtection"] != "ACTIVE" || p["UserPoolTier"] != "LITE" {
-			t.Errorf("mfa %v, deletion protection %v, tier %v", p["MfaConfiguration"], p["DeletionProtection"], p["UserPoolTier"])
-		}
-		if rm, _ := p["AccountRecoverySetting"].(map[string]any); len(asList(rm["RecoveryMechanisms"])) != 1 ||
-			asList(rm["RecoveryMechanisms"])[0].(map[string]any)["Name"] != "admin_only" {
-			t.Errorf("account recovery %v", p["AccountRecoverySetting"])
-		}
-		if addOns, _ := p["UserPoolAddOns"].(map[string]any); addOns != nil && addOns["AdvancedSecurityMode"] != "OFF" {
-			t.Errorf("advanced security %v", addOns)
-		}
-		if pool["DeletionPolicy"] != "Retain" || pool["UpdateReplacePolicy"] != "Retain" {
-			t.Errorf("user pool policies %v %v", pool["DeletionPolicy"], pool["UpdateReplacePolicy"])
-		}
+	if p["MfaConfiguration"] != "OFF" || p["DeletionProtection"] != "ACTIVE" || p["UserPoolTier"] != "LITE" {
+		t.Errorf("mfa %v, deletion protection %v, tier %v", p["MfaConfiguration"], p["DeletionProtection"], p["UserPoolTier"])
 	}
-	domains := ofType("AWS::Cognito::UserPoolDomain")
-	if len(domains) != 1 {
-		t.Fatalf("%d user pool domains", len(domains))
+	if rm, _ := p["AccountRecoverySetting"].(map[string]any); len(asList(rm["RecoveryMechanisms"])) != 1 ||
+		asList(rm["RecoveryMechanisms"])[0].(map[string]any)["Name"] != "admin_only" {
+		t.Errorf("account recovery %v", p["AccountRecoverySetting"])
 	}
-	var domainID string
-	for id, d := range domains {
-		domainID = id
-		prefix, _ := props(d)["Domain"].(string)
-		if prefix != tenant.CognitoDomainPrefix("demo", "111111111111") || len(prefix) > 63 || prefix != strings.ToLower(prefix) {
-			t.Errorf("domain prefix %v", props(d)["Domain"])
-		}
+	if addOns, _ := p["UserPoolAddOns"].(map[string]any); addOns != nil && addOns["AdvancedSecurityMode"] != "OFF" {
+		t.Errorf("advanced security %v", addOns)
 	}
-	clients := ofType("AWS::Cognito::UserPoolClient")
-	if len(clients) != 1 {
-		t.Fatalf("%d app clients", len(clients))
+	if pool["DeletionPolicy"] != "Retain" || pool["UpdateReplacePolicy"] != "Retain" {
+		t.Errorf("user pool policies %v %v", pool["DeletionPolicy"], pool["UpdateReplacePolicy"])
 	}
-	var clientID string
-	for id, c := range clients {
-		clientID = id
-		p := props(c)
-		if !refersTo(p["UserPoolId"], poolID) || p["GenerateSecret"] != true || p["AllowedOAuthFlowsUserPoolClient"] != true ||
-			p["PreventUserExistenceErrors"] != "ENABLED" || p["EnableTokenRevocation"] != true {
-			t.Errorf("app client %v", p)
-		}
-		if !reflect.DeepEqual(p["AllowedOAuthFlows"], []any{"code"}) || strings.Contains(fmt.Sprint(p), "implicit") {
-			t.Errorf("OAuth flows %v", p["AllowedOAuthFlows"])
-		}
-		scopes := []string{}
-		for _, sc := range asList(p["AllowedOAuthScopes"]) {
-			scopes = append(scopes, sc.(string))
-		}
-		slices.Sort(scopes)
-		if !slices.Equal(scopes, []string{"email", "openid", "profile"}) {
-			t.Errorf("scopes %v", scopes)
-		}
-		cb := asList(p["CallbackURLs"])
-		if len(cb) != 1 || !strings.HasSuffix(joined(cb[0]), tenant.SSOCallbackPath) || !strings.HasPrefix(joined(cb[0]), "https://") {
-			t.Errorf("callback URLs %v", p["CallbackURLs"])
-		}
-		if lo := asList(p["LogoutURLs"]); len(lo) != 1 || !strings.HasSuffix(joined(lo[0]), "/") {
-			t.Errorf("logout URLs %v", p["LogoutURLs"])
-		}
-		if !reflect.DeepEqual(p["SupportedIdentityProviders"], []any{"COGNITO"}) ||
-			!reflect.DeepEqual(p["ExplicitAuthFlows"], []any{"ALLOW_REFRESH_TOKEN_AUTH"}) {
-			t.Errorf("identity providers %v, auth flows %v", p["SupportedIdentityProviders"], p["ExplicitAuthFlows"])
-		}
-		units, _ := p["TokenValidityUnits"].(map[string]any)
-		if p["IdTokenValidity"] != float64(tenant.CognitoTokenMinutes) || p["AccessTokenValidity"] != float64(tenant.CognitoTokenMinutes) ||
-			units["IdToken"] != "minutes" || units["AccessToken"] != "minutes" ||
-			p["RefreshTokenValidity"] != float64(tenant.CognitoRefreshTokenMinutes) || units["RefreshToken"] != "minutes" {
-			t.Errorf("token validity id %v access %v refresh %v units %v", p["IdTokenValidity"], p["AccessTokenValidity"], p["RefreshTokenValidity"], units)
-		}
+	domainID, d := single(t, "AWS::Cognito::UserPoolDomain")
+	prefix, _ := props(d)["Domain"].(string)
+	if prefix != tenant.CognitoDomainPrefix("demo", "111111111111") || len(prefix) > 63 || prefix != strings.ToLower(prefix) {
+		t.Errorf("domain prefix %v", props(d)["Domain"])
+	}
+	clientID, c := single(t, "AWS::Cognito::UserPoolClient")
+	p = props(c)
+	if !refersTo(p["UserPoolId"], poolID) || p["GenerateSecret"] != true || p["AllowedOAuthFlowsUserPoolClient"] != true ||
+		p["PreventUserExistenceErrors"] != "ENABLED" || p["EnableTokenRevocation"] != true {
+		t.Errorf("app client %v", p)
+	}
+	if !reflect.DeepEqual(p["AllowedOAuthFlows"], []any{"code"}) || strings.Contains(fmt.Sprint(p), "implicit") {
+		t.Errorf("OAuth flows %v", p["AllowedOAuthFlows"])
+	}
+	scopes := []string{}
+	for _, sc := range asList(p["AllowedOAuthScopes"]) {
+		scopes = append(scopes, sc.(string))
+	}
+	slices.Sort(scopes)
+	if !slices.Equal(scopes, []string{"email", "openid", "profile"}) {
+		t.Errorf("scopes %v", scopes)
+	}
+	cb := asList(p["CallbackURLs"])
+	if len(cb) != 1 || !strings.HasSuffix(joined(cb[0]), tenant.SSOCallbackPath) || !strings.HasPrefix(joined(cb[0]), "https://") {
+		t.Errorf("callback URLs %v", p["CallbackURLs"])
+	}
+	if lo := asList(p["LogoutURLs"]); len(lo) != 1 || !strings.HasSuffix(joined(lo[0]), "/") {
+		t.Errorf("logout URLs %v", p["LogoutURLs"])
+	}
+	if !reflect.DeepEqual(p["SupportedIdentityProviders"], []any{"COGNITO"}) ||
+		!reflect.DeepEqual(p["ExplicitAuthFlows"], []any{"ALLOW_REFRESH_TOKEN_AUTH"}) {
+		t.Errorf("identity providers %v, auth flows %v", p["SupportedIdentityProviders"], p["ExplicitAuthFlows"])
+	}
+	units, _ := p["TokenValidityUnits"].(map[string]any)
+	if p["IdTokenValidity"] != float64(tenant.CognitoTokenMinutes) || p["AccessTokenValidity"] != float64(tenant.CognitoTokenMinutes) ||
+		units["IdToken"] != "minutes" || units["AccessToken"] != "minutes" ||
+		p["RefreshTokenValidity"] != float64(tenant.CognitoRefreshTokenMinutes) || units["RefreshToken"] != "minutes" {
+		t.Errorf("token validity id %v access %v refresh %v units %v", p["IdTokenValidity"], p["AccessTokenValidity"], p["RefreshTokenValidity"], units)
 	}
 	for _, o := range []string{"CognitoUserPoolId", "CognitoClientId", "CognitoDomain"} {
 		if outputs[o] == nil {
