@@ -6,6 +6,9 @@ import { api, message } from "../../api.js";
 import { h, uid } from "../../dom.js";
 import { locale, register, t } from "../../i18n.js";
 import { hasRole, state } from "../../state.js";
+import { controlOf, setFieldError } from "../common/forms.js";
+
+export { setFieldError };
 
 register({
   en: {
@@ -247,11 +250,6 @@ export class Fields {
   }
 }
 
-function controlOf(wrapper) {
-  if (wrapper.input) return wrapper.input;
-  return wrapper.querySelector("input, select, textarea");
-}
-
 /** focusControl focuses a field's first control. */
 export function focusControl(wrapper) {
   const c = controlOf(wrapper);
@@ -261,28 +259,6 @@ export function focusControl(wrapper) {
     c.focus({ preventScroll: true });
     c.scrollIntoView({ block: "center", behavior: "instant" });
   }, 0);
-}
-
-/** setFieldError shows (or with "" removes) an error under a field or fieldset. */
-export function setFieldError(wrapper, sentence) {
-  let el = wrapper.querySelector(":scope > .field-error");
-  const target = wrapper.tagName === "FIELDSET" ? wrapper : controlOf(wrapper);
-  if (!el) {
-    el = h("p", { class: "field-error", id: uid("err"), hidden: true });
-    wrapper.append(el);
-  }
-  el.textContent = sentence || "";
-  el.hidden = !sentence;
-  if (!target) return;
-  const ids = (target.getAttribute("aria-describedby") || "").split(/\s+/).filter((x) => x && x !== el.id);
-  if (sentence) {
-    ids.push(el.id);
-    if (target.tagName !== "FIELDSET") target.setAttribute("aria-invalid", "true");
-  } else {
-    target.removeAttribute("aria-invalid");
-  }
-  if (ids.length) target.setAttribute("aria-describedby", ids.join(" "));
-  else target.removeAttribute("aria-describedby");
 }
 
 /**

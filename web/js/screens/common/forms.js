@@ -1,35 +1,40 @@
 // Form helpers shared by the screens: per-field errors tied to their input
 // (aria-invalid + aria-describedby), clearing them, and mapping an API
 // problem's violations onto fields. Reusable by any screen (admin included).
-import { busy, h } from "../../dom.js";
+import { busy, h, uid } from "../../dom.js";
+
+/** controlOf is a field wrapper's control: its .input, else its first input, select or textarea. */
+export function controlOf(wrapper) {
+  return wrapper.input || wrapper.querySelector("input, select, textarea");
+}
 
 /**
- * setFieldError shows text under a field wrapper (from dom.js field() or
- * password.js passwordField()) and marks its input invalid; "" clears it.
+ * setFieldError shows text under a field wrapper (from dom.js field(),
+ * password.js passwordField(), or any wrapper of one control) or under a
+ * fieldset, and marks the control invalid; "" clears it.
  */
 export function setFieldError(wrapper, text) {
-  const input = wrapper.input;
+  const target = wrapper.tagName === "FIELDSET" ? wrapper : controlOf(wrapper);
   let box = wrapper.querySelector(":scope > .field-error");
   if (!box) {
-    box = h("p", { class: "field-error", id: `${input.id}-error`, hidden: true });
-    // Right under the input (before hints and live rules), where people look.
-    const anchor = wrapper.querySelector(":scope > .pw-wrap") || input;
-    if (anchor.parentNode === wrapper) anchor.after(box);
+    box = h("p", { class: "field-error", id: uid("err"), hidden: true });
+    // Right under the control (before hints and live rules), where people look.
+    const anchor = wrapper.querySelector(":scope > .pw-wrap") || (target !== wrapper ? target : null);
+    if (anchor && anchor.parentNode === wrapper) anchor.after(box);
     else wrapper.append(box);
   }
-  const ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter((x) => x && x !== box.id);
+  box.textContent = text || "";
+  box.hidden = !text;
+  if (!target) return;
+  const ids = (target.getAttribute("aria-describedby") || "").split(/\s+/).filter((x) => x && x !== box.id);
   if (text) {
-    box.textContent = text;
-    box.hidden = false;
-    input.setAttribute("aria-invalid", "true");
+    if (target !== wrapper) target.setAttribute("aria-invalid", "true");
     ids.unshift(box.id);
   } else {
-    box.textContent = "";
-    box.hidden = true;
-    input.removeAttribute("aria-invalid");
+    target.removeAttribute("aria-invalid");
   }
-  if (ids.length) input.setAttribute("aria-describedby", ids.join(" "));
-  else input.removeAttribute("aria-describedby");
+  if (ids.length) target.setAttribute("aria-describedby", ids.join(" "));
+  else target.removeAttribute("aria-describedby");
 }
 
 /** clearFieldErrors clears every field error inside a form or container. */
