@@ -134,3 +134,40 @@ func TestFunctionsFolderMatchesTheTable(t *testing.T) {
 }
 
 func storeQuery() store.AuditQuery { return store.AuditQuery{Type: "login.succeeded", Limit: 10} }
+
+// CSRF (SECURITY.md "Sessions and authorization"): every state-changing route
+// of every function — admin and views included — refuses a foreign Origin
+// (403 forbidden) and a body that is not JSON (415), even with a live
+// session cookie, and changes nothing.
+func TestEveryStateChangeRefusesForeignOriginsAndNonJSON(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	e.Account("boss", "a super admin passphrase", func(a *store.Account) { a.Roles = []string{"super_admin"} })
+	c, _ := e.SignIn("boss", "a super admin passphrase")
+	n := 0
+	for _, f := range routes.Table() {
+		for _, key := range f.Routes {
+			method, path := routes.Split(key)
+			if method == http.MethodGet {
+				continue
+			}
+			n++
+			e.Store.Reset()
+			foreign := e.Do(apptest.Request{Method: method, Path: concrete(path), Body: "{}", Cookie: c,
+				Header: map[string]string{"Origin": "https://evil.example"}})
+			plain := e.Do(apptest.Request{Method: method, Path: concrete(path), Body: "{}", Cookie: c, ContentType: "text/plain"})
+			if foreign.Status != http.StatusForbidden || foreign.Code(t) != "forbidden" ||
+				plain.Status != http.StatusUnsupportedMediaType || plain.Code(t) != "unsupported_media_type" {
+				t.Errorf("%s: foreign origin %d, text/plain %d", key, foreign.Status, plain.Status)
+			}
+			if w := e.Store.Counts().Writes; w != 0 {
+				t.Errorf("%s: %d writes for refused requests", key, w)
+			}
+		}
+	}
+	if n < 25 {
+		t.Fatalf("only %d state-changing routes walked", n)
+	}
+	if res := e.Get("/api/auth/session", c); res.Status != http.StatusOK {
+		t.Fatalf("the session must survive the refused requests: %d", res.Status)
+	}
+}
