@@ -36,11 +36,13 @@ build:
 	done
 
 ## synth: the tenant stack's CloudFormation template and assets into cdk.out/, with
-## the pinned aws-cdk CLI, after make build; no AWS credentials are used or needed
+## the pinned aws-cdk CLI, after make build; no AWS credentials are used or needed.
+## The region is AWS_REGION's: the CLI hands the app its own default region as
+## CDK_DEFAULT_REGION, replacing any the caller set (-c region=… overrides both).
 synth: build $(CDK_CLI)
 	env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	  AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true \
-	  CDK_DEFAULT_ACCOUNT=111111111111 CDK_DEFAULT_REGION=eu-central-1 \
+	  CDK_DEFAULT_ACCOUNT=111111111111 AWS_REGION=eu-central-1 \
 	  infra/aws/node_modules/.bin/cdk synth --no-notices --quiet $(SYNTH_CONTEXT)
 	@ls -1 cdk.out/*.template.json
 $(CDK_CLI): infra/aws/package.json infra/aws/package-lock.json

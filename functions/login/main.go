@@ -6,7 +6,8 @@ package main
 import (
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
+	"github.com/gatepass/gatepass/shared/app/lambdarun/cognitosso"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/secretkey"
 )
 
-func main() { lambdarun.Start("login", app.LoginHandlers, secretkey.Configure) }
+func main() { lambdarun.Start("login", app.LoginHandlers, secretkey.Configure, cognitosso.Directory) }

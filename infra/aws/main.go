@@ -36,13 +36,32 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("context: %w", err)
 	}
-	var env *awscdk.Environment
-	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" && region != "" {
-		env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
-	}
-	if _, err := tenant.New(app, "gatepass-"+cfg.Tenant, &awscdk.StackProps{Env: env}, cfg); err != nil {
+	if _, err := tenant.New(app, "gatepass-"+cfg.Tenant, &awscdk.StackProps{Env: environment(cfg, os.Getenv)}, cfg); err != nil {
 		return err
 	}
 	app.Synth(nil)
 	return nil
+}
+
+// environment is the stack's account and region: the account the CLI
+// found (CDK_DEFAULT_ACCOUNT), and the context's region, else the one the
+// CLI gives (CDK_DEFAULT_REGION). The CLI sets CDK_DEFAULT_REGION for the
+// app itself — from AWS_REGION or the AWS configuration, else us-east-1 —
+// over whatever the caller's environment held: to choose the region, set
+// AWS_REGION (as make synth does) or -c region=<region>. Without an account
+// (no credentials) the stack is environment-agnostic unless the context
+// names a region.
+func environment(cfg tenant.Config, getenv func(string) string) *awscdk.Environment {
+	account, region := getenv("CDK_DEFAULT_ACCOUNT"), getenv("CDK_DEFAULT_REGION")
+	if cfg.Region != "" {
+		region = cfg.Region
+	}
+	switch {
+	case account != "" && region != "":
+		return &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
+	case cfg.Region != "":
+		return &awscdk.Environment{Region: jsii.String(region)}
+	default:
+		return nil
+	}
 }

@@ -73,6 +73,9 @@ func printBanner(s *stack.Stack, took time.Duration) {
 		fmt.Fprintf(w, "  Lost it? Stop, remove %s and start again for a fresh tenant.\n", s.DatabasePath)
 	}
 	fmt.Fprintf(w, "      curl -b .data/cookies %s/api/auth/session\n\n", app)
+	fmt.Fprintf(w, "  Single sign-on: the sign-in page offers %q, a local OIDC issuer standing in for\n", stack.LocalProviderName)
+	fmt.Fprintf(w, "  Cognito (%s%s). Its form signs in as the SSO account %q (%s) by default.\n\n",
+		s.URL, stack.LocalIssuerPath, stack.DemoSSOUsername, stack.DemoSSOEmail)
 	fmt.Fprintf(w, "  Mail sent by the stack (reset links, invitations): %s/_dev/mail/\n\n", s.URL)
 	fmt.Fprintf(w, "  Ctrl-C stops the stack cleanly.\n\n")
 }

@@ -55,6 +55,16 @@ type MFAResetter interface {
 	AdminReset(ctx context.Context, userID string, src audit.Source) error
 }
 
+// AliasPublisher tells the edge which admin alias to enforce (package
+// alias): in AWS it writes the CloudFront KeyValueStore the edge function
+// reads (package alias/kvs). Locally there is none: the gateway reads the
+// parameters on every request.
+type AliasPublisher interface {
+	// PublishAlias makes alias ("" for none) the one the edge enforces.
+	// Its errors never contain the alias.
+	PublishAlias(ctx context.Context, alias string) error
+}
+
 // Notifier mails an account (package notify).
 type Notifier interface {
 	Send(ctx context.Context, kind mail.Kind, a store.Account, link string, expiresIn time.Duration) bool
@@ -122,9 +132,14 @@ type Config struct {
 	Notifier Notifier
 	Logger   *slog.Logger
 	// AliasEdge tells that the edge in front of this deployment strips the
-	// admin alias and marks requests with it (package alias). Without it a
-	// set alias would hide Gatepass from everyone, so setting one is refused.
+	// admin alias and marks requests with it (package alias). Without it,
+	// and without an AliasPublisher, a set alias would hide Gatepass from
+	// everyone, so setting one is refused.
 	AliasEdge bool
+	// AliasPublisher, when set, is told every change of the alias before
+	// the parameters holding it are committed (see UpdateParameters); nil
+	// when the edge reads the parameters itself (the local gateway).
+	AliasPublisher AliasPublisher
 }
 
 // Service runs the admin flows.
@@ -136,8 +151,9 @@ type Service struct {
 	mfa      MFAResetter
 	notifier Notifier
 	logger   *slog.Logger
-	// aliasEdge: see Config.AliasEdge.
+	// aliasEdge and publisher: see Config.AliasEdge and AliasPublisher.
 	aliasEdge bool
+	publisher AliasPublisher
 }
 
 // NewService returns the admin service.
@@ -147,7 +163,7 @@ func NewService(c Config) *Service {
 		logger = slog.Default()
 	}
 	return &Service{store: c.Store, clock: c.Clock, setter: c.Setter, inviter: c.Inviter, mfa: c.MFA,
-		notifier: c.Notifier, logger: logger, aliasEdge: c.AliasEdge}
+		notifier: c.Notifier, logger: logger, aliasEdge: c.AliasEdge, publisher: c.AliasPublisher}
 }
 
 // commit writes ops followed by the audit events, and logs the events once

@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/admin"
 	"github.com/gatepass/gatepass/shared/routes"
+	"github.com/gatepass/gatepass/shared/sso"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -79,6 +81,17 @@ func matrix() map[string]matrixRow {
 		admin.RouteGetParameters:  {fixed("/api/admin/parameters", nil), 200, managers},
 		admin.RoutePutParameters:  {fixed("/api/admin/parameters", func(int) any { return map[string]any{} }), 200, []string{callerSuper}},
 		admin.RouteListAudit:      {fixed("/api/admin/audit", nil), 200, managers},
+		admin.RouteListProviders:  {fixed("/api/admin/sso/providers", nil), 200, []string{callerSuper}},
+		admin.RoutePutProvider: {func(f *fixture, n int) (string, any) {
+			return fmt.Sprintf("/api/admin/sso/providers/Prov%d", n), oidcProvider("Provider", "secret")
+		}, 201, []string{callerSuper}},
+		admin.RouteDeleteProvider: {func(f *fixture, n int) (string, any) {
+			id := fmt.Sprintf("Gone%d", n)
+			if _, err := f.dir.Put(context.Background(), sso.Provider{ID: id, Type: sso.TypeSAML}); err != nil {
+				panic(err)
+			}
+			return "/api/admin/sso/providers/" + id, nil
+		}, 204, []string{callerSuper}},
 	}
 }
 

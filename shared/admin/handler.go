@@ -9,6 +9,7 @@ import (
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/credential"
 	"github.com/gatepass/gatepass/shared/httpapi"
+	"github.com/gatepass/gatepass/shared/sso"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/validate"
 )
@@ -38,8 +39,16 @@ const (
 
 // Handlers serves the admin function.
 type Handlers struct {
-	service *Service
-	auth    Authenticator
+	service   *Service
+	auth      Authenticator
+	providers sso.Directory // nil without SSO
+}
+
+// WithProviders makes the handlers manage the identity providers of d (nil:
+// no SSO in this deployment).
+func (h *Handlers) WithProviders(d sso.Directory) *Handlers {
+	h.providers = d
+	return h
 }
 
 // NewHandlers returns the HTTP side of administration.
@@ -78,6 +87,9 @@ func (h *Handlers) table() map[string]route {
 		RouteGetParameters:  {Managers, h.getParameters},
 		RoutePutParameters:  {SuperAdmins, h.putParameters},
 		RouteListAudit:      {Managers, h.listAudit},
+		RouteListProviders:  {SuperAdmins, h.listProviders},
+		RoutePutProvider:    {SuperAdmins, h.putProvider},
+		RouteDeleteProvider: {SuperAdmins, h.deleteProvider},
 	}
 }
 

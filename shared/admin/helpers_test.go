@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
+	"github.com/gatepass/gatepass/shared/sso"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/dynamo/dynamotest"
 )
@@ -37,6 +39,7 @@ type fixture struct {
 
 	super, admin, supIn, supOut, operator store.Account
 	cookies                               map[string]*http.Cookie // by caller kind
+	dir                                   *memDirectory           // the identity providers
 }
 
 // Caller kinds of the role matrix.
@@ -54,11 +57,18 @@ func callerKinds() []string {
 	return []string{callerSuper, callerAdmin, callerSupIn, callerSupOut, callerOperator, callerAnonymous, callerRestricted}
 }
 
-func newFixture(t *testing.T) *fixture { return fixtureOn(t, apptest.New(t, apptest.Options{})) }
+func newFixture(t *testing.T) *fixture {
+	dir := &memDirectory{}
+	f := fixtureOn(t, apptest.New(t, apptest.Options{SSO: app.SSODeps{Directory: dir,
+		// Never reached by the admin routes; the sso function needs one.
+		Broker: sso.NewOIDCBroker(sso.OIDCBrokerConfig{Issuer: "https://broker.invalid", Clock: clock.System{}})}}))
+	f.dir = dir
+	return f
+}
 
 func fixtureOn(t *testing.T, e *apptest.Env) *fixture {
 	t.Helper()
-	f := &fixture{Env: e, cookies: map[string]*http.Cookie{}}
+	f := &fixture{Env: e, cookies: map[string]*http.Cookie{}, dir: &memDirectory{}}
 	f.f1 = f.facility("Berlin Store")
 	f.f2 = f.facility("Hamburg Warehouse")
 	f.super = f.Account("root", pw, roles(accounts.RoleSuperAdmin), network)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -33,6 +34,15 @@ func (s *Service) Parameters(ctx context.Context) (params.Parameters, error) {
 // stored under the version read (a concurrent change is a conflict) with a
 // parameters.changed event naming every changed path with its old and new
 // value. Only a super_admin changes parameters.
+//
+// A change of the admin alias must never leave the edge and the functions
+// on different aliases: that would hide the Backoffice from everyone, its
+// administrators included. So, with an AliasPublisher, the new alias is
+// published to the edge before the parameters are committed (a publish
+// that fails is 503 unavailable and commits nothing), and when the commit
+// then fails the edge gets back the alias the parameters hold (restoreEdge).
+// Without a publisher and without an edge that enforces the alias, setting
+// one is refused (409).
 func (s *Service) UpdateParameters(ctx context.Context, actor Actor, decode func(*params.Parameters) error) (params.Parameters, error) {
 	if actor.rank() != rankSuperAdmin {
 		return params.Parameters{}, ErrForbidden
@@ -46,6 +56,8 @@ func (s *Service) UpdateParameters(ctx context.Context, actor Actor, decode func
 	// Decoding an array reuses the slice's backing array: give next its own.
 	next.MFA.RequiredForRoles = slices.Clone(current.MFA.RequiredForRoles)
 	next.SSO.DefaultRoles = slices.Clone(current.SSO.DefaultRoles)
+	next.SSO.Providers = slices.Clone(current.SSO.Providers)
+	next.SSO.GroupMappings = slices.Clone(current.SSO.GroupMappings)
 	if err := decode(&next); err != nil {
 		return params.Parameters{}, err
 	}
@@ -60,10 +72,12 @@ func (s *Service) UpdateParameters(ctx context.Context, actor Actor, decode func
 	if len(changes) == 0 {
 		return next, nil
 	}
-	if next.AdminAlias != "" && next.AdminAlias != current.AdminAlias && !s.aliasEdge {
+	aliasChanged := next.AdminAlias != current.AdminAlias
+	if aliasChanged && next.AdminAlias != "" && !s.aliasEdge && s.publisher == nil {
 		return params.Parameters{}, conflict("This deployment's edge does not enforce an admin alias yet; " +
 			"setting one would hide the Backoffice from everyone.")
 	}
+	publish := aliasChanged && s.publisher != nil
 	paths := make([]string, 0, len(changes))
 	detail := map[string]string{}
 	for _, c := range changes {
@@ -72,7 +86,17 @@ func (s *Service) UpdateParameters(ctx context.Context, actor Actor, decode func
 	}
 	detail["paths"] = strings.Join(paths, ",")
 	event := audit.New(s.clock.Now(), audit.ParametersChanged, "", actor.Source, detail)
+	if publish {
+		if err := s.publisher.PublishAlias(ctx, next.AdminAlias); err != nil {
+			// The write may have landed before failing (a lost answer).
+			s.restoreEdge(ctx, current.AdminAlias)
+			return params.Parameters{}, fmt.Errorf("admin: publish the admin alias to the edge: %w: %w", httpapi.Unavailable(), err)
+		}
+	}
 	err = s.commit(ctx, []store.Op{store.PutParameters{Parameters: next, Version: snap.ParametersVersion}}, event)
+	if err != nil && publish {
+		s.restoreEdge(ctx, current.AdminAlias)
+	}
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return params.Parameters{}, errChanged("parameters")
@@ -82,11 +106,44 @@ func (s *Service) UpdateParameters(ctx context.Context, actor Actor, decode func
 	return next, nil
 }
 
+// restoreEdge publishes again the alias the parameters hold, after a
+// change whose alias was published but not committed. It reads them anew
+// rather than trusting before, the alias read before the change: a
+// concurrent change may have committed (and published) its own alias
+// meanwhile, and a commit that failed on a lost answer may have landed.
+// Only when that read fails is before published. A failure is logged —
+// without the alias, a secret path — for an operator to set the alias again.
+func (s *Service) restoreEdge(ctx context.Context, before string) {
+	// The request may be over; the edge must be put right all the same.
+	ctx = context.WithoutCancel(ctx)
+	restore := before
+	if snap, err := s.store.Load(ctx, store.Query{Parameters: true}); err != nil {
+		s.logger.WarnContext(ctx, "admin alias: re-read the parameters to restore the edge; restoring the previous alias",
+			slog.String("error", err.Error()))
+	} else {
+		restore = snap.Parameters.AdminAlias
+	}
+	if err := s.publisher.PublishAlias(ctx, restore); err != nil {
+		s.logger.ErrorContext(ctx, "admin alias: the edge may no longer match the parameters: "+
+			"requests may be hidden until the alias is set again", slog.String("error", err.Error()))
+	}
+}
+
 // normalized gives the role lists of p a canonical form: never null, no
 // duplicates.
 func normalized(p params.Parameters) params.Parameters {
 	p.MFA.RequiredForRoles = dedupe(p.MFA.RequiredForRoles)
 	p.SSO.DefaultRoles = dedupe(p.SSO.DefaultRoles)
+	if p.SSO.Providers == nil {
+		p.SSO.Providers = []params.SSOProvider{}
+	}
+	mappings := make([]params.GroupMapping, 0, len(p.SSO.GroupMappings))
+	for _, m := range p.SSO.GroupMappings {
+		m.Roles = dedupe(m.Roles)
+		m.FacilityIDs = dedupe(m.FacilityIDs)
+		mappings = append(mappings, m)
+	}
+	p.SSO.GroupMappings = mappings
 	return p
 }
 
@@ -121,6 +178,9 @@ func checkParameters(p params.Parameters) error {
 	}
 	roles("mfa.requiredForRoles", p.MFA.RequiredForRoles)
 	roles("sso.defaultRoles", p.SSO.DefaultRoles)
+	for i, m := range p.SSO.GroupMappings {
+		roles(fmt.Sprintf("sso.groupMappings[%d].roles", i), m.Roles)
+	}
 	if len(violations) > 0 {
 		return &ParametersError{Violations: violations}
 	}

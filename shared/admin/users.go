@@ -192,6 +192,10 @@ type NewUser struct {
 	// first sign-in; otherwise the user gets an invitation mail (which
 	// needs an email).
 	TemporaryPassword *string
+	// SSO creates an account that signs in only through SSO: active at once,
+	// with an email (its first SSO sign-in binds to it by email), without a
+	// password or an invitation.
+	SSO bool
 }
 
 // CreateUser creates a user: active with a temporary password, or invited
@@ -216,7 +220,12 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in NewUser) (User
 	}
 	a.Email, a.EmailKey = checkEmail(&v, in.Email)
 	checkTemporaryPassword(&v, "temporaryPassword", in.TemporaryPassword)
-	if in.TemporaryPassword == nil && strings.TrimSpace(in.Email) == "" {
+	switch {
+	case in.SSO && in.TemporaryPassword != nil:
+		v.Add("temporaryPassword", "sso_account", "An SSO user has no password.")
+	case in.SSO && strings.TrimSpace(in.Email) == "":
+		v.Add("email", "required", "An SSO user needs the email address its identity provider asserts.")
+	case in.TemporaryPassword == nil && strings.TrimSpace(in.Email) == "":
 		v.Add("temporaryPassword", "required", "A user without an email address needs a temporary password.")
 	}
 	if err := v.Err(); err != nil {
@@ -236,14 +245,18 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in NewUser) (User
 	p := snap.Parameters
 	var ops []store.Op
 	link := ""
-	if in.TemporaryPassword != nil {
+	switch {
+	case in.SSO:
+		// Signs in through its identity provider only: nothing to set up.
+		a.Status, a.SSO = store.StatusActive, true
+	case in.TemporaryPassword != nil:
 		a.Status = store.StatusActive
 		pw := *in.TemporaryPassword
 		a, err = s.setter.Set(a, p, credential.Request{Password: pw, Repeat: pw, Temporary: true}, now)
 		if err != nil {
 			return User{}, renameViolations(err, "temporaryPassword")
 		}
-	} else {
+	default:
 		a.Status = store.StatusInvited
 		var tokenOp store.Op
 		link, tokenOp = s.inviter.NewAccountInvitation(&a, p)
@@ -253,7 +266,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in NewUser) (User
 		"username": a.Username, "roles": strings.Join(a.Roles, ","), "facilityIds": strings.Join(a.FacilityIDs, ","),
 		"networkAccess": strconv.FormatBool(a.NetworkAccess), "status": a.Status,
 		"invited": strconv.FormatBool(link != ""), "temporaryPassword": strconv.FormatBool(in.TemporaryPassword != nil),
-		"email": strconv.FormatBool(a.Email != ""),
+		"email": strconv.FormatBool(a.Email != ""), "sso": strconv.FormatBool(a.SSO),
 	}
 	if !a.ValidUntil.IsZero() {
 		detail["validUntil"] = a.ValidUntil.Format(time.RFC3339)
@@ -364,7 +377,7 @@ func (s *Service) DeleteUser(ctx context.Context, actor Actor, id string) error 
 			return userChange{}, fmt.Errorf("admin: delete user: list sessions: %w", err)
 		}
 		ops := []store.Op{
-			store.DeleteAccount{ID: a.ID, Version: a.Version, UsernameKey: a.UsernameKey, EmailKey: a.EmailKey},
+			store.DeleteAccount{ID: a.ID, Version: a.Version, UsernameKey: a.UsernameKey, EmailKey: a.EmailKey, SSOIdentity: a.SSOIdentity},
 			store.DeleteCounter{Key: lockout.AccountKey(a.ID)},
 		}
 		ops = append(ops, dropLinks(&a)...)
@@ -567,6 +580,7 @@ type createRequest struct {
 	Locale            string   `json:"locale"`
 	ValidUntil        *string  `json:"validUntil"`
 	TemporaryPassword *string  `json:"temporaryPassword"`
+	SSO               bool     `json:"sso"`
 }
 
 func (h *Handlers) createUser(w http.ResponseWriter, r *http.Request, actor Actor) {
@@ -577,7 +591,7 @@ func (h *Handlers) createUser(w http.ResponseWriter, r *http.Request, actor Acto
 	}
 	in := NewUser{Username: req.Username, DisplayName: req.DisplayName, Roles: req.Roles,
 		NetworkAccess: req.NetworkAccess, FacilityIDs: req.FacilityIDs, Locale: req.Locale,
-		TemporaryPassword: req.TemporaryPassword}
+		TemporaryPassword: req.TemporaryPassword, SSO: req.SSO}
 	if req.Email != nil {
 		in.Email = *req.Email
 	}

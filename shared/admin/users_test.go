@@ -97,6 +97,34 @@ func TestCreateWithTemporaryPassword(t *testing.T) {
 	}
 }
 
+// An SSO user is active at once, has no password and gets no mail: it signs
+// in through its identity provider only.
+func TestCreateSSOUser(t *testing.T) {
+	f := newFixture(t)
+	res := f.asSuper("POST", "/api/admin/users", newUserBody(f, "sso.sam", map[string]any{
+		"sso": true, "email": "Sam.SSO@Example.com"}))
+	if res.Status != 201 {
+		t.Fatalf("create: %d %s", res.Status, res.Body)
+	}
+	u := decode[user](t, res)
+	if u.Status != "active" || !u.SSO || u.Email == nil || *u.Email != "Sam.SSO@Example.com" {
+		t.Fatalf("created %+v", u)
+	}
+	if len(f.Mail.Sent()) != 0 {
+		t.Fatalf("mail sent: %+v", f.Mail.Sent())
+	}
+	// No password feature applies to it.
+	if res := f.login("sso.sam", strong); res.Status != 401 {
+		t.Fatalf("password login of an SSO user: %d %s", res.Status, res.Body)
+	}
+	if res := f.asSuper("POST", "/api/admin/users/"+u.ID+"/password", map[string]any{"password": strong, "temporary": true}); res.Status != 403 || res.Code(t) != "sso_account" {
+		t.Fatalf("set password of an SSO user: %d %s", res.Status, res.Body)
+	}
+	if e := f.lastEvent(audit.UserCreated); e.Detail["sso"] != "true" || e.Detail["invited"] != "false" {
+		t.Fatalf("user.created = %+v", e)
+	}
+}
+
 func TestCreateRefusals(t *testing.T) {
 	f := newFixture(t)
 	long := strings.Repeat("x", 65)
@@ -126,6 +154,8 @@ func TestCreateRefusals(t *testing.T) {
 		{"common password", newUserBody(f, "a9", map[string]any{"temporaryPassword": "password12345678"}), 422, "password_policy", "temporaryPassword"},
 		{"username taken", newUserBody(f, "OTTO", map[string]any{"temporaryPassword": strong}), 409, "conflict", ""},
 		{"email taken", newUserBody(f, "a10", map[string]any{"email": "Otto@example.com"}), 409, "conflict", ""},
+		{"sso without email", newUserBody(f, "a11", map[string]any{"sso": true}), 400, "invalid_request", "email"},
+		{"sso with password", newUserBody(f, "a11", map[string]any{"sso": true, "email": "a11@example.com", "temporaryPassword": strong}), 400, "invalid_request", "temporaryPassword"},
 		{"username is someone's email", newUserBody(f, "otto@example.com", map[string]any{"temporaryPassword": strong}), 409, "conflict", ""},
 	}
 	for _, tt := range tests {

@@ -27,6 +27,7 @@ import (
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/sessions"
+	"github.com/gatepass/gatepass/shared/sso"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/views"
 )
@@ -53,11 +54,31 @@ type Deps struct {
 	// (a Lambda builds one function; the local stack shares one checker).
 	Policy *policy.Checker
 	// AliasEdge tells that the edge in front of the functions enforces the
-	// admin alias (package alias): the local gateway does. In AWS it stays
-	// false until the CloudFront KeyValueStore is written on every change,
-	// and setting an alias is refused meanwhile rather than locking
-	// everyone out.
+	// admin alias (package alias): the local gateway, which reads the
+	// parameters on every request, and in AWS the CloudFront Function,
+	// which reads what AliasPublisher writes. Only the admin function reads
+	// it: without it (and without a publisher) setting an alias is refused
+	// rather than locking everyone out. Every function checks the edge's
+	// alias.Header whatever it says (Handler's gate).
 	AliasEdge bool
+	// AliasPublisher tells the edge every change of the alias, before it
+	// is committed (admin.Config.AliasPublisher): in AWS the CloudFront
+	// KeyValueStore (lambdarun/aliaskvs), in the admin function only; nil
+	// locally, where the gateway reads the parameters itself.
+	AliasPublisher admin.AliasPublisher
+	// SSO is the federation broker; zero for none.
+	SSO SSODeps
+}
+
+// SSODeps connect the functions to the federation broker (the Cognito user
+// pool in AWS, the local issuer in the local stack). The zero value means no
+// SSO: the sign-in page offers none and the sso routes know no provider.
+type SSODeps struct {
+	// Directory lists and manages the identity providers.
+	Directory sso.Directory
+	// Broker runs the code flow; required with a Directory by the sso
+	// function.
+	Broker sso.Broker
 }
 
 // Secure reports whether the public URL is https.
@@ -78,6 +99,7 @@ func Builders() map[string]Builder {
 		"password":      PasswordHandlers,
 		"totp":          TOTPHandlers,
 		"views":         ViewsHandlers,
+		"sso":           SSOHandlers,
 		"admin":         AdminHandlers,
 	}
 }
@@ -88,8 +110,21 @@ func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 		return nil, errors.New("app: the login function checks second factors and needs Secrets")
 	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
-	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, d.Secrets, d.Logger)
-	return login.NewHandlers(svc, m, d.Store, d.Tenant).Routes(), nil
+	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, d.Secrets, d.Tenant, d.Logger)
+	catalog := sso.NewCatalog(d.SSO.Directory, d.Clock)
+	return login.NewHandlers(svc, m, d.Store, d.Tenant).WithSSO(catalog, d.Logger).Routes(), nil
+}
+
+// SSOHandlers builds the sso function.
+func SSOHandlers(d Deps) (map[string]http.Handler, error) {
+	if d.SSO.Directory != nil && d.SSO.Broker == nil {
+		return nil, errors.New("app: the sso function needs the broker with the directory")
+	}
+	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
+	svc := sso.NewService(sso.Config{Store: d.Store, Clock: d.Clock, Sessions: m,
+		Catalog: sso.NewCatalog(d.SSO.Directory, d.Clock), Broker: d.SSO.Broker, Logger: d.Logger,
+		PublicURL: d.PublicURL})
+	return sso.NewHandlers(svc, m, d.Secure(), d.Logger).Routes(), nil
 }
 
 // ResetRequestHandlers builds the reset-request function.
@@ -156,8 +191,8 @@ func AdminHandlers(d Deps) (map[string]http.Handler, error) {
 	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
 	svc := admin.NewService(admin.Config{Store: d.Store, Clock: d.Clock, Setter: setter(d), Inviter: inviter,
-		MFA: resetter, Notifier: n, Logger: d.Logger, AliasEdge: d.AliasEdge})
-	return admin.NewHandlers(svc, m).Routes(), nil
+		MFA: resetter, Notifier: n, Logger: d.Logger, AliasEdge: d.AliasEdge, AliasPublisher: d.AliasPublisher})
+	return admin.NewHandlers(svc, m).WithProviders(d.SSO.Directory).Routes(), nil
 }
 
 // MFA builds the two-factor service, which the admin capability also uses

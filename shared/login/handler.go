@@ -1,7 +1,9 @@
 package login
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,16 +14,32 @@ import (
 	"github.com/gatepass/gatepass/shared/lockout"
 	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/sessions"
+	"github.com/gatepass/gatepass/shared/sso"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/validate"
 )
 
 // Handlers serves the login function's routes.
 type Handlers struct {
-	service  *Service
-	sessions *sessions.Manager
-	store    Store
-	tenant   string
+	service   *Service
+	sessions  *sessions.Manager
+	store     Store
+	tenant    string
+	providers ProviderLister
+	logger    *slog.Logger
+}
+
+// ProviderLister lists the tenant's SSO identity providers (sso.Catalog).
+type ProviderLister interface {
+	Providers(ctx context.Context) ([]sso.Provider, error)
+}
+
+// WithSSO makes GET /api/auth/config list the providers of l; failures to
+// list them are logged to logger and shown as no SSO, so that the sign-in
+// page never fails for them.
+func (h *Handlers) WithSSO(l ProviderLister, logger *slog.Logger) *Handlers {
+	h.providers, h.logger = l, logger
+	return h
 }
 
 // NewHandlers returns the HTTP side of the login capability.
@@ -76,9 +94,19 @@ func (h *Handlers) config(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pp := snap.Parameters.PasswordPolicy
+	providers := []ssoProvider{}
+	if h.providers != nil {
+		list, err := h.providers.Providers(r.Context())
+		if err != nil {
+			h.logger.LogAttrs(r.Context(), slog.LevelWarn, "sso providers unavailable", slog.String("error", err.Error()))
+		}
+		for _, p := range list {
+			providers = append(providers, ssoProvider{ID: p.ID, Name: snap.Parameters.SSO.ProviderName(p.ID)})
+		}
+	}
 	httpapi.WriteJSON(w, http.StatusOK, configResponse{
 		Tenant: h.tenant,
-		SSO:    ssoConfig{Providers: []ssoProvider{}},
+		SSO:    ssoConfig{Enabled: len(providers) > 0, Providers: providers},
 		PasswordPolicy: policyDocument{
 			MinLength: pp.MinLength, MaxLength: pp.MaxLength,
 			RequireUppercase: pp.RequireUppercase, RequireLowercase: pp.RequireLowercase,

@@ -46,6 +46,11 @@ func (s *Service) challenge(ctx context.Context, acct store.Account, restriction
 	if err != nil {
 		return Outcome{}, fmt.Errorf("login: challenge: %w", err)
 	}
+	if !counted.LockedUntil.IsZero() {
+		// The right password completed a count that wrong codes began:
+		// the lock it started stays (LockedMetric).
+		s.countLock(ctx, now)
+	}
 	return Outcome{Status: StatusMFARequired, Account: acct, Challenge: token}, nil
 }
 
@@ -80,12 +85,14 @@ func (s *Service) SecondStep(ctx context.Context, challenge string, proof mfa.Pr
 	}
 	p := snap.Parameters
 	src := audit.Source{IP: meta.IP, UserAgent: meta.UserAgent}
-	if _, err := lockout.Count(ctx, s.store, lockout.ForAccount(p.Lockout), snap.Counters[counterKey], now); err != nil {
+	counted, err := lockout.Count(ctx, s.store, lockout.ForAccount(p.Lockout), snap.Counters[counterKey], now)
+	if err != nil {
 		return Outcome{}, err
 	}
 	updated, method, err := mfa.Check(s.secrets, *a, proof, now)
 	if errors.Is(err, mfa.ErrInvalidCode) {
-		return Outcome{}, s.failSecondStep(ctx, tok, a.ID, method, src)
+		// A lock this attempt started stays: a right code would lift it.
+		return Outcome{}, s.failSecondStep(ctx, tok, a.ID, method, src, !counted.LockedUntil.IsZero())
 	}
 	if err != nil {
 		return Outcome{}, fmt.Errorf("login: second step: %w", err)
@@ -135,8 +142,9 @@ func accountCanContinue(a *store.Account, now time.Time) bool {
 }
 
 // failSecondStep records a wrong code: one try less for the challenge (the
-// last try ends it) and the audit event.
-func (s *Service) failSecondStep(ctx context.Context, tok store.Token, userID, method string, src audit.Source) error {
+// last try ends it) and the audit event; and LockedMetric when the attempt
+// started a lock of the account.
+func (s *Service) failSecondStep(ctx context.Context, tok store.Token, userID, method string, src audit.Source, locked bool) error {
 	now := s.clock.Now()
 	event := audit.New(now, audit.MFAChallengeFailed, userID, src, map[string]string{"method": method})
 	key := store.TokenKey{Kind: tok.Kind, Hash: tok.Hash}
@@ -160,5 +168,8 @@ func (s *Service) failSecondStep(ctx context.Context, tok store.Token, userID, m
 		}
 	}
 	audit.Log(ctx, s.logger, event)
+	if locked {
+		s.countLock(ctx, now)
+	}
 	return mfa.ErrInvalidCode
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/lockout"
+	"github.com/gatepass/gatepass/shared/metrics"
 	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
@@ -47,6 +48,20 @@ const (
 	ChallengeMaxTries = 5
 )
 
+// LockedMetric is the CloudWatch metric (namespace metrics.Namespace, an
+// EMF line in the log) that counts the locks sign-in attempts start and
+// keep: an account or a client IP locked by a wrong password (the
+// login.locked events), an account locked by a wrong second-step code, or
+// by a right password of a two-factor account whose count wrong codes
+// began. Attempts refused during a lock do not count, nor does a lock that
+// the attempt's own success lifts. Its one dimension is
+// LockedMetricDimension, whose value is the tenant — never a username or an
+// IP. The tenant stack's lockout alarm watches exactly this metric.
+const (
+	LockedMetric          = "LoginLocked"
+	LockedMetricDimension = "Tenant"
+)
+
 // Store is what login needs from the store.
 type Store interface {
 	Load(ctx context.Context, q store.Query) (store.Snapshot, error)
@@ -61,13 +76,19 @@ type Service struct {
 	clock    clock.Clock
 	sessions *sessions.Manager
 	secrets  *secretbox.Box
+	tenant   string
 	logger   *slog.Logger
 }
 
 // NewService returns a login service. secrets opens TOTP secrets for the
-// second step.
-func NewService(s Store, h password.Hasher, c clock.Clock, m *sessions.Manager, secrets *secretbox.Box, logger *slog.Logger) *Service {
-	return &Service{store: s, hasher: h, clock: c, sessions: m, secrets: secrets, logger: logger}
+// second step; tenant is the value of LockedMetric's dimension.
+func NewService(s Store, h password.Hasher, c clock.Clock, m *sessions.Manager, secrets *secretbox.Box, tenant string, logger *slog.Logger) *Service {
+	return &Service{store: s, hasher: h, clock: c, sessions: m, secrets: secrets, tenant: tenant, logger: logger}
+}
+
+// countLock records one lock started at now (LockedMetric).
+func (s *Service) countLock(ctx context.Context, now time.Time) {
+	metrics.Count(ctx, s.logger, now, LockedMetric, LockedMetricDimension, s.tenant)
 }
 
 // Attempt is one sign-in request.
@@ -225,6 +246,9 @@ func (s *Service) fail(ctx context.Context, ipCounter store.Counter, ipPolicy lo
 	}
 	for _, e := range events {
 		audit.Log(ctx, s.logger, e)
+		if e.Type == audit.LoginLocked { // the account's, the IP's, or both
+			s.countLock(ctx, now)
+		}
 	}
 	return ErrInvalidCredentials
 }

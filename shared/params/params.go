@@ -63,11 +63,58 @@ type MFA struct {
 	RequiredForRoles []string `json:"requiredForRoles"`
 }
 
-// SSO holds the single sign-on account strategy.
+// SSO holds the single sign-on account strategy, the providers' display
+// names and the mapping of identity-provider groups to roles and views.
 type SSO struct {
-	Strategy     string   `json:"strategy"`
+	// Strategy is "existing_only" (an SSO identity signs in only to an SSO
+	// account with its email) or "provision" (such an account is created
+	// at the first sign-in).
+	Strategy string `json:"strategy"`
+	// DefaultRoles are the roles of a provisioned account.
 	DefaultRoles []string `json:"defaultRoles"`
+	// Providers names the identity providers on the sign-in page; a
+	// provider without an entry shows its id.
+	Providers []SSOProvider `json:"providers"`
+	// GroupMappings grant a provisioned account more roles and views for
+	// each identity-provider group it is in.
+	GroupMappings []GroupMapping `json:"groupMappings"`
 }
+
+// SSOProvider is the display name of one identity provider.
+type SSOProvider struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// GroupMapping maps one identity-provider group to roles and views.
+type GroupMapping struct {
+	// Provider limits the mapping to one provider; "" applies it to all.
+	Provider      string   `json:"provider"`
+	Group         string   `json:"group"`
+	Roles         []string `json:"roles"`
+	NetworkAccess bool     `json:"networkAccess"`
+	FacilityIDs   []string `json:"facilityIds"`
+}
+
+// ProviderName is the display name of provider id: its entry in Providers,
+// else the id itself.
+func (s SSO) ProviderName(id string) string {
+	for _, p := range s.Providers {
+		if p.ID == id && p.Name != "" {
+			return p.Name
+		}
+	}
+	return id
+}
+
+// Limits of the SSO parameters.
+const (
+	MaxSSOProviders     = 50
+	MaxGroupMappings    = 100
+	MaxSSONameBytes     = 128
+	MaxGroupNameBytes   = 256
+	MaxMappedFacilities = 200
+)
 
 // Defaults returns the parameters a new tenant starts with (API.md).
 func Defaults() Parameters {
@@ -80,7 +127,8 @@ func Defaults() Parameters {
 		InvitationTTLSeconds: 604800,
 		Session:              Session{IdleTimeoutSeconds: 3600, AbsoluteTimeoutSeconds: 43200},
 		MFA:                  MFA{RequiredForRoles: []string{}},
-		SSO:                  SSO{Strategy: "existing_only", DefaultRoles: []string{"operator"}},
+		SSO: SSO{Strategy: "existing_only", DefaultRoles: []string{"operator"},
+			Providers: []SSOProvider{}, GroupMappings: []GroupMapping{}},
 	}
 }
 
@@ -155,10 +203,46 @@ func (p Parameters) Validate() error {
 	if p.SSO.Strategy != "existing_only" && p.SSO.Strategy != "provision" {
 		v.Add("sso.strategy", "invalid", "must be existing_only or provision")
 	}
+	validateSSO(&v, p.SSO)
 	if p.AdminAlias != "" && !validAlias(p.AdminAlias) {
 		v.Add("adminAlias", "invalid", "must be 8 to 64 characters of a-z, A-Z, 0-9, - and _")
 	}
 	return v.Err()
+}
+
+func validateSSO(v *validate.List, s SSO) {
+	if len(s.Providers) > MaxSSOProviders {
+		v.Add("sso.providers", "too_many", fmt.Sprintf("at most %d providers", MaxSSOProviders))
+	}
+	seen := map[string]bool{}
+	for i, p := range s.Providers {
+		field := fmt.Sprintf("sso.providers[%d]", i)
+		switch {
+		case p.ID == "" || len(p.ID) > 32:
+			v.Add(field+".id", "invalid", "must be 1 to 32 characters")
+		case seen[p.ID]:
+			v.Add(field+".id", "duplicate", "each provider is named once")
+		}
+		seen[p.ID] = true
+		if len(p.Name) > MaxSSONameBytes {
+			v.Add(field+".name", "too_long", fmt.Sprintf("at most %d bytes", MaxSSONameBytes))
+		}
+	}
+	if len(s.GroupMappings) > MaxGroupMappings {
+		v.Add("sso.groupMappings", "too_many", fmt.Sprintf("at most %d mappings", MaxGroupMappings))
+	}
+	for i, m := range s.GroupMappings {
+		field := fmt.Sprintf("sso.groupMappings[%d]", i)
+		if m.Group == "" || len(m.Group) > MaxGroupNameBytes {
+			v.Add(field+".group", "invalid", fmt.Sprintf("must be 1 to %d bytes", MaxGroupNameBytes))
+		}
+		if len(m.Provider) > 32 {
+			v.Add(field+".provider", "invalid", "must be at most 32 characters")
+		}
+		if len(m.FacilityIDs) > MaxMappedFacilities {
+			v.Add(field+".facilityIds", "too_many", fmt.Sprintf("at most %d facilities", MaxMappedFacilities))
+		}
+	}
 }
 
 func validAlias(s string) bool {

@@ -107,6 +107,13 @@ func Table() []Function {
 			},
 		},
 		{
+			Name: "sso",
+			Routes: []string{
+				"GET /api/auth/sso/{providerId}/start",
+				"GET /api/auth/sso/callback",
+			},
+		},
+		{
 			Name:   "admin",
 			Hashes: true, // temporary passwords
 			Routes: []string{
@@ -129,6 +136,9 @@ func Table() []Function {
 				"GET /api/admin/parameters",
 				"PUT /api/admin/parameters",
 				"GET /api/admin/audit",
+				"GET /api/admin/sso/providers",
+				"PUT /api/admin/sso/providers/{id}",
+				"DELETE /api/admin/sso/providers/{id}",
 			},
 		},
 		{

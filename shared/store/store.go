@@ -94,7 +94,17 @@ type ClaimKind string
 const (
 	ClaimUsername ClaimKind = "username"
 	ClaimEmail    ClaimKind = "email"
+	// ClaimSSOIdentity maps an SSO identity (see SSOIdentityKey) to the
+	// account it signs in to. It is written by CreateAccount for an account
+	// created with an identity, by BindSSOIdentity for an existing one, and
+	// released by DeleteAccount.
+	ClaimSSOIdentity ClaimKind = "sso"
 )
+
+// SSOIdentityKey is the canonical claim value of the identity subject at
+// the identity provider providerID. Provider ids hold no space (Cognito's
+// ProviderName rules), so the key is unambiguous.
+func SSOIdentityKey(providerID, subject string) string { return providerID + " " + subject }
 
 // ClaimKey addresses one claim.
 type ClaimKey struct {
@@ -172,9 +182,12 @@ type Account struct {
 	Locale                 string
 	Status                 string
 	SSO                    bool
-	ValidUntil             time.Time // zero: no expiry
-	LastLoginAt            time.Time // zero: never
-	LastLoginIP            string
+	// SSOIdentity is the SSOIdentityKey of the identity bound to this
+	// account, held by a ClaimSSOIdentity claim; "" when none is bound.
+	SSOIdentity string
+	ValidUntil  time.Time // zero: no expiry
+	LastLoginAt time.Time // zero: never
+	LastLoginIP string
 	// PreviousLoginAt and PreviousLoginIP are the sign-in before the last
 	// one, which a user is shown ("last login") to notice a stranger's.
 	PreviousLoginAt time.Time
@@ -441,9 +454,9 @@ type Facility struct {
 // implement it.
 type Op interface{ isOp() }
 
-// CreateAccount writes a new account together with its username claim and,
-// when Email is set, its email claim. ErrConflict when the id exists or
-// either claim is held.
+// CreateAccount writes a new account together with its username claim, its
+// email claim when EmailKey is set and its SSO identity claim when
+// SSOIdentity is set. ErrConflict when the id exists or any claim is held.
 type CreateAccount struct{ Account Account }
 
 // UpdateAccount replaces an account whose stored version is Account.Version.
@@ -464,6 +477,16 @@ type DeleteAccount struct {
 	Version     int64
 	UsernameKey string // canonical, to release the claim
 	EmailKey    string // canonical, to release the claim; "" when none
+	SSOIdentity string // the account's SSOIdentity, to release its claim; "" when none
+}
+
+// BindSSOIdentity claims the SSO identity Identity (an SSOIdentityKey) for
+// the existing account AccountID: ErrConflict when the identity is already
+// claimed. It goes in the same Commit as the UpdateAccount that sets the
+// account's SSOIdentity, so the two never disagree.
+type BindSSOIdentity struct {
+	AccountID string
+	Identity  string
 }
 
 // PutSession creates a session. ErrConflict when one with the same key exists.
@@ -534,23 +557,24 @@ type DeleteToken struct{ Key TokenKey }
 // first administrator.
 type ClaimMarker struct{ Name string }
 
-func (CreateAccount) isOp()  {}
-func (UpdateAccount) isOp()  {}
-func (DeleteAccount) isOp()  {}
-func (PutSession) isOp()     {}
-func (TouchSession) isOp()   {}
-func (DeleteSession) isOp()  {}
-func (PutCounter) isOp()     {}
-func (DeleteCounter) isOp()  {}
-func (AppendAudit) isOp()    {}
-func (PutParameters) isOp()  {}
-func (PutFacility) isOp()    {}
-func (DeleteFacility) isOp() {}
-func (ClaimMarker) isOp()    {}
-func (PutToken) isOp()       {}
-func (UpdateToken) isOp()    {}
-func (ConsumeToken) isOp()   {}
-func (DeleteToken) isOp()    {}
+func (CreateAccount) isOp()   {}
+func (UpdateAccount) isOp()   {}
+func (DeleteAccount) isOp()   {}
+func (PutSession) isOp()      {}
+func (TouchSession) isOp()    {}
+func (DeleteSession) isOp()   {}
+func (PutCounter) isOp()      {}
+func (DeleteCounter) isOp()   {}
+func (AppendAudit) isOp()     {}
+func (PutParameters) isOp()   {}
+func (PutFacility) isOp()     {}
+func (DeleteFacility) isOp()  {}
+func (ClaimMarker) isOp()     {}
+func (BindSSOIdentity) isOp() {}
+func (PutToken) isOp()        {}
+func (UpdateToken) isOp()     {}
+func (ConsumeToken) isOp()    {}
+func (DeleteToken) isOp()     {}
 
 // MaxOps is the most operations one Commit may carry (DynamoDB transactions
 // take 100 items; claims make some operations write up to three).

@@ -1,6 +1,8 @@
 package tenant
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
@@ -8,8 +10,24 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gatepass/gatepass/shared/login"
+	"github.com/gatepass/gatepass/shared/metrics"
 	"github.com/gatepass/gatepass/shared/routes"
 )
+
+// LockoutMetric is the metric of the lockout alarm: the locks sign-in
+// attempts start in the tenant, exactly as the login function emits it
+// (login.LockedMetric, one dimension login.LockedMetricDimension = the
+// tenant), summed over 5 minutes.
+func LockoutMetric(tenant string) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String(metrics.Namespace),
+		MetricName:    jsii.String(login.LockedMetric),
+		DimensionsMap: &map[string]*string{login.LockedMetricDimension: jsii.String(tenant)},
+		Period:        awscdk.Duration_Minutes(jsii.Number(5)),
+		Statistic:     jsii.String("Sum"),
+	})
+}
 
 // alarms: what an operator is woken for, mailed to the admin address
 // (the subscription must be confirmed once), and a dashboard.
@@ -47,6 +65,11 @@ func (s *Stack) alarms(cfg Config, fns []routes.Function) {
 	}
 	alarm("SesBounceRateAlarm", "SES bounce rate at 5% (SES reviews the account at 5%, pauses at 10%)", ses("Reputation.BounceRate"), 0.05)
 	alarm("SesComplaintRateAlarm", "SES complaint rate at 0.1%", ses("Reputation.ComplaintRate"), 0.001)
+	// A spike of locks: password guessing or credential stuffing against
+	// the tenant (context lockoutAlarm).
+	locks := LockoutMetric(cfg.Tenant)
+	alarm("LockoutAlarm", fmt.Sprintf("%d or more sign-in locks (accounts or client IPs) in 5 minutes", cfg.LockoutAlarm),
+		locks, float64(cfg.LockoutAlarm))
 
 	graph := func(title string, metrics []awscloudwatch.IMetric) awscloudwatch.IWidget {
 		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{Title: jsii.String(title), Left: &metrics, Width: jsii.Number(12)})
@@ -56,6 +79,10 @@ func (s *Stack) alarms(cfg Config, fns []routes.Function) {
 			{graph("API requests", []awscloudwatch.IMetric{s.API.MetricCount(sum)}), graph("API 4xx / 5xx", []awscloudwatch.IMetric{s.API.MetricClientError(sum), s.API.MetricServerError(sum)})},
 			{graph("Function errors", errs), graph("Function throttles", throttles)},
 			{graph("Function duration p99", durations), graph("SES bounce / complaint rate", []awscloudwatch.IMetric{ses("Reputation.BounceRate"), ses("Reputation.ComplaintRate")})},
+			{awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+				Title: jsii.String("Sign-in locks started (5 min)"), Left: &[]awscloudwatch.IMetric{locks}, Width: jsii.Number(12),
+				LeftAnnotations: &[]*awscloudwatch.HorizontalAnnotation{{Value: jsii.Number(float64(cfg.LockoutAlarm)), Label: jsii.String("alarm")}},
+			})},
 		},
 	})
 }

@@ -19,9 +19,27 @@ const (
 	EnvCognitoDomain     = "GATEPASS_COGNITO_DOMAIN"
 )
 
-// CognitoFunctions are the functions that get the Cognito environment
-// variables: login, whose GET /api/auth/config will list the providers.
-var CognitoFunctions = []string{"login"}
+// CognitoActions maps the functions that use the user pool to the Cognito
+// actions their role may take, on the tenant's pool only; they also get the
+// Cognito environment variables. login lists the providers for GET
+// /api/auth/config, sso lists them and reads the app client's secret at
+// cold start, admin manages the providers and the app client's list of
+// them.
+var CognitoActions = map[string][]string{
+	"login": {"cognito-idp:DescribeUserPoolClient", "cognito-idp:ListIdentityProviders"},
+	"sso":   {"cognito-idp:DescribeUserPoolClient", "cognito-idp:ListIdentityProviders"},
+	"admin": {
+		"cognito-idp:CreateIdentityProvider", "cognito-idp:DeleteIdentityProvider",
+		"cognito-idp:DescribeIdentityProvider", "cognito-idp:DescribeUserPoolClient",
+		"cognito-idp:ListIdentityProviders", "cognito-idp:UpdateIdentityProvider",
+		"cognito-idp:UpdateUserPoolClient",
+	},
+}
+
+// GroupsAttribute is the user pool's custom attribute that carries a
+// federated user's identity-provider groups into the ID token
+// ("custom:groups"), mapped per provider by the admin API.
+const GroupsAttribute = "groups"
 
 // SSOCallbackPath is the one redirect URI of the app client, under the
 // tenant's public URL (API.md "GET /api/auth/sso/callback").
@@ -58,9 +76,9 @@ func checkCognitoTenant(tenant string) error {
 	return nil
 }
 
-// cognitoConfig is what the functions in CognitoFunctions get.
+// cognitoConfig is what the functions in CognitoActions get.
 type cognitoConfig struct {
-	userPoolID, clientID, domain *string
+	userPoolID, clientID, domain, poolArn *string
 }
 
 // env adds the Cognito variables to env.
@@ -83,6 +101,10 @@ func (s *Stack) cognito(cfg Config, publicURL string) cognitoConfig {
 		DeletionProtection:  jsii.Bool(true),
 		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
 		SignInCaseSensitive: jsii.Bool(false),
+		CustomAttributes: &map[string]awscognito.ICustomAttribute{
+			GroupsAttribute: awscognito.NewStringAttribute(&awscognito.StringAttributeProps{
+				MinLen: jsii.Number(0), MaxLen: jsii.Number(2048), Mutable: jsii.Bool(true)}),
+		},
 	})
 	s.UserPool = pool
 	domain := pool.AddDomain(jsii.String("UserPoolDomain"), &awscognito.UserPoolDomainOptions{
@@ -107,6 +129,14 @@ func (s *Stack) cognito(cfg Config, publicURL string) cognitoConfig {
 		AccessTokenValidity:        awscdk.Duration_Minutes(jsii.Number(CognitoTokenMinutes)),
 		RefreshTokenValidity:       awscdk.Duration_Minutes(jsii.Number(CognitoRefreshTokenMinutes)),
 		EnableTokenRevocation:      jsii.Bool(true),
+		// Federated users' attributes are written through the app client at
+		// each sign-in: it must be allowed to write what the providers map.
+		ReadAttributes: awscognito.NewClientAttributes().
+			WithStandardAttributes(&awscognito.StandardAttributesMask{Email: jsii.Bool(true), EmailVerified: jsii.Bool(true), Fullname: jsii.Bool(true)}).
+			WithCustomAttributes(jsii.String(GroupsAttribute)),
+		WriteAttributes: awscognito.NewClientAttributes().
+			WithStandardAttributes(&awscognito.StandardAttributesMask{Email: jsii.Bool(true), Fullname: jsii.Bool(true)}).
+			WithCustomAttributes(jsii.String(GroupsAttribute)),
 	})
 	// No password, SRP or custom auth flows: only the hosted OAuth code
 	// flow. CDK cannot express "none" (it omits the property, and Cognito
@@ -115,7 +145,8 @@ func (s *Stack) cognito(cfg Config, publicURL string) cognitoConfig {
 		jsii.String("ExplicitAuthFlows"), []string{"ALLOW_REFRESH_TOKEN_AUTH"})
 	s.UserPoolClient = client
 
-	c := cognitoConfig{userPoolID: pool.UserPoolId(), clientID: client.UserPoolClientId(), domain: domain.BaseUrl(nil)}
+	c := cognitoConfig{userPoolID: pool.UserPoolId(), clientID: client.UserPoolClientId(), domain: domain.BaseUrl(nil),
+		poolArn: pool.UserPoolArn()}
 	awscdk.NewCfnOutput(s.Stack, jsii.String("CognitoUserPoolId"), &awscdk.CfnOutputProps{Value: c.userPoolID, Description: jsii.String("The user pool SSO federates through")})
 	awscdk.NewCfnOutput(s.Stack, jsii.String("CognitoClientId"), &awscdk.CfnOutputProps{Value: c.clientID, Description: jsii.String("The sso function's app client (its secret stays in Cognito)")})
 	awscdk.NewCfnOutput(s.Stack, jsii.String("CognitoDomain"), &awscdk.CfnOutputProps{Value: c.domain, Description: jsii.String("The user pool's hosted domain")})

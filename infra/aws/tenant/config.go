@@ -24,6 +24,8 @@ const (
 	CtxBinDir          = "binDir"          // where make build put bin/<name>/bootstrap
 	CtxWebDir          = "webDir"          // the web app
 	CtxReinviteAdmin   = "reinviteAdmin"   // any new value: mail a still-invited first admin a new link
+	CtxLockoutAlarm    = "lockoutAlarm"    // sign-in locks in 5 minutes that alarm
+	CtxRegion          = "region"          // the stack's region, over the CLI's CDK_DEFAULT_REGION
 )
 
 // Defaults, relative to infra/aws (where cdk.json's app runs).
@@ -31,6 +33,7 @@ const (
 	DefaultBinDir          = "../../bin"
 	DefaultWebDir          = "../../web"
 	DefaultHashConcurrency = 10
+	DefaultLockoutAlarm    = 20
 )
 
 // Config is everything that differs between two tenant stacks.
@@ -55,12 +58,20 @@ type Config struct {
 	// bootstrap resource mail a first super_admin that never set its
 	// password a fresh invitation.
 	ReinviteAdmin string
+	// LockoutAlarm is how many sign-in locks (login.LockedMetric) in 5
+	// minutes alarm.
+	LockoutAlarm int
+	// Region, when set, is the region the stack is for, over the one the
+	// CLI gives the app (CDK_DEFAULT_REGION: the CLI's own default region,
+	// from AWS_REGION or the AWS configuration, else us-east-1).
+	Region string
 }
 
 var (
 	tenantRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
 	emailRe  = regexp.MustCompile(`^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+$`)
 	domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$`)
+	regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
 // FromContext reads a Config through get, which returns a context value
@@ -83,13 +94,20 @@ func FromContext(get func(key string) any) (Config, error) {
 		BinDir:          str(CtxBinDir),
 		WebDir:          str(CtxWebDir),
 		ReinviteAdmin:   str(CtxReinviteAdmin),
+		LockoutAlarm:    DefaultLockoutAlarm,
+		Region:          str(CtxRegion),
 	}
-	if s := str(CtxHashConcurrency); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return Config{}, fmt.Errorf("context %s: %w", CtxHashConcurrency, err)
+	for _, n := range []struct {
+		key string
+		to  *int
+	}{{CtxHashConcurrency, &c.HashConcurrency}, {CtxLockoutAlarm, &c.LockoutAlarm}} {
+		if s := str(n.key); s != "" {
+			v, err := strconv.Atoi(s)
+			if err != nil {
+				return Config{}, fmt.Errorf("context %s: %w", n.key, err)
+			}
+			*n.to = v
 		}
-		c.HashConcurrency = n
 	}
 	if c.BinDir == "" {
 		c.BinDir = DefaultBinDir
@@ -123,6 +141,12 @@ func (c Config) Validate() error {
 	}
 	if c.HashConcurrency < 1 || c.HashConcurrency > 1000 {
 		errs = append(errs, fmt.Errorf("context %s=%d: want 1-1000", CtxHashConcurrency, c.HashConcurrency))
+	}
+	if c.LockoutAlarm < 1 || c.LockoutAlarm > 100000 {
+		errs = append(errs, fmt.Errorf("context %s=%d: want 1-100000", CtxLockoutAlarm, c.LockoutAlarm))
+	}
+	if c.Region != "" && !regionRe.MatchString(c.Region) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want an AWS region such as eu-central-1", CtxRegion, c.Region))
 	}
 	return errors.Join(errs...)
 }

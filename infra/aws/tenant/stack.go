@@ -57,9 +57,10 @@ var TableActions = []string{
 var KeyActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}
 
 // Needs is what a function reads beyond the table: SES (sesmail.Configure
-// in its main) and the sealing key (secretkey.Configure). A test checks it
-// against functions/<name>/main.go.
-type Needs struct{ Mail, Key bool }
+// in its main), the sealing key (secretkey.Configure) and the edge's
+// KeyValueStore, which it writes the admin alias to (aliaskvs.Configure). A
+// test checks it against functions/<name>/main.go.
+type Needs struct{ Mail, Key, Alias bool }
 
 // FunctionNeeds maps every function that needs more than the table to its
 // needs; the others get none.
@@ -69,7 +70,7 @@ var FunctionNeeds = map[string]Needs{
 	"reset-confirm": {Mail: true},
 	"password":      {Mail: true},
 	"totp":          {Mail: true, Key: true},
-	"admin":         {Mail: true, Key: true},
+	"admin":         {Mail: true, Key: true, Alias: true},
 	"bootstrap":     {Mail: true},
 }
 
@@ -82,6 +83,9 @@ var ThrottledRoutes = []string{
 	"POST /api/auth/password/reset/confirm",
 	"POST /api/auth/invitation/accept",
 	"POST /api/auth/password/change",
+	// Each start stores a state record: throttled like the sign-in it is.
+	"GET /api/auth/sso/{providerId}/start",
+	"GET /api/auth/sso/callback",
 }
 
 // Throttling: the stage's default and the auth routes' (requests per
@@ -106,11 +110,18 @@ const LogRetention = awslogs.RetentionDays_THREE_MONTHS
 func AuthorizerExportName(tenant string) string { return tenant + "-gatepass-authorizer-arn" }
 
 // EdgeAliasKey is the KeyValueStore key the CloudFront Function reads, and
-// its initial value (no alias).
+// its initial value (no alias). The value is only the store's import
+// source: changing it would replace the store, and with it the alias the
+// admin function wrote.
 const (
-	EdgeAliasKey     = "adminAlias"
+	EdgeAliasKey     = alias.EdgeKey
 	edgeInitialValue = `{"alias": ""}`
 )
+
+// EdgeStoreActions are what the functions that publish the admin alias
+// (Needs.Alias) may call on the edge's KeyValueStore: exactly the calls of
+// the kvs publisher (package alias/kvs).
+var EdgeStoreActions = []string{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:PutKey"}
 
 //go:embed keyinit.js
 var keyInitSource string
@@ -125,6 +136,9 @@ type Stack struct {
 	Roles        map[string]awsiam.Role
 	API          awsapigatewayv2.HttpApi
 	Distribution awscloudfront.Distribution
+	// EdgeStore is the KeyValueStore the CloudFront Function reads the
+	// admin alias from, and the admin function writes it to.
+	EdgeStore awscloudfront.KeyValueStore
 	// Bootstrap is the custom resource that invites the first super_admin.
 	Bootstrap awscdk.CustomResource
 	// UserPool and UserPoolClient are what SSO federates through (7/8).
@@ -150,9 +164,9 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 			return nil, fmt.Errorf("tenant: FunctionNeeds names %q, which is not in the route table", name)
 		}
 	}
-	for _, name := range CognitoFunctions {
+	for name := range CognitoActions {
 		if _, ok := routes.Lookup(name); !ok {
-			return nil, fmt.Errorf("tenant: CognitoFunctions names %q, which is not in the route table", name)
+			return nil, fmt.Errorf("tenant: CognitoActions names %q, which is not in the route table", name)
 		}
 	}
 	if props == nil {
@@ -350,7 +364,12 @@ func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail m
 		role.AddToPolicy(statement([]string{"secretsmanager:GetSecretValue"}, s.Secret.SecretArn()))
 		env[secretkey.EnvSecretID] = s.Secret.SecretArn()
 	}
-	if slices.Contains(CognitoFunctions, f.Name) {
+	if needs.Alias {
+		role.AddToPolicy(statement(EdgeStoreActions, s.EdgeStore.KeyValueStoreArn()))
+		env[lambdarun.EnvAliasKVS] = s.EdgeStore.KeyValueStoreArn()
+	}
+	if actions, ok := CognitoActions[f.Name]; ok {
+		role.AddToPolicy(statement(actions, idp.poolArn))
 		idp.env(env)
 	}
 	memory, reserved := PlainMemoryMB, (*float64)(nil)
@@ -473,6 +492,7 @@ func (s *Stack) cdn(cfg Config, web awss3.Bucket) awscloudfront.Distribution {
 		Source: awscloudfront.ImportSource_FromInline(jsii.String(
 			fmt.Sprintf(`{"data":[{"key":%q,"value":%q}]}`, EdgeAliasKey, edgeInitialValue))),
 	})
+	s.EdgeStore = kvs
 	edge := awscloudfront.NewFunction(s.Stack, jsii.String("EdgeAlias"), &awscloudfront.FunctionProps{
 		Comment:       jsii.String("Gatepass admin alias (shared/alias/edge.js)"),
 		Code:          awscloudfront.FunctionCode_FromInline(jsii.String(alias.EdgeFunction)),

@@ -14,6 +14,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gatepass/gatepass/infra/aws/tenant"
+	"github.com/gatepass/gatepass/shared/alias"
+	"github.com/gatepass/gatepass/shared/app/lambdarun"
+	"github.com/gatepass/gatepass/shared/login"
+	"github.com/gatepass/gatepass/shared/metrics"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
 )
@@ -66,6 +70,7 @@ func testConfig(dir string) tenant.Config {
 	return tenant.Config{
 		Tenant: "demo", AdminEmail: "admin@example.com", MailFrom: "no-reply@mail.example.com",
 		HashConcurrency: 7, BinDir: filepath.Join(dir, "bin"), WebDir: filepath.Join(dir, "web"),
+		LockoutAlarm: tenant.DefaultLockoutAlarm,
 	}
 }
 
@@ -195,7 +200,10 @@ func TestEveryFunction(t *testing.T) {
 		if needs.Mail {
 			want = append(want, "GATEPASS_MAIL_FROM", "GATEPASS_SES_CONFIGURATION_SET")
 		}
-		if slices.Contains(tenant.CognitoFunctions, f.Name) {
+		if needs.Alias {
+			want = append(want, lambdarun.EnvAliasKVS)
+		}
+		if _, ok := tenant.CognitoActions[f.Name]; ok {
 			want = append(want, tenant.EnvCognitoUserPoolID, tenant.EnvCognitoClientID, tenant.EnvCognitoDomain)
 		}
 		slices.Sort(want)
@@ -210,15 +218,16 @@ func TestEveryFunction(t *testing.T) {
 	}
 }
 
-// FunctionNeeds says what each main configures: SES (sesmail) and the
-// sealing key (secretkey).
+// FunctionNeeds says what each main configures: SES (sesmail), the
+// sealing key (secretkey) and the edge's KeyValueStore (aliaskvs).
 func TestNeedsMatchTheMains(t *testing.T) {
 	for _, f := range routes.Table() {
 		src, err := os.ReadFile(filepath.Join("..", "..", "..", "functions", f.Name, "main.go"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := tenant.Needs{Mail: strings.Contains(string(src), "sesmail.Configure"), Key: strings.Contains(string(src), "secretkey.Configure")}
+		got := tenant.Needs{Mail: strings.Contains(string(src), "sesmail.Configure"), Key: strings.Contains(string(src), "secretkey.Configure"),
+			Alias: strings.Contains(string(src), "aliaskvs.Configure")}
 		if got != tenant.FunctionNeeds[f.Name] {
 			t.Errorf("%s: main.go needs %+v, FunctionNeeds says %+v", f.Name, got, tenant.FunctionNeeds[f.Name])
 		}
@@ -544,7 +553,7 @@ func TestAlarms(t *testing.T) {
 		}
 	}
 	n := len(routes.Table())
-	for m, want := range map[string]int{"5xx": 1, "Errors": n, "Throttles": n, "Reputation.BounceRate": 1} {
+	for m, want := range map[string]int{"5xx": 1, "Errors": n, "Throttles": n, "Reputation.BounceRate": 1, login.LockedMetric: 1} {
 		if metrics[m] != want {
 			t.Errorf("%d alarms on %s, want %d (all: %v)", metrics[m], m, want, metrics)
 		}
@@ -636,6 +645,55 @@ func TestCognito(t *testing.T) {
 	}
 }
 
+// The functions that use the user pool get its ids and exactly their
+// Cognito actions on that pool alone; no other role touches Cognito. The
+// pool has the groups attribute, which the app client may read and write.
+func TestCognitoAccess(t *testing.T) {
+	poolID, pool := single(t, "AWS::Cognito::UserPool")
+	arn := []any{poolID, "Arn"}
+	for _, f := range routes.Table() {
+		var got []string
+		for _, st := range roleStatements(roleID(t, f.Name)) {
+			actions := actionsOf(st)
+			touches := refersTo(st["Resource"], poolID)
+			for _, a := range actions {
+				touches = touches || strings.HasPrefix(a, "cognito-idp:")
+			}
+			if !touches {
+				continue
+			}
+			if res, _ := st["Resource"].(map[string]any); st["Effect"] != "Allow" || !reflect.DeepEqual(res["Fn::GetAtt"], arn) {
+				t.Errorf("%s: statement %v is not on the pool alone", f.Name, st)
+			}
+			got = append(got, actions...)
+		}
+		slices.Sort(got)
+		want := slices.Clone(tenant.CognitoActions[f.Name])
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: Cognito actions %v, want %v", f.Name, got, want)
+		}
+	}
+	if _, ok := tenant.CognitoActions["sso"]; !ok {
+		t.Error("the sso function has no Cognito access")
+	}
+	found := false
+	for _, a := range asList(props(pool)["Schema"]) {
+		m := a.(map[string]any)
+		found = found || m["Name"] == tenant.GroupsAttribute && m["Mutable"] == true && m["AttributeDataType"] == "String"
+	}
+	if !found {
+		t.Errorf("no mutable custom attribute %q in %v", tenant.GroupsAttribute, props(pool)["Schema"])
+	}
+	_, c := single(t, "AWS::Cognito::UserPoolClient")
+	for _, k := range []string{"ReadAttributes", "WriteAttributes"} {
+		list := fmt.Sprint(props(c)[k])
+		if !strings.Contains(list, "custom:"+tenant.GroupsAttribute) || !strings.Contains(list, "email") {
+			t.Errorf("app client %s %v", k, props(c)[k])
+		}
+	}
+}
+
 // A tenant Cognito would refuse in the domain prefix fails before synthesis.
 func TestCognitoReservedTenant(t *testing.T) {
 	dir := t.TempDir()
@@ -679,7 +737,12 @@ func TestMissingBinary(t *testing.T) {
 func TestConfigFromContext(t *testing.T) {
 	ctx := map[string]any{"tenant": "acme-1", "adminEmail": "a@acme.test", "mailFrom": "no-reply@acme.test", "hashConcurrency": "3"}
 	c, err := tenant.FromContext(func(k string) any { return ctx[k] })
-	if err != nil || c.HashConcurrency != 3 || c.BinDir != tenant.DefaultBinDir || c.MailDomain() != "acme.test" {
+	if err != nil || c.HashConcurrency != 3 || c.BinDir != tenant.DefaultBinDir || c.MailDomain() != "acme.test" ||
+		c.LockoutAlarm != tenant.DefaultLockoutAlarm || c.Region != "" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	ctx["lockoutAlarm"], ctx["region"] = "50", "eu-west-3"
+	if c, err := tenant.FromContext(func(k string) any { return ctx[k] }); err != nil || c.LockoutAlarm != 50 || c.Region != "eu-west-3" {
 		t.Fatalf("%+v %v", c, err)
 	}
 	for _, bad := range []map[string]any{
@@ -687,9 +750,120 @@ func TestConfigFromContext(t *testing.T) {
 		{"tenant": "acme", "mailFrom": "n@acme.test"},
 		{"tenant": "acme", "adminEmail": "a@acme.test", "mailFrom": "n@acme.test", "domainName": "bo.acme.test"},
 		{"tenant": "acme", "adminEmail": "a@acme.test", "mailFrom": "n@acme.test", "domainName": "bo.acme.test", "certificateArn": "arn:aws:acm:eu-central-1:1:certificate/x"},
+		{"tenant": "acme", "adminEmail": "a@acme.test", "mailFrom": "n@acme.test", "lockoutAlarm": "0"},
+		{"tenant": "acme", "adminEmail": "a@acme.test", "mailFrom": "n@acme.test", "lockoutAlarm": "many"},
+		{"tenant": "acme", "adminEmail": "a@acme.test", "mailFrom": "n@acme.test", "region": "Frankfurt"},
 	} {
 		if _, err := tenant.FromContext(func(k string) any { return bad[k] }); err == nil {
 			t.Errorf("accepted %v", bad)
 		}
+	}
+}
+
+// roleStatements returns every statement of the policies attached to the
+// role with logical id role.
+func roleStatements(role string) []map[string]any {
+	var out []map[string]any
+	for _, pol := range ofType("AWS::IAM::Policy") {
+		attached := false
+		for _, r := range asList(props(pol)["Roles"]) {
+			attached = attached || refersTo(r, role)
+		}
+		if !attached {
+			continue
+		}
+		for _, st := range asList(props(pol)["PolicyDocument"].(map[string]any)["Statement"]) {
+			out = append(out, st.(map[string]any))
+		}
+	}
+	return out
+}
+
+func actionsOf(st map[string]any) []string {
+	if a, ok := st["Action"].(string); ok {
+		return []string{a}
+	}
+	var out []string
+	for _, a := range asList(st["Action"]) {
+		out = append(out, a.(string))
+	}
+	return out
+}
+
+// The admin function writes the admin alias to the edge's KeyValueStore:
+// it gets the store's ARN, and its role exactly DescribeKeyValueStore and
+// PutKey on that store — no wildcard, no other store. No other role may
+// touch the store.
+func TestAdminWritesTheEdgeStore(t *testing.T) {
+	kvsID, kvs := single(t, "AWS::CloudFront::KeyValueStore")
+	if *stack.Stack.GetLogicalId(stack.EdgeStore.Node().DefaultChild().(awscdk.CfnElement)) != kvsID {
+		t.Fatalf("Stack.EdgeStore is not the template's store %s", kvsID)
+	}
+	if props(kvs)["ImportSource"] == nil {
+		t.Errorf("the store is not seeded with %s", tenant.EdgeAliasKey)
+	}
+	if tenant.EdgeAliasKey != alias.EdgeKey {
+		t.Errorf("the stack seeds %q, the edge reads %q", tenant.EdgeAliasKey, alias.EdgeKey)
+	}
+	arn := []any{kvsID, "Arn"}
+	env := props(resources[fnID(t, "admin")])["Environment"].(map[string]any)["Variables"].(map[string]any)
+	if got, _ := env[lambdarun.EnvAliasKVS].(map[string]any); !reflect.DeepEqual(got["Fn::GetAtt"], arn) {
+		t.Errorf("admin %s = %v, want the store's ARN", lambdarun.EnvAliasKVS, env[lambdarun.EnvAliasKVS])
+	}
+	for _, f := range routes.Table() {
+		var onStore [][]string
+		for _, st := range roleStatements(roleID(t, f.Name)) {
+			actions := actionsOf(st)
+			touches := refersTo(st["Resource"], kvsID)
+			for _, a := range actions {
+				touches = touches || strings.HasPrefix(a, "cloudfront-keyvaluestore:")
+			}
+			if !touches {
+				continue
+			}
+			if res, _ := st["Resource"].(map[string]any); st["Effect"] != "Allow" || !reflect.DeepEqual(res["Fn::GetAtt"], arn) {
+				t.Errorf("%s: statement %v is not on the store alone", f.Name, st)
+			}
+			slices.Sort(actions)
+			onStore = append(onStore, actions)
+		}
+		want := [][]string(nil)
+		if f.Name == "admin" {
+			want = [][]string{{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:PutKey"}}
+		}
+		if !reflect.DeepEqual(onStore, want) {
+			t.Errorf("%s: actions on the edge store %v, want %v", f.Name, onStore, want)
+		}
+	}
+}
+
+// The lockout alarm watches exactly the metric the login function emits —
+// namespace, name and the one dimension, the tenant — summed over 5
+// minutes, at the default threshold, notifying the alarm topic; the
+// dashboard shows it.
+func TestLockoutAlarm(t *testing.T) {
+	var found []map[string]any
+	for _, a := range ofType("AWS::CloudWatch::Alarm") {
+		if props(a)["MetricName"] == login.LockedMetric {
+			found = append(found, props(a))
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d alarms on %s", len(found), login.LockedMetric)
+	}
+	p := found[0]
+	wantDims := []any{map[string]any{"Name": login.LockedMetricDimension, "Value": "demo"}}
+	if p["Namespace"] != metrics.Namespace || !reflect.DeepEqual(p["Dimensions"], wantDims) || p["Statistic"] != "Sum" ||
+		p["Period"] != float64(300) || p["EvaluationPeriods"] != float64(1) || p["Threshold"] != float64(tenant.DefaultLockoutAlarm) ||
+		p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["TreatMissingData"] != "notBreaching" {
+		t.Errorf("lockout alarm %v", p)
+	}
+	topicID, _ := single(t, "AWS::SNS::Topic")
+	if actions := asList(p["AlarmActions"]); len(actions) != 1 || !refersTo(actions[0], topicID) {
+		t.Errorf("lockout alarm actions %v, want the topic %s", p["AlarmActions"], topicID)
+	}
+	_, dash := single(t, "AWS::CloudWatch::Dashboard")
+	if body := joined(props(dash)["DashboardBody"]); !strings.Contains(body, `"`+metrics.Namespace+`","`+login.LockedMetric+`","`+login.LockedMetricDimension+`","demo"`) {
+		t.Errorf("no %s widget on the dashboard: %s", login.LockedMetric, body)
 	}
 }

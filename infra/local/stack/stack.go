@@ -21,18 +21,23 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/gatepass/gatepass/infra/local/idp"
+	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/alias"
 	"github.com/gatepass/gatepass/shared/apigw"
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/bootstrap"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/httpapi"
+	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/mail/outbox"
+	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/policy"
 	"github.com/gatepass/gatepass/shared/recovery"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
+	"github.com/gatepass/gatepass/shared/sso"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/embedded"
 )
@@ -50,7 +55,20 @@ type Config struct {
 	Clock     clock.Clock     // default the system clock
 	Logger    *slog.Logger    // default JSON to stderr
 	Pacer     recovery.Pacer  // duration of reset requests; default recovery.DefaultFloor
+	// DemoSSOUser creates, when missing, the SSO account the local
+	// identity provider's form signs in as by default (make run sets it).
+	DemoSSOUser bool
 }
+
+// The local single sign-on: the issuer standing in for Cognito lives under
+// /_dev/oidc, with one seeded identity provider and its default identity.
+const (
+	LocalIssuerPath   = "/_dev/oidc"
+	LocalProviderID   = "LocalIdP"
+	LocalProviderName = "Local test IdP"
+	DemoSSOUsername   = "jordan"
+	DemoSSOEmail      = "jordan@example.test"
+)
 
 // FromEnv reads the configuration from the environment of API.md.
 func FromEnv() Config {
@@ -65,6 +83,7 @@ func FromEnv() Config {
 			Password: os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_PASSWORD"),
 			Email:    os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_EMAIL"),
 		},
+		DemoSSOUser: true,
 	}
 }
 
@@ -123,6 +142,12 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		st.Close()
 		return nil, err
 	}
+	issuer, err := localIssuer(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	deps.SSO = app.SSODeps{Directory: issuer, Broker: sso.NewOIDCBroker(sso.OIDCBrokerConfig{
+		Issuer: issuer.URL(), ClientID: localClientID, ClientSecret: localClientSecret, Clock: cfg.Clock})}
 	inviter, err := app.Recovery(deps)
 	if err != nil {
 		return fail(err)
@@ -131,7 +156,15 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if err != nil {
 		return fail(err)
 	}
-	gw, err := newGateway(deps, cfg.WebDir, box.Handler())
+	if cfg.DemoSSOUser {
+		if err := seedDemoSSOUser(ctx, st, cfg.Clock); err != nil {
+			return fail(err)
+		}
+	}
+	dev := http.NewServeMux()
+	dev.Handle(LocalIssuerPath+"/", issuer)
+	dev.Handle("/", box.Handler())
+	gw, err := newGateway(deps, cfg.WebDir, dev)
 	if err != nil {
 		return fail(err)
 	}
@@ -145,6 +178,65 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	go s.sweep(runCtx, cfg.Logger)
 	go func() { s.done <- s.server.Serve(ln) }()
 	return s, nil
+}
+
+// The local app client of the local issuer. Its secret protects nothing a
+// laptop user could not read anyway; it exists so that the token request is
+// authenticated exactly as Cognito's is.
+const (
+	localClientID     = "gatepass-local"
+	localClientSecret = "local-client-secret-not-for-production"
+)
+
+// localIssuer is the OIDC issuer standing in for the Cognito user pool:
+// same-origin under /_dev/oidc, one seeded provider whose sign-in form
+// defaults to the demo SSO user.
+func localIssuer(cfg Config) (*idp.Issuer, error) {
+	base := strings.TrimSuffix(cfg.PublicURL, "/")
+	iss, err := idp.New(idp.Config{
+		Issuer: base + LocalIssuerPath, ClientID: localClientID, ClientSecret: localClientSecret,
+		RedirectURIs: []string{base + sso.CallbackPath}, DataDir: cfg.DataDir, Clock: cfg.Clock,
+		Seed: []idp.SeedProvider{{
+			Provider: sso.Provider{ID: LocalProviderID, Type: sso.TypeOIDC,
+				OIDC: &sso.OIDCSettings{Issuer: base + LocalIssuerPath + "/upstream", ClientID: "local-upstream",
+					ClientSecret: "local-upstream-secret", Scopes: []string{"openid", "email", "profile"}},
+				Attributes: map[string]string{"email": "email", "name": "name", "groups": "groups"}},
+			Identity: idp.TestIdentity{Email: DemoSSOEmail, Name: "Jordan Example", Subject: "jordan",
+				Groups: []string{"store-leads"}},
+		}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("local stack: oidc issuer: %w", err)
+	}
+	return iss, nil
+}
+
+// seedDemoSSOUser creates the demo SSO account (network supervisor) unless
+// an account holds its username or email already, and names the local
+// provider on the sign-in page.
+func seedDemoSSOUser(ctx context.Context, st store.Store, clk clock.Clock) error {
+	now := clk.Now()
+	a := store.Account{ID: ids.New("u"), Username: DemoSSOUsername, UsernameKey: accounts.CanonicalUsername(DemoSSOUsername),
+		DisplayName: "Jordan Example", Email: DemoSSOEmail, EmailKey: accounts.CanonicalEmail(DemoSSOEmail),
+		EmailVerified: true, Roles: []string{accounts.RoleSupervisor}, NetworkAccess: true, Locale: "en",
+		Status: store.StatusActive, SSO: true, CreatedAt: now, UpdatedAt: now}
+	if err := st.Commit(ctx, store.CreateAccount{Account: a}); err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("local stack: demo SSO user: %w", err)
+	}
+	snap, err := st.Load(ctx, store.Query{Parameters: true})
+	if err != nil {
+		return fmt.Errorf("local stack: parameters: %w", err)
+	}
+	p := snap.Parameters
+	if p.SSO.ProviderName(LocalProviderID) != LocalProviderID {
+		return nil // named already (perhaps renamed by an admin)
+	}
+	p.SSO.Providers = append(p.SSO.Providers, params.SSOProvider{ID: LocalProviderID, Name: LocalProviderName})
+	err = st.Commit(ctx, store.PutParameters{Parameters: p, Version: snap.ParametersVersion})
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("local stack: name the local provider: %w", err)
+	}
+	return nil
 }
 
 // openSecrets loads the key that seals TOTP secrets from the data dir,

@@ -137,6 +137,10 @@ type Options struct {
 	// not enforce the admin alias (tests send alias.Header themselves,
 	// playing the edge, unless this is set).
 	NoAliasEdge bool
+	// SSO connects the functions to a federation broker; default none.
+	SSO app.SSODeps
+	// Clock is the environment's clock; default a fake at Start.
+	Clock *clock.Fake
 }
 
 type noPacer struct{}
@@ -146,7 +150,10 @@ func (noPacer) Wait(context.Context, time.Time) {}
 // New builds an environment with every function of the route table.
 func New(tb testing.TB, o Options) *Env {
 	tb.Helper()
-	clk := clock.NewFake(Start)
+	clk := o.Clock
+	if clk == nil {
+		clk = clock.NewFake(Start)
+	}
 	if o.Open == nil {
 		o.Open = func(tb testing.TB, clk clock.Clock) store.Store {
 			st, err := embedded.Open(filepath.Join(tb.TempDir(), "gatepass.db"), clk)
@@ -177,8 +184,8 @@ func New(tb testing.TB, o Options) *Env {
 	}
 	e.Box = box
 	d := app.Deps{Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher, Secrets: box, Policy: policy.NewChecker(),
-		AliasEdge: !o.NoAliasEdge,
-		Logger:    slog.New(slog.NewJSONHandler(logTo, nil)), Mailer: e.Mail, Pacer: noPacer{}}
+		AliasEdge: !o.NoAliasEdge, SSO: o.SSO,
+		Logger: slog.New(slog.NewJSONHandler(logTo, nil)), Mailer: e.Mail, Pacer: noPacer{}}
 	if o.Pacer != nil {
 		d.Pacer = o.Pacer
 	}

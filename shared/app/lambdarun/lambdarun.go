@@ -31,6 +31,12 @@ const (
 	EnvPublicURL = "GATEPASS_PUBLIC_URL"
 )
 
+// EnvAliasKVS is the ARN of the CloudFront KeyValueStore the edge reads the
+// admin alias from: read by the admin function's aliaskvs.Configure, which
+// writes it. It is declared here, away from the KeyValueStore client, so
+// that the CDK stack can name it without linking that client.
+const EnvAliasKVS = "GATEPASS_ALIAS_KVS_ARN"
+
 // Configure adds a function's extra adapters (a mailer, for instance) to its
 // dependencies at cold start. Only the mains that need an adapter import its
 // package, which keeps the other binaries small.

@@ -58,6 +58,7 @@ const (
 	attrLocale         = "locale"
 	attrStatus         = "status"
 	attrSSO            = "sso"
+	attrSSOIdentity    = "ssoIdentity"
 	attrValidUntil     = "validUntil"
 	attrLastLoginAt    = "lastLoginAt"
 	attrLastLoginIP    = "lastLoginIp"
@@ -431,6 +432,7 @@ func encodeAccount(a store.Account, version int64) (item, error) {
 	e.str(attrLocale, a.Locale)
 	e.str(attrStatus, a.Status)
 	e.boolean(attrSSO, a.SSO)
+	e.str(attrSSOIdentity, a.SSOIdentity)
 	e.time(attrValidUntil, a.ValidUntil)
 	e.time(attrLastLoginAt, a.LastLoginAt)
 	e.str(attrLastLoginIP, a.LastLoginIP)
@@ -470,6 +472,7 @@ func decodeAccount(it item) (*store.Account, error) {
 		Locale:                 d.str(attrLocale),
 		Status:                 d.str(attrStatus),
 		SSO:                    d.boolean(attrSSO),
+		SSOIdentity:            d.str(attrSSOIdentity),
 		ValidUntil:             d.time(attrValidUntil),
 		LastLoginAt:            d.time(attrLastLoginAt),
 		LastLoginIP:            d.str(attrLastLoginIP),

@@ -256,6 +256,9 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 		if a.EmailKey != "" {
 			ws = append(ws, claimPut(store.ClaimEmail, a.EmailKey, a.ID))
 		}
+		if a.SSOIdentity != "" {
+			ws = append(ws, claimPut(store.ClaimSSOIdentity, a.SSOIdentity, a.ID))
+		}
 	case store.UpdateAccount:
 		a := op.Account
 		if a.ID == "" {
@@ -285,6 +288,13 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 			return nil, invalid("account id is required")
 		}
 		c := condAccount(op.Version, op.UsernameKey, op.EmailKey)
+		c.names["#sid"] = attrSSOIdentity
+		if op.SSOIdentity == "" {
+			c.expr += " AND attribute_not_exists(#sid)"
+		} else {
+			c.expr += " AND #sid = :sid"
+			c.values[":sid"] = str(op.SSOIdentity)
+		}
 		ws = append(ws, del("account", userPK(op.ID), skAccount, &c))
 		if op.UsernameKey != "" {
 			ws = append(ws, claimDel(store.ClaimUsername, op.UsernameKey, op.ID))
@@ -292,6 +302,14 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 		if op.EmailKey != "" {
 			ws = append(ws, claimDel(store.ClaimEmail, op.EmailKey, op.ID))
 		}
+		if op.SSOIdentity != "" {
+			ws = append(ws, claimDel(store.ClaimSSOIdentity, op.SSOIdentity, op.ID))
+		}
+	case store.BindSSOIdentity:
+		if op.AccountID == "" || op.Identity == "" {
+			return nil, invalid("account id and identity are required")
+		}
+		ws = append(ws, claimPut(store.ClaimSSOIdentity, op.Identity, op.AccountID))
 	case store.PutSession:
 		if op.Session.UserID == "" || op.Session.Hash == "" {
 			return nil, invalid("session user id and hash are required")

@@ -134,6 +134,8 @@ func prepare(op store.Op) (step, error) {
 		return prepareDeleteFacility(op)
 	case store.ClaimMarker:
 		return prepareClaimMarker(op)
+	case store.BindSSOIdentity:
+		return prepareBindSSOIdentity(op)
 	case store.PutToken:
 		return preparePutToken(op)
 	case store.UpdateToken:
@@ -170,11 +172,16 @@ func prepareCreateAccount(op store.CreateAccount) (step, error) {
 		{bucketClaims(), userClaim, id},
 	}
 	items := []string{item(bucketAccounts(), id), item(bucketClaims(), userClaim)}
-	var emailClaim []byte
+	var emailClaim, ssoClaim []byte
 	if a.EmailKey != "" {
 		emailClaim = claimKey(store.ClaimEmail, a.EmailKey)
 		writes = append(writes, write{bucketClaims(), emailClaim, id})
 		items = append(items, item(bucketClaims(), emailClaim))
+	}
+	if a.SSOIdentity != "" {
+		ssoClaim = claimKey(store.ClaimSSOIdentity, a.SSOIdentity)
+		writes = append(writes, write{bucketClaims(), ssoClaim, id})
+		items = append(items, item(bucketClaims(), ssoClaim))
 	}
 	return step{items: items, check: func(tx *bolt.Tx, _ time.Time) ([]write, error) {
 		if tx.Bucket(bucketAccounts()).Get(id) != nil {
@@ -185,6 +192,9 @@ func prepareCreateAccount(op store.CreateAccount) (step, error) {
 		}
 		if emailClaim != nil && claimHolder(tx, emailClaim) != "" {
 			return nil, conflict("email is taken")
+		}
+		if ssoClaim != nil && claimHolder(tx, ssoClaim) != "" {
+			return nil, conflict("SSO identity is bound to another account")
 		}
 		return writes, nil
 	}}, nil
@@ -260,6 +270,11 @@ func prepareDeleteAccount(op store.DeleteAccount) (step, error) {
 		items = append(items, item(bucketClaims(), emailClaim))
 		claims = append(claims, emailClaim)
 	}
+	if op.SSOIdentity != "" {
+		ssoClaim := claimKey(store.ClaimSSOIdentity, op.SSOIdentity)
+		items = append(items, item(bucketClaims(), ssoClaim))
+		claims = append(claims, ssoClaim)
+	}
 	return step{items: items, check: func(tx *bolt.Tx, _ time.Time) ([]write, error) {
 		cur, err := readAccountRecord(tx, op.ID)
 		switch {
@@ -269,7 +284,7 @@ func prepareDeleteAccount(op store.DeleteAccount) (step, error) {
 			return nil, conflict("account %q does not exist", op.ID)
 		case cur.Version != op.Version:
 			return nil, conflict("account %q is at version %d, not %d", op.ID, cur.Version, op.Version)
-		case cur.UsernameKey != op.UsernameKey || cur.EmailKey != op.EmailKey:
+		case cur.UsernameKey != op.UsernameKey || cur.EmailKey != op.EmailKey || cur.SSOIdentity != op.SSOIdentity:
 			return nil, conflict("account %q: claims to release do not match the stored account", op.ID)
 		}
 		out := []write{{bucketAccounts(), id, nil}}
@@ -283,6 +298,20 @@ func prepareDeleteAccount(op store.DeleteAccount) (step, error) {
 			}
 		}
 		return out, nil
+	}}, nil
+}
+
+func prepareBindSSOIdentity(op store.BindSSOIdentity) (step, error) {
+	if !validID(op.AccountID) || op.Identity == "" {
+		return step{}, invalid("account id and identity are required")
+	}
+	key := claimKey(store.ClaimSSOIdentity, op.Identity)
+	id := []byte(op.AccountID)
+	return step{items: []string{item(bucketClaims(), key)}, check: func(tx *bolt.Tx, _ time.Time) ([]write, error) {
+		if claimHolder(tx, key) != "" {
+			return nil, conflict("SSO identity is bound to an account")
+		}
+		return []write{{bucketClaims(), key, id}}, nil
 	}}, nil
 }
 

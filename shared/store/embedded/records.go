@@ -30,6 +30,7 @@ type accountRecord struct {
 	Locale                 string    `json:"locale,omitempty"`
 	Status                 string    `json:"status,omitempty"`
 	SSO                    bool      `json:"sso,omitempty"`
+	SSOIdentity            string    `json:"ssoIdentity,omitempty"`
 	ValidUntil             time.Time `json:"validUntil,omitzero"`
 	LastLoginAt            time.Time `json:"lastLoginAt,omitzero"`
 	LastLoginIP            string    `json:"lastLoginIp,omitempty"`
@@ -56,7 +57,7 @@ func toAccountRecord(a store.Account, version int64) accountRecord {
 		Email: a.Email, EmailKey: a.EmailKey, EmailVerified: a.EmailVerified,
 		PasswordHash: a.PasswordHash, PasswordChangeRequired: a.PasswordChangeRequired,
 		Roles: nonEmpty(a.Roles), NetworkAccess: a.NetworkAccess, FacilityIDs: nonEmpty(a.FacilityIDs),
-		Locale: a.Locale, Status: a.Status, SSO: a.SSO,
+		Locale: a.Locale, Status: a.Status, SSO: a.SSO, SSOIdentity: a.SSOIdentity,
 		ValidUntil: utc(a.ValidUntil), LastLoginAt: utc(a.LastLoginAt), LastLoginIP: a.LastLoginIP,
 		PreviousLoginAt: utc(a.PreviousLoginAt), PreviousLoginIP: a.PreviousLoginIP,
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt),
@@ -74,7 +75,7 @@ func (r accountRecord) account() store.Account {
 		Email: r.Email, EmailKey: r.EmailKey, EmailVerified: r.EmailVerified,
 		PasswordHash: r.PasswordHash, PasswordChangeRequired: r.PasswordChangeRequired,
 		Roles: r.Roles, NetworkAccess: r.NetworkAccess, FacilityIDs: r.FacilityIDs,
-		Locale: r.Locale, Status: r.Status, SSO: r.SSO,
+		Locale: r.Locale, Status: r.Status, SSO: r.SSO, SSOIdentity: r.SSOIdentity,
 		ValidUntil: r.ValidUntil, LastLoginAt: r.LastLoginAt, LastLoginIP: r.LastLoginIP,
 		PreviousLoginAt: r.PreviousLoginAt, PreviousLoginIP: r.PreviousLoginIP,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,

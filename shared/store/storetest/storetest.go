@@ -89,6 +89,7 @@ func Run(t *testing.T, newStore func(t *testing.T, clk clock.Clock) store.Store)
 		tests []test
 	}{
 		{"Accounts", accountTests()},
+		{"SSOIdentities", ssoIdentityTests()},
 		{"ListAccounts", accountListTests()},
 		{"Markers", markerTests()},
 		{"Sessions", sessionTests()},
@@ -384,6 +385,7 @@ func fullAccount(id string) store.Account {
 		Locale:                 "de",
 		Status:                 store.StatusInvited,
 		SSO:                    true,
+		SSOIdentity:            store.SSOIdentityKey("Contoso", "00u1 Zoë/"+id),
 		ValidUntil:             base.Add(90*24*time.Hour + ms(123)),
 		LastLoginAt:            base.Add(-2*time.Hour + ms(7)),
 		LastLoginIP:            "2001:db8::7",

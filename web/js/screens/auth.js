@@ -203,10 +203,11 @@ function login(ctx) {
   });
 
   const providers = (state.config && state.config.sso && state.config.sso.providers) || [];
-  const returnTo = encodeURIComponent(location.pathname || "/");
+  // After SSO the browser comes back to the app's root (under the admin
+  // alias, the server adds it), where the session decides the screen.
   const sso = providers.length ? [
     h("div", { class: "sso-buttons" }, providers.map((p) => h("a", {
-      class: "button secondary full", href: `api/auth/sso/${encodeURIComponent(p.id)}/start?returnTo=${returnTo}`,
+      class: "button secondary full", href: `api/auth/sso/${encodeURIComponent(p.id)}/start`,
       "data-provider": p.id,
     }, t("login.sso", { name: p.name || p.id })))),
     h("div", { class: "divider", role: "separator" }, t("login.or")),

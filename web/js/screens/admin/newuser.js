@@ -3,6 +3,7 @@
 import { api } from "../../api.js";
 import { busy, h, uid } from "../../dom.js";
 import { register, t } from "../../i18n.js";
+import { state } from "../../state.js";
 import {
   adminNav, endOfDay, failure, focusControl, loadFacilities, pageHeader,
 } from "./common.js";
@@ -29,6 +30,10 @@ register({
     "admin.new.emailTaken": "This email address is already in use.",
     "admin.new.invited": "Invitation sent to {email}.",
     "admin.new.temporarySet": "{name} was created. Temporary password set; the user must change it at first sign-in.",
+    "admin.new.sso": "Single sign-on only",
+    "admin.new.ssoHint": "No password here: the user signs in through the company's identity provider, which must assert this email address.",
+    "admin.new.emailForSso": "Enter the email address the identity provider asserts for this user.",
+    "admin.new.ssoCreated": "{name} was created and can sign in with single sign-on.",
   },
   de: {
     "admin.new.title": "Neuer Benutzer",
@@ -50,6 +55,10 @@ register({
     "admin.new.emailTaken": "Diese E-Mail-Adresse wird schon verwendet.",
     "admin.new.invited": "Einladung an {email} gesendet.",
     "admin.new.temporarySet": "{name} wurde angelegt. Vorläufiges Passwort gesetzt; die Person muss es bei der ersten Anmeldung ändern.",
+    "admin.new.sso": "Nur Single Sign-on",
+    "admin.new.ssoHint": "Kein Passwort hier: Die Person meldet sich über den Identitätsanbieter des Unternehmens an, der diese E-Mail-Adresse bestätigen muss.",
+    "admin.new.emailForSso": "Geben Sie die E-Mail-Adresse an, die der Identitätsanbieter für diese Person bestätigt.",
+    "admin.new.ssoCreated": "{name} wurde angelegt und kann sich per Single Sign-on anmelden.",
   },
 });
 
@@ -72,10 +81,15 @@ export async function newUserScreen(ctx) {
   };
   const invite = radio("invite", t("admin.new.invite"), t("admin.new.inviteHint"), true);
   const temporary = radio("temporary", t("admin.new.temporary"), t("admin.new.temporaryHint"), false);
-  const setup = h("fieldset", { class: "choices" }, h("legend", {}, t("admin.new.setupLegend")), invite.node, temporary.node, password);
+  // Single sign-on is offered only where the tenant has identity providers.
+  const ssoOffered = Boolean(state.config && state.config.sso && state.config.sso.enabled);
+  const sso = radio("sso", t("admin.new.sso"), t("admin.new.ssoHint"), false);
+  const setup = h("fieldset", { class: "choices" }, h("legend", {}, t("admin.new.setupLegend")), invite.node, temporary.node,
+    ssoOffered ? sso.node : null, password);
   const sync = () => { password.hidden = !temporary.input.checked; };
   invite.input.addEventListener("change", sync);
   temporary.input.addEventListener("change", sync);
+  sso.input.addEventListener("change", sync);
   // Without an email an invitation is impossible: switch to a temporary password.
   parts.email.input.addEventListener("change", () => {
     if (!parts.email.input.value.trim() && invite.input.checked) {
@@ -111,12 +125,13 @@ export async function newUserScreen(ctx) {
     setError("");
     const v = values();
     const useTemp = temporary.input.checked;
+    const useSso = ssoOffered && sso.input.checked;
     // What can be told before asking the server.
     const missing = [];
     if (!v.username) missing.push(["username", t("admin.new.required", { label: t("admin.user.username") })]);
     if (!v.displayName) missing.push(["displayName", t("admin.new.required", { label: t("admin.user.displayName") })]);
     if (!v.roles.length) missing.push(["roles", t("admin.new.rolesRequired")]);
-    if (!useTemp && !v.email) missing.push(["email", t("admin.new.emailForInvite")]);
+    if (!useTemp && !v.email) missing.push(["email", t(useSso ? "admin.new.emailForSso" : "admin.new.emailForInvite")]);
     if (useTemp && !password.input.value) missing.push(["temporaryPassword", t("admin.new.required", { label: t("admin.new.password") })]);
     if (missing.length) {
       missing.forEach(([f, s]) => fields.set(f, s));
@@ -131,13 +146,14 @@ export async function newUserScreen(ctx) {
     if (v.email) body.email = v.email;
     if (v.validUntil) body.validUntil = endOfDay(v.validUntil);
     if (useTemp) body.temporaryPassword = password.input.value;
+    if (useSso) body.sso = true;
     await busy(form, async () => {
       const res = await api("POST", "api/admin/users", body);
       if (res.ok) {
         const user = res.body;
-        ctx.state.notice = user.status === "invited"
-          ? t("admin.new.invited", { email: user.email })
-          : t("admin.new.temporarySet", { name: user.displayName || user.username });
+        const name = user.displayName || user.username;
+        ctx.state.notice = user.status === "invited" ? t("admin.new.invited", { email: user.email })
+          : user.sso ? t("admin.new.ssoCreated", { name }) : t("admin.new.temporarySet", { name });
         ctx.go(`/admin/users/${encodeURIComponent(user.id)}`);
         return;
       }
