@@ -116,9 +116,10 @@ type Issuer struct {
 	clientSecret string
 	redirectURIs []string
 	clock        clock.Clock
-	// signingKey waits for the key New starts generating: RSA-2048
-	// generation takes a noticeable, variable time (tens to hundreds of
-	// milliseconds), which must not delay the local stack's start.
+	// signingKey generates the key at its first use: RSA-2048 generation
+	// takes a noticeable, variable time (tens to hundreds of milliseconds
+	// of a core), which must not delay or compete with the local stack's
+	// start.
 	signingKey  func() (signingKey, error)
 	pages       *template.Template
 	crossOrigin *http.CrossOriginProtection
@@ -162,18 +163,6 @@ func New(cfg Config) (*Issuer, error) {
 	if clk == nil {
 		clk = clock.System{}
 	}
-	keyReady := make(chan struct{})
-	var key signingKey
-	var keyErr error
-	go func() {
-		defer close(keyReady)
-		k, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			keyErr = fmt.Errorf("idp: signing key: %w", err)
-			return
-		}
-		key = signingKey{private: k, kid: thumbprint(&k.PublicKey)}
-	}()
 	pages, err := parsePages()
 	if err != nil {
 		return nil, fmt.Errorf("idp: pages: %w", err)
@@ -185,16 +174,13 @@ func New(cfg Config) (*Issuer, error) {
 		clientSecret: cfg.ClientSecret,
 		redirectURIs: append([]string(nil), cfg.RedirectURIs...),
 		clock:        clk,
-		signingKey: func() (signingKey, error) {
-			<-keyReady
-			return key, keyErr
-		},
-		pages:       pages,
-		crossOrigin: http.NewCrossOriginProtection(),
-		providers:   map[string]storedProvider{},
-		dataDir:     cfg.DataDir,
-		codes:       map[[32]byte]grant{},
-		firstSeen:   map[string]time.Time{},
+		signingKey:   sync.OnceValues(generateSigningKey),
+		pages:        pages,
+		crossOrigin:  http.NewCrossOriginProtection(),
+		providers:    map[string]storedProvider{},
+		dataDir:      cfg.DataDir,
+		codes:        map[[32]byte]grant{},
+		firstSeen:    map[string]time.Time{},
 	}
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -310,6 +296,15 @@ type jwk struct {
 	Kid string `json:"kid"`
 	N   string `json:"n"`
 	E   string `json:"e"`
+}
+
+// generateSigningKey makes the issuer's key and its kid.
+func generateSigningKey() (signingKey, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return signingKey{}, fmt.Errorf("idp: signing key: %w", err)
+	}
+	return signingKey{private: k, kid: thumbprint(&k.PublicKey)}, nil
 }
 
 // signingKey is the issuer's key and its kid.

@@ -211,30 +211,27 @@ func localIssuer(cfg Config) (*idp.Issuer, error) {
 	return iss, nil
 }
 
-// seedDemoSSOUser creates the demo SSO account (network supervisor) unless
-// an account holds its username or email already, and names the local
-// provider on the sign-in page.
+// seedDemoSSOUser creates the demo SSO account (network supervisor) and
+// names the local provider on the sign-in page, in one commit, at the first
+// start; once the account exists (or its username or email is taken) it
+// does nothing, so an admin's later changes stay.
 func seedDemoSSOUser(ctx context.Context, st store.Store, clk clock.Clock) error {
 	now := clk.Now()
 	a := store.Account{ID: ids.New("u"), Username: DemoSSOUsername, UsernameKey: accounts.CanonicalUsername(DemoSSOUsername),
 		DisplayName: "Jordan Example", Email: DemoSSOEmail, EmailKey: accounts.CanonicalEmail(DemoSSOEmail),
 		EmailVerified: true, Roles: []string{accounts.RoleSupervisor}, NetworkAccess: true, Locale: "en",
 		Status: store.StatusActive, SSO: true, CreatedAt: now, UpdatedAt: now}
-	if err := st.Commit(ctx, store.CreateAccount{Account: a}); err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("local stack: demo SSO user: %w", err)
-	}
 	snap, err := st.Load(ctx, store.Query{Parameters: true})
 	if err != nil {
 		return fmt.Errorf("local stack: parameters: %w", err)
 	}
-	p := snap.Parameters
-	if p.SSO.ProviderName(LocalProviderID) != LocalProviderID {
-		return nil // named already (perhaps renamed by an admin)
+	ops := []store.Op{store.CreateAccount{Account: a}}
+	if p := snap.Parameters; p.SSO.ProviderName(LocalProviderID) == LocalProviderID {
+		p.SSO.Providers = append(p.SSO.Providers, params.SSOProvider{ID: LocalProviderID, Name: LocalProviderName})
+		ops = append(ops, store.PutParameters{Parameters: p, Version: snap.ParametersVersion})
 	}
-	p.SSO.Providers = append(p.SSO.Providers, params.SSOProvider{ID: LocalProviderID, Name: LocalProviderName})
-	err = st.Commit(ctx, store.PutParameters{Parameters: p, Version: snap.ParametersVersion})
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("local stack: name the local provider: %w", err)
+	if err := st.Commit(ctx, ops...); err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("local stack: demo SSO user: %w", err)
 	}
 	return nil
 }
