@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -25,15 +26,21 @@ var commonPasswords string
 // it: it is immutable and safe for concurrent use. The zero Checker has an
 // empty list and still rejects the trivial patterns.
 type Checker struct {
-	list map[string]struct{}
+	// list loads the common-password list at its first use (nil: empty).
+	list func() map[string]struct{}
 }
 
-// NewChecker decompresses the embedded common-password list into a fresh
-// Checker. Entries are NFKC-normalised and case-folded like the passwords
-// they are compared with. It takes about 10 ms and retains about 2 MiB.
+// NewChecker returns a Checker that decompresses the embedded
+// common-password list at its first check, once. Entries are
+// NFKC-normalised and case-folded like the passwords they are compared with.
+// Loading takes 10–20 ms and retains about 2 MiB: deferring it keeps it out
+// of every Lambda cold start (most invocations never check a new password).
 // It panics only if the embedded list is corrupt, which the package's tests
 // rule out for a given build.
-func NewChecker() *Checker {
+func NewChecker() *Checker { return &Checker{list: sync.OnceValue(loadCommonPasswords)} }
+
+// loadCommonPasswords decompresses and folds the embedded list.
+func loadCommonPasswords() map[string]struct{} {
 	zr, err := gzip.NewReader(strings.NewReader(commonPasswords))
 	if err != nil {
 		panic(fmt.Sprintf("policy: embedded common-password list: %v", err))
@@ -53,11 +60,19 @@ func NewChecker() *Checker {
 			list[w] = struct{}{}
 		}
 	}
-	return &Checker{list: list}
+	return list
+}
+
+// entries is the loaded list (nil for the zero Checker).
+func (ck *Checker) entries() map[string]struct{} {
+	if ck == nil || ck.list == nil {
+		return nil
+	}
+	return ck.list()
 }
 
 // Len returns the number of distinct entries of the common-password list.
-func (ck *Checker) Len() int { return len(ck.list) }
+func (ck *Checker) Len() int { return len(ck.entries()) }
 
 // fold NFKC-normalises and case-folds s, like accounts.CanonicalUsername but
 // without trimming: folding can denormalise, so it normalises once more.
@@ -134,7 +149,7 @@ func (ck *Checker) common(folded string) bool {
 
 // weak reports whether s (folded) is in the list or a trivial pattern.
 func (ck *Checker) weak(s string) bool {
-	if _, ok := ck.list[s]; ok {
+	if _, ok := ck.entries()[s]; ok {
 		return true
 	}
 	return ck.pattern(s)

@@ -30,7 +30,7 @@ func TestListSize(t *testing.T) {
 		t.Fatalf("common-password list has %d entries, want at least 10,000", n)
 	}
 	for _, w := range []string{"password", "iloveyou", "jennifer", "1qaz2wsx", "passwordpassword"} {
-		if _, ok := checker.list[w]; !ok {
+		if _, ok := checker.entries()[w]; !ok {
 			t.Errorf("list lacks %q", w)
 		}
 	}
