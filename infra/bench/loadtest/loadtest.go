@@ -1,0 +1,259 @@
+// Package loadtest runs a bounded sign-in load against the local stack on
+// loopback: the stack (infra/local/stack, embedded store with fsync, the
+// same handlers and v2 event adapter as `make run`) is started in this
+// process on a free port with its production hasher, distinct users are
+// created, and each concurrency level signs them in over HTTP for a fixed
+// time. It reports logins per second, latency percentiles, errors and the
+// process CPU time per login.
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gatepass/gatepass/infra/bench/flowbench"
+	"github.com/gatepass/gatepass/infra/bench/stats"
+	"github.com/gatepass/gatepass/infra/local/stack"
+	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/bootstrap"
+	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/ids"
+	"github.com/gatepass/gatepass/shared/password"
+	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/store/embedded"
+)
+
+// Password is every load-test user's password.
+const Password = "load test passphrase 2026"
+
+// Config bounds a load test.
+type Config struct {
+	// Concurrency lists the levels: clients signing in at once.
+	Concurrency []int
+	// Duration is how long each level is measured, after Warmup.
+	Duration, Warmup time.Duration
+	// Params are the argon2id parameters (the local stack's, OWASP, unless
+	// set).
+	Params password.Params
+	// DataDir holds the stack's database.
+	DataDir string
+}
+
+// Level is one concurrency level's outcome.
+type Level struct {
+	Concurrency int `json:"concurrency"`
+	// Logins succeeded and Errors failed (any status but 200
+	// "authenticated", or a transport error).
+	Logins int `json:"logins"`
+	Errors int `json:"errors"`
+	// Elapsed is the measured time; PerSecond = Logins / Elapsed.
+	Elapsed   time.Duration `json:"elapsed"`
+	PerSecond float64       `json:"perSecond"`
+	// P50, P99 and Max are the successful logins' latencies.
+	P50 time.Duration `json:"p50"`
+	P99 time.Duration `json:"p99"`
+	Max time.Duration `json:"max"`
+	// CPUPerLogin is this process's CPU time (stack and clients) per login.
+	CPUPerLogin time.Duration `json:"cpuPerLogin"`
+	// CoresUsed is the process's CPU time over the elapsed time: how many
+	// cores it kept busy. Less than GOMAXPROCS on a saturated level means
+	// other processes took the rest.
+	CoresUsed float64 `json:"coresUsed"`
+}
+
+// Result is a whole load test.
+type Result struct {
+	// Hash is the stored hashes' parameters, read back from a user's hash
+	// ("m=19456,t=2,p=1").
+	Hash       string  `json:"hash"`
+	GOMAXPROCS int     `json:"gomaxprocs"`
+	NumCPU     int     `json:"numCPU"`
+	Levels     []Level `json:"levels"`
+}
+
+// Run starts the stack, creates one user per client of the highest level,
+// and measures every level in turn.
+func Run(ctx context.Context, cfg Config) (Result, error) {
+	if len(cfg.Concurrency) == 0 || cfg.Duration <= 0 {
+		return Result{}, errors.New("loadtest: no levels or no duration")
+	}
+	if cfg.Params == (password.Params{}) {
+		cfg.Params = password.OWASP()
+	}
+	hasher := password.NewArgon2id(cfg.Params)
+	users := 0
+	for _, c := range cfg.Concurrency {
+		users = max(users, c)
+	}
+	hash, err := createUsers(cfg.DataDir, hasher, users)
+	if err != nil {
+		return Result{}, err
+	}
+	web := filepath.Join(cfg.DataDir, "web")
+	if err := os.MkdirAll(web, 0o700); err != nil {
+		return Result{}, fmt.Errorf("loadtest: %w", err)
+	}
+	s, err := stack.Start(ctx, stack.Config{
+		Addr: "127.0.0.1:0", DataDir: cfg.DataDir, WebDir: web, Hasher: hasher,
+		Admin:  bootstrap.Admin{Username: "admin", Password: Password + " admin"},
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), // formatted like in AWS, written nowhere
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("loadtest: %w", err)
+	}
+	defer func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Shutdown(shutdown)
+	}()
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		Proxy: nil, MaxIdleConns: 64, MaxIdleConnsPerHost: 64, DisableCompression: true,
+	}}
+	defer client.CloseIdleConnections()
+	res := Result{Hash: paramsOf(hash), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU()}
+	for _, c := range cfg.Concurrency {
+		if cfg.Warmup > 0 {
+			if _, err := level(ctx, client, s.URL, c, cfg.Warmup); err != nil {
+				return Result{}, err
+			}
+		}
+		l, err := level(ctx, client, s.URL, c, cfg.Duration)
+		if err != nil {
+			return Result{}, err
+		}
+		res.Levels = append(res.Levels, l)
+	}
+	return res, nil
+}
+
+// userName is the i-th load-test user.
+func userName(i int) string { return "load" + strconv.Itoa(i) }
+
+// createUsers opens the database before the stack does and stores n active
+// users with Password, returning one stored hash.
+func createUsers(dir string, h password.Hasher, n int) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("loadtest: %w", err)
+	}
+	st, err := embedded.Open(filepath.Join(dir, "gatepass.db"), clock.System{})
+	if err != nil {
+		return "", fmt.Errorf("loadtest: %w", err)
+	}
+	defer st.Close()
+	hash, err := h.Hash(Password)
+	if err != nil {
+		return "", fmt.Errorf("loadtest: hash: %w", err)
+	}
+	now := time.Now()
+	for i := range n {
+		name := userName(i)
+		a := store.Account{
+			ID: ids.New("u"), Username: name, UsernameKey: accounts.CanonicalUsername(name), DisplayName: "Load " + name,
+			PasswordHash: hash, Roles: []string{accounts.RoleOperator}, Locale: "en", Status: store.StatusActive,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if err := st.Commit(context.Background(), store.CreateAccount{Account: a}); err != nil {
+			return "", fmt.Errorf("loadtest: create %s: %w", name, err)
+		}
+	}
+	return hash, nil
+}
+
+// paramsOf returns the "m=…,t=…,p=…" part of a PHC string.
+func paramsOf(phc string) string {
+	parts := bytes.Split([]byte(phc), []byte("$"))
+	if len(parts) < 4 {
+		return ""
+	}
+	return string(parts[3])
+}
+
+// level signs in with c clients, each its own user, until d has passed.
+func level(ctx context.Context, client *http.Client, base string, c int, d time.Duration) (Level, error) {
+	type worker struct {
+		lat    []time.Duration
+		errors int
+		err    error
+	}
+	workers := make([]worker, c)
+	cpu := flowbench.CPUTime()
+	began := time.Now()
+	deadline := began.Add(d)
+	var wg sync.WaitGroup
+	for w := range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body, _ := json.Marshal(map[string]string{"username": userName(w), "password": Password})
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				start := time.Now()
+				ok, err := login(ctx, client, base, body)
+				took := time.Since(start)
+				switch {
+				case err != nil && ctx.Err() != nil:
+					return
+				case ok:
+					workers[w].lat = append(workers[w].lat, took)
+				default:
+					workers[w].errors++
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	used := flowbench.CPUTime() - cpu
+	if err := ctx.Err(); err != nil {
+		return Level{}, fmt.Errorf("loadtest: %w", err)
+	}
+	l := Level{Concurrency: c, Elapsed: elapsed}
+	var all []time.Duration
+	for _, w := range workers {
+		all = append(all, w.lat...)
+		l.Errors += w.errors
+	}
+	l.Logins = len(all)
+	l.PerSecond = float64(l.Logins) / elapsed.Seconds()
+	sum := stats.Summarise(all)
+	l.P50, l.P99, l.Max = sum.P50, sum.P99, sum.Max
+	if l.Logins > 0 {
+		l.CPUPerLogin = used / time.Duration(l.Logins)
+	}
+	l.CoresUsed = used.Seconds() / elapsed.Seconds()
+	return l, nil
+}
+
+// login posts one sign-in and reports whether it was authenticated.
+func login(ctx context.Context, client *http.Client, base string, body []byte) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/auth/login", bytes.NewReader(body))
+	if err != nil {
+		return false, fmt.Errorf("loadtest: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", base)
+	res, err := client.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("loadtest: %w", err)
+	}
+	defer res.Body.Close()
+	var out struct {
+		Status string `json:"status"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		return false, nil
+	}
+	_, _ = io.Copy(io.Discard, res.Body)
+	return res.StatusCode == http.StatusOK && out.Status == "authenticated", nil
+}

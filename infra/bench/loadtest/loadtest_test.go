@@ -1,0 +1,35 @@
+package loadtest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/gatepass/gatepass/infra/bench/loadtest"
+	"github.com/gatepass/gatepass/shared/password"
+)
+
+// A short load with cheap hashes: every client signs in as its own user,
+// nothing fails, and the figures add up.
+func TestShortLoad(t *testing.T) {
+	cheap := password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}
+	res, err := loadtest.Run(context.Background(), loadtest.Config{
+		Concurrency: []int{1, 3}, Duration: 300 * time.Millisecond, Warmup: 50 * time.Millisecond,
+		Params: cheap, DataDir: t.TempDir(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Hash != "m=64,t=1,p=1" || len(res.Levels) != 2 {
+		t.Fatalf("result %+v", res)
+	}
+	for _, l := range res.Levels {
+		if l.Logins == 0 || l.Errors != 0 || l.PerSecond <= 0 || l.P50 <= 0 || l.P99 < l.P50 || l.Max < l.P99 ||
+			l.Elapsed < 300*time.Millisecond || l.CPUPerLogin <= 0 {
+			t.Errorf("level %+v", l)
+		}
+	}
+	if res.Levels[1].Concurrency != 3 {
+		t.Fatalf("levels %+v", res.Levels)
+	}
+}

@@ -1,0 +1,278 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gatepass/gatepass/infra/bench/coldstart"
+	"github.com/gatepass/gatepass/infra/bench/gobench"
+	"github.com/gatepass/gatepass/infra/bench/loadtest"
+	"github.com/gatepass/gatepass/infra/bench/stats"
+)
+
+// Budget limits of issue 8/8.
+const (
+	BudgetNonHashCPU   = time.Millisecond
+	BudgetLoginsPerSec = 55.0
+	BudgetRoundTrips   = 2
+	BudgetBootstrap    = 12 << 20 // the Makefile's MAX_BOOTSTRAP_BYTES, 12 MiB
+	BudgetExecToNext   = 50 * time.Millisecond
+	BudgetBenchTime    = 10 * time.Minute
+	// LoadHash is the argon2id cost the load test must run at.
+	LoadHash = "m=19456,t=2,p=1"
+)
+
+// Status of a budget.
+type Status string
+
+// Statuses.
+const (
+	Met         Status = "met"
+	NotMet      Status = "**not met**"
+	NotMeasured Status = "not measured"
+)
+
+// Budget is one budget and how the run fared.
+type Budget struct {
+	Name     string
+	Measured string
+	Status   Status
+}
+
+// Budgets evaluates every budget on in.
+func Budgets(in Inputs) []Budget {
+	var out []Budget
+
+	b := Budget{Name: "Non-hash CPU ≤ 1 ms per login", Status: NotMeasured}
+	if s, ok := in.bench(keyLoginNoFsync); ok {
+		cpu := s.Median["cpu-ns/op"]
+		b.Measured = fmt.Sprintf("%s CPU per login (%s wall), median of %d; BenchmarkLoginCheapHasherNoFsync", ms(cpu), ms(s.Median["ns/op"]), s.Runs)
+		b.Status = status(cpu <= float64(BudgetNonHashCPU))
+	}
+	out = append(out, b)
+
+	b = Budget{Name: "≥ 55 logins/s on this machine, argon2id m=19 MiB t=2 p=1", Status: NotMeasured}
+	if in.Load != nil {
+		best := slices.MaxFunc(in.Load.Levels, func(a, b loadtest.Level) int { return cmpFloat(a.PerSecond, b.PerSecond) })
+		errs := 0
+		for _, l := range in.Load.Levels {
+			errs += l.Errors
+		}
+		b.Measured = fmt.Sprintf("%.1f logins/s at concurrency %d (best level; %s; %d errors in all levels)",
+			best.PerSecond, best.Concurrency, in.Load.Hash, errs)
+		b.Status = status(best.PerSecond >= BudgetLoginsPerSec && errs == 0 && in.Load.Hash == LoadHash)
+	}
+	out = append(out, b)
+
+	b = Budget{Name: "≤ 2 store round trips per password login (no MFA)", Status: NotMeasured}
+	if c, ok := in.capacity("login"); ok {
+		b.Measured = fmt.Sprintf("%d (%d reads + %d writes; on DynamoDB: %s)", c.Reads+c.Writes, c.Reads, c.Writes, calls(c.Calls))
+		b.Status = status(c.Reads+c.Writes <= BudgetRoundTrips)
+	} else if s, ok := in.bench(keyLoginNoFsync); ok {
+		r, w := s.Median["reads/op"], s.Median["writes/op"]
+		b.Measured = fmt.Sprintf("%s (%s reads + %s writes)", count(r+w), count(r), count(w))
+		b.Status = status(r+w <= BudgetRoundTrips)
+	}
+	out = append(out, b)
+
+	b = Budget{Name: "Every bootstrap ≤ 12 MB (12 MiB, as make build checks)", Status: NotMeasured}
+	if len(in.Sizes) > 0 {
+		largest := slices.MaxFunc(in.Sizes, func(a, b Size) int { return cmpFloat(float64(a.Bytes), float64(b.Bytes)) })
+		b.Measured = fmt.Sprintf("largest %s (%s), linux/arm64", bytesIEC(float64(largest.Bytes)), largest.Function)
+		b.Status = status(largest.Bytes <= BudgetBootstrap)
+	}
+	out = append(out, b)
+
+	b = Budget{Name: "Exec to first /next ≤ 50 ms", Status: NotMeasured}
+	if len(in.ColdStart) > 0 {
+		worst, name := time.Duration(0), ""
+		for _, r := range in.ColdStart {
+			if m := stats.Median(r.ExecToNext); m > worst && r.Function != BaselineFunction {
+				worst, name = m, r.Function
+			}
+		}
+		b.Measured = fmt.Sprintf("slowest median %s (%s), linux/amd64 host binaries", durD(worst), name)
+		b.Status = status(worst <= BudgetExecToNext)
+	}
+	out = append(out, b)
+
+	b = Budget{Name: "`make bench` under 10 minutes", Status: NotMeasured}
+	if len(in.Meta.Steps) > 0 {
+		var total time.Duration
+		for _, s := range in.Meta.Steps {
+			total += s.Took
+		}
+		b.Measured = fmt.Sprintf("%s for the steps (make build and every build of the tests and functions included; compiling the bench command comes on top)", minutes(total))
+		b.Status = status(total <= BudgetBenchTime)
+	}
+	out = append(out, b)
+	return out
+}
+
+// BaselineFunction names the minimal Go Lambda measured beside Gatepass's
+// functions: the floor any Go function pays.
+const BaselineFunction = coldstart.Baseline
+
+func status(ok bool) Status {
+	if ok {
+		return Met
+	}
+	return NotMet
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func minutes(d time.Duration) string {
+	return fmt.Sprintf("%d min %02d s", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// calls renders DynamoDB requests by operation in name order.
+func calls(c map[string]int) string {
+	names := make([]string, 0, len(c))
+	for n := range c {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s×%d", n, c[n])
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Performance renders docs/performance.md.
+func Performance(in Inputs) string {
+	var b strings.Builder
+	b.WriteString("# Gatepass performance\n\n")
+	b.WriteString("Generated by `make bench` (`go run ./infra/bench`); do not edit by hand. ")
+	fmt.Fprintf(&b, "Run of %s on %s, %d cores, %s %s/%s.\n", orDash(in.Meta.Date), orDash(in.Meta.CPU), in.Meta.NumCPU,
+		orDash(in.Meta.GoVersion), orDash(in.Meta.OS), orDash(in.Meta.Arch))
+	if len(in.Meta.Settings) > 0 {
+		fmt.Fprintf(&b, "Settings: %s.\n", strings.Join(in.Meta.Settings, ", "))
+	}
+	b.WriteString("The cost model built from these figures is [cost-model.md](cost-model.md).\n\n")
+
+	b.WriteString("## Budgets\n\n")
+	var rows [][]string
+	for _, bg := range Budgets(in) {
+		rows = append(rows, []string{bg.Name, orDash(bg.Measured), string(bg.Status)})
+	}
+	table(&b, "lll", []string{"budget", "measured", "status"}, rows)
+	b.WriteString("\n")
+
+	b.WriteString("## Results\n\n")
+	b.WriteString("Medians; the spread is the lowest and highest of the runs. ")
+	b.WriteString("CPU is the process's user + system time per operation (garbage collection included).\n\n")
+	table(&b, "llrrl", []string{"area", "item", "median", "spread", "details"}, resultRows(in))
+	b.WriteString("\n")
+	b.WriteString(howMeasured(in))
+	b.WriteString(notes(in))
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// resultRows is the one results table.
+func resultRows(in Inputs) [][]string {
+	var rows [][]string
+	known := map[string]bool{}
+	for _, spec := range Benches() {
+		known[spec.Key()] = true
+		s, ok := in.bench(spec.Key())
+		if !ok {
+			rows = append(rows, []string{"Go benchmark", spec.Label, "not measured", "", ""})
+			continue
+		}
+		rows = append(rows, benchRow(spec.Label, s))
+	}
+	var extra []gobench.Summary
+	for _, s := range in.Bench {
+		if !known[gobench.Key(s.Pkg, s.Name)] {
+			extra = append(extra, s)
+		}
+	}
+	slices.SortFunc(extra, func(a, b gobench.Summary) int {
+		return strings.Compare(gobench.Key(a.Pkg, a.Name), gobench.Key(b.Pkg, b.Name))
+	})
+	for _, s := range extra {
+		rows = append(rows, benchRow(gobench.Key(s.Pkg, s.Name), s))
+	}
+
+	for _, c := range in.Capacity {
+		mail := ""
+		if c.Mails > 0 {
+			mail = fmt.Sprintf(" · %d mail", c.Mails)
+		}
+		rows = append(rows, []string{"DynamoDB round trips (real adapter on DynamoDB Local)", c.Flow,
+			fmt.Sprintf("%d R + %d W", c.Reads, c.Writes), "",
+			fmt.Sprintf("%s · %s RRU, %s WRU by the published rules (DynamoDB Local reports %s, %s)%s · %s of log lines",
+				calls(c.Calls), count(c.RRU), count(c.WRU), count(c.LocalRRU), count(c.LocalWRU), mail, bytesIEC(float64(c.LogBytes)))})
+	}
+
+	for _, s := range in.Sizes {
+		detail := ""
+		if r, ok := in.coldStart(s.Function); ok {
+			detail = "host build (linux/" + orDash(in.Meta.Arch) + ") " + bytesIEC(float64(r.HostBytes))
+		}
+		rows = append(rows, []string{"bootstrap size, linux/arm64 (make build)", s.Function, bytesIEC(float64(s.Bytes)), "", detail})
+	}
+
+	for _, r := range in.ColdStart {
+		if len(r.ExecToNext) == 0 {
+			continue
+		}
+		warm := stats.Summarise(r.Warm)
+		var slow []string
+		for _, p := range r.SlowestInits {
+			slow = append(slow, fmt.Sprintf("%s %s", p.Package, durD(p.Took)))
+		}
+		rows = append(rows, []string{"cold start, exec → first /next (host binary)", r.Function,
+			durD(stats.Median(r.ExecToNext)),
+			fmt.Sprintf("%s–%s (%d runs)", durD(slices.Min(r.ExecToNext)), durD(slices.Max(r.ExecToNext)), len(r.ExecToNext)),
+			fmt.Sprintf("first invoke %s · warm invoke p50 %s, p99 %s (%d) · AWS calls at init: %s; per invoke: %s · %s → %s · package init %s (slowest: %s)",
+				durD(stats.Median(r.FirstInvoke)), durD(warm.P50), durD(warm.P99), warm.N, r.InitCalls, r.InvokeCalls, r.Event, r.Outcome,
+				durD(r.PackageInit), orDash(strings.Join(slow, ", ")))})
+	}
+
+	if in.Load != nil {
+		for _, l := range in.Load.Levels {
+			rows = append(rows, []string{"load test, local stack over loopback (" + in.Load.Hash + ")",
+				fmt.Sprintf("concurrency %d", l.Concurrency), fmt.Sprintf("%.1f logins/s", l.PerSecond), "",
+				fmt.Sprintf("p50 %s · p99 %s · max %s · %d logins, %d errors in %s · CPU per login %s · %.2f of %d cores busy",
+					durD(l.P50), durD(l.P99), durD(l.Max), l.Logins, l.Errors, durD(l.Elapsed.Round(time.Millisecond)), durD(l.CPUPerLogin),
+					l.CoresUsed, in.Load.GOMAXPROCS)})
+		}
+	}
+	return rows
+}
+
+func benchRow(label string, s gobench.Summary) []string {
+	var d []string
+	if v, ok := s.Median["cpu-ns/op"]; ok {
+		d = append(d, "CPU "+dur(v))
+	}
+	d = append(d, bytesIEC(s.Median["B/op"])+"/op", count(s.Median["allocs/op"])+" allocs/op")
+	if r, ok := s.Median["reads/op"]; ok {
+		d = append(d, fmt.Sprintf("%s R + %s W", count(r), count(s.Median["writes/op"])))
+	}
+	return []string{"Go benchmark", label, dur(s.Median["ns/op"]),
+		fmt.Sprintf("%s–%s (%d runs)", dur(s.Min["ns/op"]), dur(s.Max["ns/op"]), s.Runs), strings.Join(d, " · ")}
+}

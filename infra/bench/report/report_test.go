@@ -1,0 +1,316 @@
+package report
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatepass/gatepass/infra/bench/coldstart"
+	"github.com/gatepass/gatepass/infra/bench/flowbench"
+	"github.com/gatepass/gatepass/infra/bench/gobench"
+	"github.com/gatepass/gatepass/infra/bench/loadtest"
+	"github.com/gatepass/gatepass/shared/routes"
+)
+
+// summary is a gobench summary of one benchmark with the same figure in
+// every run.
+func summary(key string, metrics map[string]float64) gobench.Summary {
+	pkg, name, _ := strings.Cut(key, ".")
+	return gobench.Summary{Pkg: "github.com/gatepass/gatepass/shared/" + pkg, Name: name, Runs: 5,
+		Median: metrics, Min: metrics, Max: metrics}
+}
+
+// fixture is a complete set of inputs.
+func fixture() Inputs {
+	ms := float64(time.Millisecond)
+	cheap := func(cpu float64) map[string]float64 {
+		return map[string]float64{"ns/op": cpu, "cpu-ns/op": cpu, "B/op": 50_000, "allocs/op": 400, "reads/op": 2, "writes/op": 2}
+	}
+	in := Inputs{
+		Meta: Meta{Date: "2026-11-23", GoVersion: "go1.26", OS: "linux", Arch: "amd64", CPU: "Test CPU", NumCPU: 2,
+			Settings: []string{"-count 5"}, Steps: []Step{{"build", 30 * time.Second}, {"gobench", 3 * time.Minute}}},
+		Bench: []gobench.Summary{
+			summary(keyLoginHash, map[string]float64{"ns/op": 30 * ms, "cpu-ns/op": 30 * ms, "B/op": 20 << 20, "allocs/op": 440, "reads/op": 2, "writes/op": 2}),
+			summary(keyLoginNoFsync, cheap(0.25*ms)),
+			summary(keyVerifyPure, map[string]float64{"ns/op": 32 * ms, "B/op": 20 << 20, "allocs/op": 27}),
+			summary("password.BenchmarkVerifyOWASP", map[string]float64{"ns/op": 26 * ms, "B/op": 20 << 20, "allocs/op": 27}),
+			summary(keyMFAStep, cheap(0.3*ms)),
+			summary(keyResetRequest, cheap(0.4*ms)),
+			summary(keyResetConfirm, cheap(0.5*ms)),
+			summary(keySessionCheck, cheap(0.03*ms)),
+			summary(keyAuthorize, cheap(0.02*ms)),
+			summary(keyViewsSelect, cheap(0.3*ms)),
+		},
+		Sizes: []Size{{"login", 9 << 20}, {"admin", 11 << 20}},
+		ColdStart: []coldstart.Result{
+			{Function: "login", Event: "GET /api/auth/config", Outcome: "200", HostBytes: 10 << 20,
+				ExecToNext:  []time.Duration{40 * time.Millisecond, 45 * time.Millisecond, 42 * time.Millisecond},
+				FirstInvoke: []time.Duration{10 * time.Millisecond}, Warm: []time.Duration{time.Millisecond, 2 * time.Millisecond},
+				InitCalls: "secretsmanager.GetSecretValue×1", InvokeCalls: "dynamodb.BatchGetItem×1",
+				PackageInit: 12 * time.Millisecond, SlowestInits: []coldstart.PackageInit{{Package: "x/schemas", Took: 3 * time.Millisecond}}},
+			{Function: coldstart.Baseline, Event: "echo", Outcome: "echoed", ExecToNext: []time.Duration{90 * time.Millisecond},
+				FirstInvoke: []time.Duration{time.Millisecond}, Warm: []time.Duration{time.Millisecond}},
+		},
+		Load: &loadtest.Result{Hash: LoadHash, GOMAXPROCS: 2, NumCPU: 2, Levels: []loadtest.Level{
+			{Concurrency: 1, Logins: 300, PerSecond: 30, Elapsed: 10 * time.Second, P50: 33 * time.Millisecond, P99: 40 * time.Millisecond, Max: 50 * time.Millisecond, CPUPerLogin: 33 * time.Millisecond, CoresUsed: 1},
+			{Concurrency: 2, Logins: 600, PerSecond: 60, Elapsed: 10 * time.Second, P50: 33 * time.Millisecond, P99: 60 * time.Millisecond, Max: 70 * time.Millisecond, CPUPerLogin: 33 * time.Millisecond, CoresUsed: 1.98},
+		}},
+		LoadProfile: []ProfileEntry{{"golang.org/x/crypto/argon2.blamkaSSE4", 48}, {"runtime.memclrNoHeapPointers", 10.5}},
+	}
+	capa := func(flow string, r, w int64, calls map[string]int, rru, wru float64, mails int) flowbench.Capacity {
+		return flowbench.Capacity{Flow: flow, Reads: r, Writes: w, Calls: calls, KeysRead: int(rru), RRU: rru, WRU: wru, Mails: mails, LogBytes: 300}
+	}
+	login := map[string]int{"BatchGetItem": 2, "PutItem": 1, "TransactWriteItems": 1}
+	in.Capacity = []flowbench.Capacity{
+		capa("login", 2, 2, login, 6, 9, 0),
+		capa("login-mfa-first-step", 2, 2, login, 6, 5, 0),
+		capa("mfa-step", 1, 2, map[string]int{"BatchGetItem": 1, "PutItem": 1, "TransactWriteItems": 1}, 4, 11, 0),
+		capa("reset-request", 2, 1, map[string]int{"BatchGetItem": 2, "TransactWriteItems": 1}, 6, 10, 1),
+		capa("reset-confirm", 2, 2, map[string]int{"BatchGetItem": 1, "Query": 1, "DeleteItem": 1, "TransactWriteItems": 1}, 4, 9, 1),
+		capa("session-check", 1, 0, map[string]int{"BatchGetItem": 1}, 4, 0, 0),
+		capa("authorizer", 1, 0, map[string]int{"BatchGetItem": 1}, 4, 0, 0),
+		capa("views-select", 2, 1, map[string]int{"BatchGetItem": 2, "TransactWriteItems": 1}, 4, 6, 0),
+	}
+	return in
+}
+
+func TestBudgets(t *testing.T) {
+	got := map[string]Status{}
+	for _, b := range Budgets(fixture()) {
+		got[b.Name] = b.Status
+		if b.Measured == "" {
+			t.Errorf("%s: nothing measured", b.Name)
+		}
+	}
+	want := map[string]Status{
+		"Non-hash CPU ≤ 1 ms per login":                            Met,
+		"≥ 55 logins/s on this machine, argon2id m=19 MiB t=2 p=1": Met,
+		"≤ 2 store round trips per password login (no MFA)":        NotMet,
+		"Every bootstrap ≤ 12 MB (12 MiB, as make build checks)":   Met,
+		"Exec to first /next ≤ 50 ms":                              Met, // the baseline's 90 ms does not count
+		"`make bench` under 10 minutes":                            Met,
+	}
+	for name, s := range want {
+		if got[name] != s {
+			t.Errorf("%s: %q, want %q", name, got[name], s)
+		}
+	}
+	// The load budget holds only at the production hash and without errors.
+	in := fixture()
+	in.Load.Hash = "m=64,t=1,p=1"
+	if b := Budgets(in)[1]; b.Status != NotMet {
+		t.Errorf("cheap hash accepted: %+v", b)
+	}
+	for _, b := range Budgets(Inputs{}) {
+		if b.Status != NotMeasured {
+			t.Errorf("%s with no inputs: %s", b.Name, b.Status)
+		}
+	}
+}
+
+// The documents are a pure function of the inputs, and every part shows.
+func TestRenderingIsDeterministic(t *testing.T) {
+	in := fixture()
+	perf, cost := Performance(in), CostModel(in, Published(), DefaultModel())
+	for range 5 {
+		if Performance(fixture()) != perf || CostModel(fixture(), Published(), DefaultModel()) != cost {
+			t.Fatal("rendering differs between calls")
+		}
+	}
+	for _, want := range []string{
+		"| area | item | median | spread | details |",
+		"| Non-hash CPU ≤ 1 ms per login | 0.250 ms CPU per login",
+		"| Go benchmark | login, cheap hasher, no fsync: Gatepass's own work | 250 µs | 250 µs–250 µs (5 runs) | CPU 250 µs · 48.8 KiB/op · 400 allocs/op · 2 R + 2 W |",
+		"| Go benchmark | password policy checker, NewChecker (the list itself loads at the first check) | not measured |",
+		"| DynamoDB round trips (real adapter on DynamoDB Local) | login | 2 R + 2 W |",
+		"| bootstrap size, linux/arm64 (make build) | admin | 11.0 MiB |",
+		"| cold start, exec → first /next (host binary) | login | 42.0 ms | 40.0 ms–45.0 ms (3 runs) |",
+		"package init 12.0 ms (slowest: x/schemas 3.00 ms)",
+		"| concurrency 2 | 60.0 logins/s |",
+		"not met: 2 reads + 2 writes.",
+		"runtime.memclrNoHeapPointers` (10.5 %)",
+	} {
+		if !strings.Contains(perf, want) {
+			t.Errorf("performance.md lacks %q", want)
+		}
+	}
+	if strings.Count(perf, "| area | item |") != 1 {
+		t.Error("more than one results table")
+	}
+	for _, want := range []string{"## Cost per 1 M requests, by flow", "## Memory size of the hashing functions",
+		"← lowest cost × latency", "## Compared with Cognito's per-MAU prices", "| 200 | 12,000 |"} {
+		if !strings.Contains(cost, want) {
+			t.Errorf("cost-model.md lacks %q", want)
+		}
+	}
+	empty := Performance(Inputs{})
+	if !strings.Contains(empty, "not measured") {
+		t.Error("an empty run does not say what was not measured")
+	}
+}
+
+func TestTiered(t *testing.T) {
+	p := Published()
+	for _, c := range []struct {
+		tiers []Tier
+		n     int
+		want  float64
+	}{
+		{p.CognitoLite, 200, 0},
+		{p.CognitoLite, 10_000, 0},
+		{p.CognitoLite, 20_000, 10_000 * 0.0055},
+		{p.CognitoLite, 200_000, 90_000*0.0055 + 100_000*0.0046},
+		{p.CognitoFederated, 200, 150 * 0.015},
+		{p.CognitoEssentials, 20_000, 10_000 * 0.015},
+	} {
+		if got := Tiered(c.tiers, c.n); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("Tiered(%d) = %v, want %v", c.n, got, c.want)
+		}
+	}
+}
+
+// The cost of a login worked out by hand from the fixture: 0.25 ms + 32 ms
+// of CPU stretched by 1769/1024, 2 reads + 1 write + 1 transaction of
+// waiting.
+func TestCostOfALogin(t *testing.T) {
+	in, p, m := fixture(), Published(), DefaultModel()
+	c, ok := m.Cost(in, p, Flows()[0], 0)
+	if !ok {
+		t.Fatal("not computed")
+	}
+	cpu := 32.25 * float64(time.Millisecond)
+	wantDur := time.Duration(cpu*1769/1024) + 25*time.Millisecond
+	if c.MemoryMB != 1024 || c.Duration != wantDur || c.Billed != (wantDur+time.Millisecond-1).Truncate(time.Millisecond) {
+		t.Fatalf("cost %+v, want duration %v", c, wantDur)
+	}
+	wantLambda := c.Billed.Seconds()*p.LambdaGBSecond + p.LambdaRequest
+	if math.Abs(c.Lambda-wantLambda) > 1e-15 || c.APIGateway != p.HTTPAPIRequest ||
+		math.Abs(c.DynamoDB-(6*p.RRU+9*p.WRU)) > 1e-15 || c.SES != 0 {
+		t.Fatalf("cost %+v", c)
+	}
+	// The reset request lasts its pacing floor, and the authorizer is not
+	// an API Gateway request of Gatepass's.
+	rr, _ := m.Cost(in, p, Flows()[3], 0)
+	if rr.Billed != 400*time.Millisecond || rr.MemoryMB != 256 || rr.SES != p.SESMail {
+		t.Fatalf("reset request %+v", rr)
+	}
+	if az, _ := m.Cost(in, p, Flows()[6], 0); az.APIGateway != 0 {
+		t.Fatalf("authorizer billed for API Gateway: %+v", az)
+	}
+}
+
+// Cost × latency is lowest at one full vCPU when CPU work outweighs the
+// waiting, and at 1769 × H / S below it otherwise.
+func TestBestMemory(t *testing.T) {
+	in, p, m := fixture(), Published(), DefaultModel()
+	best, ok := m.BestMemory(in, p, Flows()[0])
+	if !ok || best.MemoryMB != 1769 {
+		t.Fatalf("best %+v", best)
+	}
+	m.ReadLatency, m.WriteLatency, m.TransactLatency = 100*time.Millisecond, 100*time.Millisecond, 100*time.Millisecond
+	best, _ = m.BestMemory(in, p, Flows()[0])
+	if best.MemoryMB >= 1769 {
+		t.Fatalf("with slow waits, best %d MB", best.MemoryMB)
+	}
+	// Without the charges that do not depend on memory, the optimum is
+	// 1769 × H / S: H = 32.25 ms, S = 400 ms, ≈ 143 MB, nearest size 128.
+	p.LambdaRequest, p.HTTPAPIRequest, p.RRU, p.WRU, p.LogsGB = 0, 0, 0, 0, 0
+	if best, _ = m.BestMemory(in, p, Flows()[0]); best.MemoryMB != 128 {
+		t.Fatalf("duration-only optimum %d MB", best.MemoryMB)
+	}
+}
+
+// The model's memory sizes are the tenant stack's.
+func TestMemorySizesAreTheStacks(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join("..", "..", "aws", "tenant", "stack.go"))
+	if err != nil {
+		t.Skipf("no tenant stack: %v", err)
+	}
+	m := DefaultModel()
+	for name, want := range map[string]int{"HashMemoryMB": m.HashMemoryMB, "PlainMemoryMB": m.PlainMemoryMB} {
+		got := regexp.MustCompile(name + `\s*=\s*(\d+)`).FindSubmatch(src)
+		if got == nil {
+			t.Fatalf("no %s in the tenant stack", name)
+		}
+		if n, _ := strconv.Atoi(string(got[1])); n != want {
+			t.Errorf("%s: stack %d, model %d", name, n, want)
+		}
+	}
+}
+
+// Every key the budgets and the cost model read is a benchmark make bench
+// runs, and every priced function is in the route table.
+func TestKeysAndFunctionsExist(t *testing.T) {
+	var keys []string
+	for _, b := range Benches() {
+		keys = append(keys, b.Key())
+	}
+	for _, k := range []string{keyLoginHash, keyLoginNoFsync, keyVerifyPure, keyMFAStep, keyResetRequest,
+		keyResetConfirm, keySessionCheck, keyAuthorize, keyViewsSelect} {
+		if !slices.Contains(keys, k) {
+			t.Errorf("%s is not in Benches", k)
+		}
+	}
+	for _, f := range Flows() {
+		if _, ok := routes.Lookup(f.Function); !ok {
+			t.Errorf("flow %q: no function %s", f.Label, f.Function)
+		}
+	}
+}
+
+func TestParsePprofTop(t *testing.T) {
+	out := `File: bench
+Type: cpu
+Showing nodes accounting for 15.81s, 93.55% of 16.90s total
+      flat  flat%   sum%        cum   cum%
+     8.13s 48.11% 48.11%      8.13s 48.11%  golang.org/x/crypto/argon2.blamkaSSE4
+     1.80s 10.65% 80.41%      1.80s 10.65%  runtime.memclrNoHeapPointers
+         0     0% 93.55%      2.34s 13.85%  github.com/gatepass/gatepass/infra/local/stack.(*gateway).ServeHTTP
+`
+	got := ParsePprofTop(out)
+	want := []ProfileEntry{{"golang.org/x/crypto/argon2.blamkaSSE4", 48.11}, {"runtime.memclrNoHeapPointers", 10.65},
+		{"github.com/gatepass/gatepass/infra/local/stack.(*gateway).ServeHTTP", 0}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{dur(36865), "36.9 µs"}, {dur(197086), "197 µs"}, {dur(33.4e6), "33.4 ms"}, {dur(1.2e9), "1.20 s"}, {dur(12), "12.0 ns"},
+		{bytesIEC(54497), "53.2 KiB"}, {bytesIEC(12 << 20), "12.0 MiB"}, {bytesIEC(300), "300 B"},
+		{usd(0.00012), "$0.00012"}, {usd(6.4), "$6.40"}, {usd(0.5), "$0.500"}, {usd(0), "$0"},
+		{count(2), "2"}, {count(0.5), "0.50"}, {thousands(1234567), "1,234,567"}, {thousands(12), "12"},
+		{minutes(9*time.Minute + 5*time.Second), "9 min 05 s"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+func TestCheaperRanges(t *testing.T) {
+	// Cheaper between 1,000 and 5,000 users, and from 9,000 on.
+	gatepass := func(u int) float64 {
+		if (u >= 1000 && u <= 5000) || u >= 9000 {
+			return 0
+		}
+		return 1
+	}
+	r := cheaperRanges(gatepass, func(int) float64 { return 0.5 })
+	if len(r) != 2 || r[0] != [2]int{1000, 5000} || r[1] != [2]int{9000, scanLimit} {
+		t.Fatalf("ranges %v", r)
+	}
+	if got := cheaperText(r); got != "from about 1,000 to 5,000 users and from about 9,000 users on" {
+		t.Fatalf("text %q", got)
+	}
+	if got := cheaperText(nil); got != "at no size up to 10,000,000 users" {
+		t.Fatalf("text %q", got)
+	}
+}
