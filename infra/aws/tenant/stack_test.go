@@ -653,18 +653,7 @@ func TestCognitoAccess(t *testing.T) {
 	arn := []any{poolID, "Arn"}
 	for _, f := range routes.Table() {
 		var got []string
-		for _, st := range roleStatements(roleID(t, f.Name)) {
-			actions := actionsOf(st)
-			touches := refersTo(st["Resource"], poolID)
-			for _, a := range actions {
-				touches = touches || strings.HasPrefix(a, "cognito-idp:")
-			}
-			if !touches {
-				continue
-			}
-			if res, _ := st["Resource"].(map[string]any); st["Effect"] != "Allow" || !reflect.DeepEqual(res["Fn::GetAtt"], arn) {
-				t.Errorf("%s: statement %v is not on the pool alone", f.Name, st)
-			}
+		for _, actions := range actionsOn(t, f.Name, poolID, arn, "cognito-idp:") {
 			got = append(got, actions...)
 		}
 		slices.Sort(got)
@@ -779,6 +768,31 @@ func roleStatements(role string) []map[string]any {
 	return out
 }
 
+// actionsOn returns, statement by statement (each sorted), the actions the
+// role of function fn takes on the resource with logical id id or in the
+// service of prefix, failing the test for a statement that is not an Allow on
+// exactly arn (the resource's Fn::GetAtt).
+func actionsOn(t *testing.T, fn, id string, arn []any, prefix string) [][]string {
+	t.Helper()
+	var out [][]string
+	for _, st := range roleStatements(roleID(t, fn)) {
+		actions := actionsOf(st)
+		touches := refersTo(st["Resource"], id)
+		for _, a := range actions {
+			touches = touches || strings.HasPrefix(a, prefix)
+		}
+		if !touches {
+			continue
+		}
+		if res, _ := st["Resource"].(map[string]any); st["Effect"] != "Allow" || !reflect.DeepEqual(res["Fn::GetAtt"], arn) {
+			t.Errorf("%s: statement %v is not on %s alone", fn, st, id)
+		}
+		slices.Sort(actions)
+		out = append(out, actions)
+	}
+	return out
+}
+
 func actionsOf(st map[string]any) []string {
 	if a, ok := st["Action"].(string); ok {
 		return []string{a}
@@ -811,22 +825,7 @@ func TestAdminWritesTheEdgeStore(t *testing.T) {
 		t.Errorf("admin %s = %v, want the store's ARN", lambdarun.EnvAliasKVS, env[lambdarun.EnvAliasKVS])
 	}
 	for _, f := range routes.Table() {
-		var onStore [][]string
-		for _, st := range roleStatements(roleID(t, f.Name)) {
-			actions := actionsOf(st)
-			touches := refersTo(st["Resource"], kvsID)
-			for _, a := range actions {
-				touches = touches || strings.HasPrefix(a, "cloudfront-keyvaluestore:")
-			}
-			if !touches {
-				continue
-			}
-			if res, _ := st["Resource"].(map[string]any); st["Effect"] != "Allow" || !reflect.DeepEqual(res["Fn::GetAtt"], arn) {
-				t.Errorf("%s: statement %v is not on the store alone", f.Name, st)
-			}
-			slices.Sort(actions)
-			onStore = append(onStore, actions)
-		}
+		onStore := actionsOn(t, f.Name, kvsID, arn, "cloudfront-keyvaluestore:")
 		want := [][]string(nil)
 		if f.Name == "admin" {
 			want = [][]string{{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:PutKey"}}
