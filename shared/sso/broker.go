@@ -32,11 +32,10 @@ type AuthRequest struct {
 
 // Claims are the verified ID token's claims Gatepass uses.
 type Claims struct {
-	Subject       string
-	Nonce         string
-	Email         string
-	EmailVerified *bool // nil when the token does not say
-	Name          string
+	Subject string
+	Nonce   string
+	Email   string
+	Name    string
 	// Identities are Cognito's "identities" claim: the upstream provider and
 	// subject behind the broker's user.
 	Identities []UpstreamIdentity
@@ -77,9 +76,6 @@ type OIDCBroker struct {
 	verifier *oidc.IDTokenVerifier
 }
 
-// scopes are what Gatepass asks the broker for.
-var scopes = []string{oidc.ScopeOpenID, "email", "profile"}
-
 // NewOIDCBroker returns a broker client; nothing is fetched yet.
 func NewOIDCBroker(cfg OIDCBrokerConfig) *OIDCBroker {
 	hc := cfg.HTTPClient
@@ -111,7 +107,7 @@ func (b *OIDCBroker) oauth(p *oidc.Provider, redirectURI string) *oauth2.Config 
 	ep := p.Endpoint()
 	ep.AuthStyle = oauth2.AuthStyleInHeader // client_secret_basic, as Cognito expects
 	return &oauth2.Config{ClientID: b.cfg.ClientID, ClientSecret: b.cfg.ClientSecret, Endpoint: ep,
-		RedirectURL: redirectURI, Scopes: scopes}
+		RedirectURL: redirectURI, Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
 }
 
 // AuthCodeURL is the broker's authorization URL for a.
@@ -174,23 +170,14 @@ func exchangeError(err error) string {
 
 // rawClaims is the JSON of the claims read from a Cognito ID token.
 type rawClaims struct {
-	Email         string          `json:"email"`
-	EmailVerified json.RawMessage `json:"email_verified"`
-	Name          string          `json:"name"`
-	Identities    json.RawMessage `json:"identities"`
-	Groups        json.RawMessage `json:"custom:groups"`
+	Email      string          `json:"email"`
+	Name       string          `json:"name"`
+	Identities json.RawMessage `json:"identities"`
+	Groups     json.RawMessage `json:"custom:groups"`
 }
 
 func (r rawClaims) claims(sub, nonce string) (Claims, error) {
 	c := Claims{Subject: sub, Nonce: nonce, Email: strings.TrimSpace(r.Email), Name: strings.TrimSpace(r.Name)}
-	switch strings.Trim(string(r.EmailVerified), `"`) {
-	case "true":
-		t := true
-		c.EmailVerified = &t
-	case "false":
-		f := false
-		c.EmailVerified = &f
-	}
 	ids, err := parseIdentities(r.Identities)
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: identities claim: %w", ErrBroker, err)

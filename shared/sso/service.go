@@ -340,11 +340,12 @@ func (s *Service) issue(ctx context.Context, a store.Account, bind, provider str
 		event := audit.New(now, audit.SSOLoginSucceeded, a.ID, audit.Source{IP: m.IP, UserAgent: m.UserAgent}, detail)
 		updated := a
 		sessions.SignedIn(&updated, now, m.IP)
+		if bind != "" {
+			updated.SSOIdentity = bind
+		}
 		ops := []store.Op{store.PutSession{Session: issued.Session},
 			store.UpdateAccount{Account: updated, PreviousEmailKey: a.EmailKey}, audit.Op(event)}
 		if bind != "" {
-			updated.SSOIdentity = bind
-			ops[1] = store.UpdateAccount{Account: updated, PreviousEmailKey: a.EmailKey}
 			ops = append(ops, store.BindSSOIdentity{AccountID: a.ID, Identity: bind})
 		}
 		err = s.cfg.Store.Commit(ctx, ops...)
