@@ -15,6 +15,7 @@ import (
 	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
 	"github.com/gatepass/gatepass/shared/sso"
+	"github.com/gatepass/gatepass/shared/sso/ssotest"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/dynamo/dynamotest"
 )
@@ -39,7 +40,7 @@ type fixture struct {
 
 	super, admin, supIn, supOut, operator store.Account
 	cookies                               map[string]*http.Cookie // by caller kind
-	dir                                   *memDirectory           // the identity providers
+	dir                                   *ssotest.Directory      // the identity providers
 }
 
 // Caller kinds of the role matrix.
@@ -58,7 +59,7 @@ func callerKinds() []string {
 }
 
 func newFixture(t *testing.T) *fixture {
-	dir := &memDirectory{}
+	dir := ssotest.NewDirectory()
 	f := fixtureOn(t, apptest.New(t, apptest.Options{SSO: app.SSODeps{Directory: dir,
 		// Never reached by the admin routes; the sso function needs one.
 		Broker: sso.NewOIDCBroker(sso.OIDCBrokerConfig{Issuer: "https://broker.invalid", Clock: clock.System{}})}}))
@@ -68,7 +69,7 @@ func newFixture(t *testing.T) *fixture {
 
 func fixtureOn(t *testing.T, e *apptest.Env) *fixture {
 	t.Helper()
-	f := &fixture{Env: e, cookies: map[string]*http.Cookie{}, dir: &memDirectory{}}
+	f := &fixture{Env: e, cookies: map[string]*http.Cookie{}, dir: ssotest.NewDirectory()}
 	f.f1 = f.facility("Berlin Store")
 	f.f2 = f.facility("Hamburg Warehouse")
 	f.super = f.Account("root", pw, roles(accounts.RoleSuperAdmin), network)

@@ -2,81 +2,13 @@ package admin_test
 
 import (
 	"context"
-	"fmt"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gatepass/gatepass/shared/admin"
 	"github.com/gatepass/gatepass/shared/app/apptest"
-	"github.com/gatepass/gatepass/shared/sso"
 	"github.com/gatepass/gatepass/shared/store"
 )
-
-// memDirectory is an in-memory identity-provider directory that keeps
-// secrets like a broker does: stored, never returned.
-type memDirectory struct {
-	mu        sync.Mutex
-	providers []sso.Provider
-	refuse    string // a Put of this id fails as the broker would refuse it
-}
-
-func (d *memDirectory) List(context.Context) ([]sso.Provider, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := []sso.Provider{}
-	for _, p := range d.providers {
-		out = append(out, sso.Provider{ID: p.ID, Type: p.Type})
-	}
-	return out, nil
-}
-
-func (d *memDirectory) Get(_ context.Context, id string) (sso.Provider, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, p := range d.providers {
-		if p.ID == id {
-			if p.OIDC != nil {
-				o := *p.OIDC
-				o.ClientSecretSet, o.ClientSecret = o.ClientSecret != "", ""
-				p.OIDC = &o
-			}
-			return p, nil
-		}
-	}
-	return sso.Provider{}, sso.ErrProviderNotFound
-}
-
-func (d *memDirectory) Put(_ context.Context, p sso.Provider) (bool, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if p.ID == d.refuse {
-		return false, fmt.Errorf("%w: the issuer could not be reached", sso.ErrInvalidProvider)
-	}
-	for i, old := range d.providers {
-		if old.ID == p.ID {
-			if p.OIDC != nil && p.OIDC.ClientSecret == "" && old.OIDC != nil {
-				p.OIDC.ClientSecret = old.OIDC.ClientSecret
-			}
-			d.providers[i] = p
-			return false, nil
-		}
-	}
-	d.providers = append(d.providers, p)
-	return true, nil
-}
-
-func (d *memDirectory) Delete(_ context.Context, id string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	n := len(d.providers)
-	d.providers = slices.DeleteFunc(d.providers, func(p sso.Provider) bool { return p.ID == id })
-	if len(d.providers) == n {
-		return sso.ErrProviderNotFound
-	}
-	return nil
-}
 
 func oidcProvider(name, secret string) map[string]any {
 	o := map[string]any{"issuer": "https://login.contoso.example/v2.0", "clientId": "gatepass",
@@ -145,7 +77,7 @@ func TestProviderAdministration(t *testing.T) {
 
 func TestProviderRefusals(t *testing.T) {
 	f := newFixture(t)
-	f.dir.refuse = "Broken"
+	f.dir.Refuse = "Broken"
 	tests := []struct {
 		name, id string
 		body     map[string]any

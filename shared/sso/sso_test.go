@@ -16,26 +16,9 @@ import (
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/sso"
+	"github.com/gatepass/gatepass/shared/sso/ssotest"
 	"github.com/gatepass/gatepass/shared/store"
 )
-
-// fakeDirectory is an in-memory provider directory.
-type fakeDirectory struct{ providers []sso.Provider }
-
-func (d *fakeDirectory) List(context.Context) ([]sso.Provider, error) { return d.providers, nil }
-func (d *fakeDirectory) Get(_ context.Context, id string) (sso.Provider, error) {
-	for _, p := range d.providers {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return sso.Provider{}, sso.ErrProviderNotFound
-}
-func (d *fakeDirectory) Put(_ context.Context, p sso.Provider) (bool, error) {
-	d.providers = append(d.providers, p)
-	return true, nil
-}
-func (d *fakeDirectory) Delete(context.Context, string) error { return nil }
 
 // fixture is an environment with every function, a test broker and one
 // provider, "Contoso".
@@ -50,7 +33,7 @@ func newFixture(t *testing.T) *fixture {
 	is := newTestIssuer(t, clk)
 	broker := sso.NewOIDCBroker(sso.OIDCBrokerConfig{Issuer: is.srv.URL, ClientID: is.client,
 		ClientSecret: is.secret, Clock: clk})
-	dir := &fakeDirectory{providers: []sso.Provider{{ID: "Contoso", Type: sso.TypeOIDC}}}
+	dir := ssotest.NewDirectory(sso.Provider{ID: "Contoso", Type: sso.TypeOIDC})
 	env := apptest.New(t, apptest.Options{Clock: clk, SSO: app.SSODeps{Directory: dir, Broker: broker}})
 	return &fixture{Env: env, issuer: is}
 }
