@@ -1,7 +1,10 @@
 package sso_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,14 +30,17 @@ type fixture struct {
 	issuer *testIssuer
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newLoggingFixture(t, nil) }
+
+// newLoggingFixture is newFixture with every function's log lines in log.
+func newLoggingFixture(t *testing.T, log io.Writer) *fixture {
 	t.Helper()
 	clk := clock.NewFake(apptest.Start)
 	is := newTestIssuer(t, clk)
 	broker := sso.NewOIDCBroker(sso.OIDCBrokerConfig{Issuer: is.srv.URL, ClientID: is.client,
 		ClientSecret: is.secret, Clock: clk})
 	dir := ssotest.NewDirectory(sso.Provider{ID: "Contoso", Type: sso.TypeOIDC})
-	env := apptest.New(t, apptest.Options{Clock: clk, SSO: app.SSODeps{Directory: dir, Broker: broker}})
+	env := apptest.New(t, apptest.Options{Clock: clk, Log: log, SSO: app.SSODeps{Directory: dir, Broker: broker}})
 	return &fixture{Env: env, issuer: is}
 }
 
@@ -442,5 +448,52 @@ func TestUnderTheAdminAlias(t *testing.T) {
 		Cookie: res.Cookie("gatepass-sso")})
 	if res.Status != http.StatusFound || res.Header.Get("Location") != "/backstage-2026/#/home" || res.Cookie("gatepass") == nil {
 		t.Fatalf("callback under the alias: %d %s", res.Status, res.Header.Get("Location"))
+	}
+}
+
+// SECURITY.md "Operations": logs and the audit trail never hold a token,
+// code or secret — here the authorization code, the state, the browser's
+// binding secret, the broker client secret and the session token — whether
+// the sign-in succeeds or the token is refused after the code was redeemed.
+func TestNoSecretInLogsOrAudit(t *testing.T) {
+	var log bytes.Buffer
+	f := newLoggingFixture(t, &log)
+	f.Account("sam", "", ssoAccount("sam@example.com"))
+	var secrets []string
+	for _, tweak := range []tokenTweak{nil, func(g *grant) { g.claims["aud"] = "another-client" }} {
+		fl := f.mustStart("")
+		tweaks := []tokenTweak{}
+		if tweak != nil {
+			tweaks = append(tweaks, tweak)
+		}
+		q := f.issuer.authorize(fl.authURL, "Contoso", "00u-sam", "sam@example.com", tweaks...)
+		res := f.back(q, fl.binding)
+		secrets = append(secrets, q.Get("code"), q.Get("state"), fl.binding.Value)
+		if c := res.Cookie("gatepass"); c != nil && c.Value != "" {
+			secrets = append(secrets, c.Value)
+		}
+	}
+	secrets = append(secrets, f.issuer.secret)
+	if n := len(f.events(audit.SSOLoginSucceeded)) + len(f.events(audit.SSOLoginFailed)); n != 2 {
+		t.Fatalf("%d sso events, want a success and a refusal", n)
+	}
+	page, err := f.Store.ListAudit(context.Background(), store.AuditQuery{Limit: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trail strings.Builder
+	for _, e := range page.Items {
+		fmt.Fprintf(&trail, "%+v\n", e)
+	}
+	for _, s := range secrets {
+		if strings.Contains(log.String(), s) {
+			t.Errorf("a secret (%.6s…) is in the logs", s)
+		}
+		if strings.Contains(trail.String(), s) {
+			t.Errorf("a secret (%.6s…) is in the audit trail", s)
+		}
+	}
+	if !strings.Contains(log.String(), "sso exchange failed") {
+		t.Fatal("the refused token left no log line: the test checks nothing")
 	}
 }
