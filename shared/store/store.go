@@ -173,15 +173,19 @@ type Account struct {
 	// PasswordHash is a PHC string; "" when the account has no password
 	// (invited, or SSO-managed).
 	PasswordHash string
-	// PasswordChangeRequired marks a temporary password: it works once and
-	// only to change it.
+	// PasswordChangeRequired marks a temporary password: it only ever leads
+	// to the forced change, and it expires temporaryPasswordTtlSeconds after
+	// PasswordSetAt (SECURITY.md "Accounts and passwords").
 	PasswordChangeRequired bool
-	Roles                  []string
-	NetworkAccess          bool
-	FacilityIDs            []string
-	Locale                 string
-	Status                 string
-	SSO                    bool
+	// PasswordSetAt is when the current password was set, by any path; zero
+	// when the account has none (or had it before this was recorded).
+	PasswordSetAt time.Time
+	Roles         []string
+	NetworkAccess bool
+	FacilityIDs   []string
+	Locale        string
+	Status        string
+	SSO           bool
 	// SSOIdentity is the SSOIdentityKey of the identity bound to this
 	// account, held by a ClaimSSOIdentity claim; "" when none is bound.
 	SSOIdentity string
@@ -252,6 +256,10 @@ type Session struct {
 	FacilityID  string
 	// Epoch is the account's SessionEpoch when the session was issued.
 	Epoch int64
+	// AuthenticatedAt is when the person behind the session last proved who
+	// they are: the sign-in's last step, or a re-authentication. Sensitive
+	// actions need it to be recent (API.md POST /api/auth/reauth).
+	AuthenticatedAt time.Time
 }
 
 // TokenKind names a kind of single-use token. Only the constants below are
@@ -502,6 +510,17 @@ type TouchSession struct {
 // DeleteSession revokes a session. Deleting an absent session succeeds.
 type DeleteSession struct{ Key SessionKey }
 
+// ReplaceSession gives a session that continues a new token: it deletes the
+// live session Old and creates Session in its place, or — when Old is absent,
+// expired or already replaced — writes nothing and is ErrConflict. Of N
+// concurrent replacements of one session exactly one wins, so a session
+// never forks into two live ones (SECURITY.md "Sessions and
+// authorization"). Session.UserID must be Old.UserID.
+type ReplaceSession struct {
+	Old     SessionKey
+	Session Session
+}
+
 // PutCounter swaps a counter whose stored version is Counter.Version (0: the
 // counter must be absent or expired) for the given one.
 type PutCounter struct{ Counter Counter }
@@ -563,6 +582,7 @@ func (DeleteAccount) isOp()   {}
 func (PutSession) isOp()      {}
 func (TouchSession) isOp()    {}
 func (DeleteSession) isOp()   {}
+func (ReplaceSession) isOp()  {}
 func (PutCounter) isOp()      {}
 func (DeleteCounter) isOp()   {}
 func (AppendAudit) isOp()     {}

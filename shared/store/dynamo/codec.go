@@ -52,6 +52,7 @@ const (
 	attrEmailVerified  = "emailVerified"
 	attrPasswordHash   = "passwordHash"
 	attrPasswordChange = "passwordChangeRequired"
+	attrPasswordSetAt  = "passwordSetAt"
 	attrRoles          = "roles"
 	attrNetworkAccess  = "networkAccess"
 	attrFacilityIDs    = "facilityIds"
@@ -88,6 +89,7 @@ const (
 	attrViewType    = "viewType"
 	attrFacilityID  = "facilityId"
 	attrEpoch       = "epoch"
+	attrAuthAt      = "authenticatedAt"
 
 	attrFailures    = "failures"
 	attrWindowStart = "windowStart"
@@ -426,6 +428,7 @@ func encodeAccount(a store.Account, version int64) (item, error) {
 	e.boolean(attrEmailVerified, a.EmailVerified)
 	e.str(attrPasswordHash, a.PasswordHash)
 	e.boolean(attrPasswordChange, a.PasswordChangeRequired)
+	e.time(attrPasswordSetAt, a.PasswordSetAt)
 	e.list(attrRoles, a.Roles)
 	e.boolean(attrNetworkAccess, a.NetworkAccess)
 	e.list(attrFacilityIDs, a.FacilityIDs)
@@ -466,6 +469,7 @@ func decodeAccount(it item) (*store.Account, error) {
 		EmailVerified:          d.boolean(attrEmailVerified),
 		PasswordHash:           d.str(attrPasswordHash),
 		PasswordChangeRequired: d.boolean(attrPasswordChange),
+		PasswordSetAt:          d.time(attrPasswordSetAt),
 		Roles:                  d.list(attrRoles),
 		NetworkAccess:          d.boolean(attrNetworkAccess),
 		FacilityIDs:            d.list(attrFacilityIDs),
@@ -499,7 +503,7 @@ func decodeAccount(it item) (*store.Account, error) {
 }
 
 func encodeSession(s store.Session, version int64) (item, error) {
-	e := newEncoder(userPK(s.UserID), sessionSK(s.Hash), version, 13)
+	e := newEncoder(userPK(s.UserID), sessionSK(s.Hash), version, 14)
 	e.str(attrID, s.ID)
 	e.time(attrCreatedAt, s.CreatedAt)
 	e.time(attrLastSeenAt, s.LastSeenAt)
@@ -510,6 +514,7 @@ func encodeSession(s store.Session, version int64) (item, error) {
 	e.str(attrViewType, s.ViewType)
 	e.str(attrFacilityID, s.FacilityID)
 	e.int(attrEpoch, s.Epoch)
+	e.time(attrAuthAt, s.AuthenticatedAt)
 	return e.done()
 }
 
@@ -528,6 +533,8 @@ func decodeSession(it item) (store.Session, error) {
 		ViewType:    d.str(attrViewType),
 		FacilityID:  d.str(attrFacilityID),
 		Epoch:       d.int(attrEpoch),
+
+		AuthenticatedAt: d.time(attrAuthAt),
 	}
 	if d.err != nil {
 		return store.Session{}, fmt.Errorf("dynamo: decode session: %w", d.err)

@@ -344,6 +344,17 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 			return nil, invalid("session user id and hash are required")
 		}
 		ws = append(ws, del("session", userPK(op.Key.UserID), sessionSK(op.Key.Hash), nil))
+	case store.ReplaceSession:
+		if op.Old.UserID == "" || op.Old.Hash == "" || op.Session.Hash == "" || op.Session.UserID != op.Old.UserID {
+			return nil, invalid("old and new session keys of one user are required")
+		}
+		it, err := encodeSession(op.Session, 1)
+		if err != nil {
+			return nil, encErr(err)
+		}
+		live := condLive(nowN)
+		ws = append(ws, del("session", userPK(op.Old.UserID), sessionSK(op.Old.Hash), &live),
+			put("session", it, condAbsentOrExpired(nowN)))
 	case store.PutCounter:
 		c := op.Counter
 		if c.Key == "" {

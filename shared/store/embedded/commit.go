@@ -120,6 +120,8 @@ func prepare(op store.Op) (step, error) {
 		return prepareTouchSession(op)
 	case store.DeleteSession:
 		return prepareDeleteSession(op)
+	case store.ReplaceSession:
+		return prepareReplaceSession(op)
 	case store.PutCounter:
 		return preparePutCounter(op)
 	case store.DeleteCounter:
@@ -371,6 +373,36 @@ func prepareDeleteSession(op store.DeleteSession) (step, error) {
 	w := []write{{bucketSessions(), key, nil}}
 	return step{items: []string{item(bucketSessions(), key)}, check: func(*bolt.Tx, time.Time) ([]write, error) {
 		return w, nil
+	}}, nil
+}
+
+func prepareReplaceSession(op store.ReplaceSession) (step, error) {
+	k := store.SessionKey{UserID: op.Session.UserID, Hash: op.Session.Hash}
+	if !validSessionKey(op.Old) || !validSessionKey(k) || k.UserID != op.Old.UserID {
+		return step{}, invalid("old and new session keys of one user are required")
+	}
+	val, err := encode(toSessionRecord(op.Session))
+	if err != nil {
+		return step{}, err
+	}
+	oldKey, newKey := sessionKey(op.Old), sessionKey(k)
+	items := []string{item(bucketSessions(), oldKey), item(bucketSessions(), newKey)}
+	return step{items: items, check: func(tx *bolt.Tx, now time.Time) ([]write, error) {
+		old, err := readSessionRecord(tx, op.Old, now)
+		if err != nil {
+			return nil, err
+		}
+		if old == nil {
+			return nil, conflict("session of %q to replace does not exist", k.UserID)
+		}
+		cur, err := readSessionRecord(tx, k, now)
+		if err != nil {
+			return nil, err
+		}
+		if cur != nil {
+			return nil, conflict("session of %q exists", k.UserID)
+		}
+		return []write{{bucketSessions(), oldKey, nil}, {bucketSessions(), newKey, val}}, nil
 	}}, nil
 }
 

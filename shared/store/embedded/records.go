@@ -24,6 +24,7 @@ type accountRecord struct {
 	EmailVerified          bool      `json:"emailVerified,omitempty"`
 	PasswordHash           string    `json:"passwordHash,omitempty"`
 	PasswordChangeRequired bool      `json:"passwordChangeRequired,omitempty"`
+	PasswordSetAt          time.Time `json:"passwordSetAt,omitzero"`
 	Roles                  []string  `json:"roles,omitempty"`
 	NetworkAccess          bool      `json:"networkAccess,omitempty"`
 	FacilityIDs            []string  `json:"facilityIds,omitempty"`
@@ -56,7 +57,8 @@ func toAccountRecord(a store.Account, version int64) accountRecord {
 		ID: a.ID, Username: a.Username, UsernameKey: a.UsernameKey, DisplayName: a.DisplayName,
 		Email: a.Email, EmailKey: a.EmailKey, EmailVerified: a.EmailVerified,
 		PasswordHash: a.PasswordHash, PasswordChangeRequired: a.PasswordChangeRequired,
-		Roles: nonEmpty(a.Roles), NetworkAccess: a.NetworkAccess, FacilityIDs: nonEmpty(a.FacilityIDs),
+		PasswordSetAt: utc(a.PasswordSetAt),
+		Roles:         nonEmpty(a.Roles), NetworkAccess: a.NetworkAccess, FacilityIDs: nonEmpty(a.FacilityIDs),
 		Locale: a.Locale, Status: a.Status, SSO: a.SSO, SSOIdentity: a.SSOIdentity,
 		ValidUntil: utc(a.ValidUntil), LastLoginAt: utc(a.LastLoginAt), LastLoginIP: a.LastLoginIP,
 		PreviousLoginAt: utc(a.PreviousLoginAt), PreviousLoginIP: a.PreviousLoginIP,
@@ -74,7 +76,8 @@ func (r accountRecord) account() store.Account {
 		ID: r.ID, Username: r.Username, UsernameKey: r.UsernameKey, DisplayName: r.DisplayName,
 		Email: r.Email, EmailKey: r.EmailKey, EmailVerified: r.EmailVerified,
 		PasswordHash: r.PasswordHash, PasswordChangeRequired: r.PasswordChangeRequired,
-		Roles: r.Roles, NetworkAccess: r.NetworkAccess, FacilityIDs: r.FacilityIDs,
+		PasswordSetAt: r.PasswordSetAt,
+		Roles:         r.Roles, NetworkAccess: r.NetworkAccess, FacilityIDs: r.FacilityIDs,
 		Locale: r.Locale, Status: r.Status, SSO: r.SSO, SSOIdentity: r.SSOIdentity,
 		ValidUntil: r.ValidUntil, LastLoginAt: r.LastLoginAt, LastLoginIP: r.LastLoginIP,
 		PreviousLoginAt: r.PreviousLoginAt, PreviousLoginIP: r.PreviousLoginIP,
@@ -100,6 +103,8 @@ type sessionRecord struct {
 	ViewType    string    `json:"viewType,omitempty"`
 	FacilityID  string    `json:"facilityId,omitempty"`
 	Epoch       int64     `json:"epoch,omitempty"`
+	// AuthenticatedAt: see store.Session.
+	AuthenticatedAt time.Time `json:"authenticatedAt,omitzero"`
 }
 
 func toSessionRecord(s store.Session) sessionRecord {
@@ -108,6 +113,7 @@ func toSessionRecord(s store.Session) sessionRecord {
 		CreatedAt: utc(s.CreatedAt), LastSeenAt: utc(s.LastSeenAt), ExpiresAt: utc(s.ExpiresAt),
 		IP: s.IP, UserAgent: s.UserAgent, Restriction: s.Restriction,
 		ViewType: s.ViewType, FacilityID: s.FacilityID, Epoch: s.Epoch,
+		AuthenticatedAt: utc(s.AuthenticatedAt),
 	}
 }
 
@@ -117,6 +123,7 @@ func (r sessionRecord) session() store.Session {
 		CreatedAt: r.CreatedAt, LastSeenAt: r.LastSeenAt, ExpiresAt: r.ExpiresAt,
 		IP: r.IP, UserAgent: r.UserAgent, Restriction: r.Restriction,
 		ViewType: r.ViewType, FacilityID: r.FacilityID, Epoch: r.Epoch,
+		AuthenticatedAt: r.AuthenticatedAt,
 	}
 }
 

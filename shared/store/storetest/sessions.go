@@ -1,7 +1,10 @@
 package storetest
 
 import (
+	"fmt"
 	"time"
+
+	"github.com/gatepass/gatepass/shared/ids"
 
 	"github.com/gatepass/gatepass/shared/store"
 )
@@ -18,6 +21,9 @@ func sessionTests() []test {
 		{"ExpiresAtNow", testSessionExpiry},
 		{"PutOverExpiredSucceeds", testSessionPutOverExpired},
 		{"ListOnlyLiveSessionsOfUserOldestFirst", testSessionList},
+		{"ReplaceMovesTheSessionToItsNewKey", testSessionReplace},
+		{"ReplaceOfAbsentRevokedOrExpiredConflicts", testSessionReplaceGone},
+		{"ConcurrentReplacementsOfOneSessionOneWinner", testSessionReplaceRace},
 	}
 }
 
@@ -174,4 +180,67 @@ func testSessionList(e *env) {
 
 	e.commit(store.DeleteSession{Key: sessionKeyOf(b)})
 	same(e.t, "ListSessions(u1) after a revocation", e.sessions("u1"), []store.Session{a, c})
+}
+
+func testSessionReplace(e *env) {
+	old := newSession("u_a", "old", e.now())
+	e.commit(store.PutSession{Session: old})
+	renewed := old
+	renewed.Hash = ids.Hash("u_a/renewed")
+	renewed.ViewType, renewed.FacilityID = "network", ""
+	renewed.LastSeenAt = e.now().Add(ms(3))
+	e.commit(store.ReplaceSession{Old: sessionKeyOf(old), Session: renewed})
+	if got := e.session(sessionKeyOf(old)); got != nil {
+		e.t.Fatalf("replaced session still readable under its old key: %+v", *got)
+	}
+	same(e.t, "session under its new key", e.session(sessionKeyOf(renewed)), &renewed)
+	same(e.t, "ListSessions after a replacement", e.sessions("u_a"), []store.Session{renewed})
+}
+
+func testSessionReplaceGone(e *env) {
+	absent := newSession("u_a", "absent", e.now())
+	next := newSession("u_a", "next", e.now())
+	e.conflict(store.ReplaceSession{Old: sessionKeyOf(absent), Session: next})
+	if got := e.session(sessionKeyOf(next)); got != nil {
+		e.t.Fatalf("a refused replacement created its session: %+v", *got)
+	}
+
+	revoked := newSession("u_a", "revoked", e.now())
+	e.commit(store.PutSession{Session: revoked})
+	e.commit(store.DeleteSession{Key: sessionKeyOf(revoked)})
+	e.conflict(store.ReplaceSession{Old: sessionKeyOf(revoked), Session: next})
+
+	// Replacing twice from the same old key: the second finds it gone.
+	live := newSession("u_a", "live", e.now())
+	e.commit(store.PutSession{Session: live})
+	e.commit(store.ReplaceSession{Old: sessionKeyOf(live), Session: next})
+	again := newSession("u_a", "again", e.now())
+	e.conflict(store.ReplaceSession{Old: sessionKeyOf(live), Session: again})
+	if got := e.session(sessionKeyOf(again)); got != nil {
+		e.t.Fatalf("a second replacement of one session created a fork: %+v", *got)
+	}
+
+	expiring := newSession("u_b", "expiring", e.now())
+	expiring.ExpiresAt = e.now().Add(time.Minute)
+	e.commit(store.PutSession{Session: expiring})
+	e.clk.Set(expiring.ExpiresAt)
+	e.conflict(store.ReplaceSession{Old: sessionKeyOf(expiring), Session: newSession("u_b", "after", e.now())})
+
+	// The new key belongs to the same user, and must be free.
+	e.invalid(store.ReplaceSession{Old: sessionKeyOf(live), Session: newSession("u_b", "foreign", e.now())})
+}
+
+func testSessionReplaceRace(e *env) {
+	const n = 8
+	old := newSession("u_a", "old", e.now())
+	e.commit(store.PutSession{Session: old})
+	next := make([]store.Session, n)
+	for i := range next {
+		next[i] = old
+		next[i].Hash = ids.Hash(fmt.Sprintf("u_a/fork-%d", i))
+	}
+	w := OneWinner(e.t, Race(n, func(i int) error {
+		return e.s.Commit(e.ctx, store.ReplaceSession{Old: sessionKeyOf(old), Session: next[i]})
+	}))
+	same(e.t, "live sessions after concurrent replacements", e.sessions("u_a"), []store.Session{next[w]})
 }

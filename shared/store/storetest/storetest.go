@@ -379,6 +379,7 @@ func fullAccount(id string) store.Account {
 		EmailVerified:          true,
 		PasswordHash:           "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
 		PasswordChangeRequired: true,
+		PasswordSetAt:          base.Add(-3*time.Hour + ms(17)),
 		Roles:                  []string{"super_admin", "network_manager", "auditor"},
 		NetworkAccess:          true,
 		FacilityIDs:            []string{"f_munich", "f_berlin", "f_aachen"},
@@ -425,6 +426,7 @@ func newSession(userID, label string, created time.Time) store.Session {
 		CreatedAt: created, LastSeenAt: created, ExpiresAt: created.Add(12 * time.Hour),
 		IP: "203.0.113.7", UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0",
 		Restriction: store.RestrictionNone, ViewType: "facility", FacilityID: "f_munich", Epoch: 3,
+		AuthenticatedAt: created.Add(-ms(250)),
 	}
 }
 
