@@ -116,7 +116,7 @@ func (s *Service) SecondStep(ctx context.Context, challenge string, proof mfa.Pr
 	ops := []store.Op{
 		store.ConsumeToken{Key: key, Version: tok.Version},
 		store.UpdateAccount{Account: updated, PreviousEmailKey: a.EmailKey},
-		store.PutSession{Session: issued.Session},
+		issued.Op(),
 		store.DeleteCounter{Key: counterKey},
 	}
 	for _, e := range events {

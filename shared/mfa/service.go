@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/credential"
 	"github.com/gatepass/gatepass/shared/lockout"
 	"github.com/gatepass/gatepass/shared/mail"
 	"github.com/gatepass/gatepass/shared/mfa/totp"
@@ -173,8 +174,7 @@ func (s *Service) Activate(ctx context.Context, cur sessions.Current, code strin
 		// The renewed token continues the same sign-in: its view, its public
 		// id and its absolute timeout carry over.
 		issued := s.sessions.Renew(cur.Session, &a, store.RestrictionNone, sessions.StoredView(cur.Session), meta)
-		ops = append(ops, store.DeleteSession{Key: store.SessionKey{UserID: a.ID, Hash: cur.Session.Hash}},
-			store.PutSession{Session: issued.Session})
+		ops = append(ops, issued.Op())
 		out.Session = &issued
 	}
 	err = s.store.Commit(ctx, ops...)
@@ -305,7 +305,7 @@ func (s *Service) reauthenticate(ctx context.Context, cur sessions.Current, p pr
 	}
 	err := lockout.Guard(ctx, s.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
 		if p.password != "" {
-			if ok, _, _ := s.hasher.Verify(p.password, a.PasswordHash); !ok || a.PasswordHash == "" {
+			if !credential.VerifyCurrent(s.hasher, a, cur.Parameters, p.password, now) {
 				return &lockout.Failure{Err: ErrCurrentPasswordInvalid, Event: audit.LoginFailed,
 					Detail: map[string]string{"reason": "wrong_current_password"}}
 			}

@@ -71,34 +71,54 @@ type Meta struct {
 type Issued struct {
 	Token   string
 	Session store.Session
+	// Replaces is the key of the session a renewal continues; zero for a
+	// new sign-in.
+	Replaces store.SessionKey
 }
 
-// New makes a session for account, opening view v, without storing it; the
-// caller commits store.PutSession{Session: issued.Session} together with the
-// rest of its flow's writes.
+// Op is the write that stores the session: a new one for a sign-in, and for
+// a renewal the replacement of the session it continues, conditional on
+// that one still being live — so that of concurrent renewals of one session
+// exactly one wins and a session never forks (ErrConflict for the others).
+func (is Issued) Op() store.Op {
+	if is.Replaces != (store.SessionKey{}) {
+		return store.ReplaceSession{Old: is.Replaces, Session: is.Session}
+	}
+	return store.PutSession{Session: is.Session}
+}
+
+// StepUpWindow is how recent an authentication sensitive actions need
+// (API.md POST /api/auth/reauth): older, and they answer step_up_required.
+const StepUpWindow = 10 * time.Minute
+
+// New makes the session of a completed sign-in for account, opening view v,
+// without storing it; the caller commits issued.Op() together with the rest
+// of its flow's writes. The sign-in is the session's authentication time.
 func (m *Manager) New(a *store.Account, meta Meta, restriction string, v View, p params.Parameters) Issued {
 	now := m.clock.Now()
 	s := store.Session{
-		UserID:      a.ID,
-		ID:          ids.New("s"),
-		CreatedAt:   now,
-		LastSeenAt:  now,
-		ExpiresAt:   now.Add(p.Session.AbsoluteTimeout()),
-		IP:          meta.IP,
-		UserAgent:   truncate(meta.UserAgent, 512),
-		Restriction: restriction,
-		ViewType:    v.Type,
-		FacilityID:  v.FacilityID,
-		Epoch:       a.SessionEpoch,
+		UserID:          a.ID,
+		ID:              ids.New("s"),
+		CreatedAt:       now,
+		LastSeenAt:      now,
+		ExpiresAt:       now.Add(p.Session.AbsoluteTimeout()),
+		IP:              meta.IP,
+		UserAgent:       truncate(meta.UserAgent, 512),
+		Restriction:     restriction,
+		ViewType:        v.Type,
+		FacilityID:      v.FacilityID,
+		Epoch:           a.SessionEpoch,
+		AuthenticatedAt: now,
 	}
 	return issue(s)
 }
 
 // Renew replaces the token of a session that continues — a lifted
-// restriction, a new view — keeping its public id, its creation and its
-// absolute timeout, so that renewing never extends a session (API.md: the
-// token is replaced at MFA completion and view selection). The caller
-// commits DeleteSession for old and PutSession for the result together.
+// restriction, a new view, a re-authentication — keeping its public id, its
+// creation, its authentication time and its absolute timeout, so that
+// renewing never extends a session (API.md: the token is replaced at MFA
+// completion and view selection). The caller commits issued.Op(), which
+// replaces old only while old is live.
 func (m *Manager) Renew(old store.Session, a *store.Account, restriction string, v View, meta Meta) Issued {
 	now := m.clock.Now()
 	s := old
@@ -107,7 +127,9 @@ func (m *Manager) Renew(old store.Session, a *store.Account, restriction string,
 	s.Restriction = restriction
 	s.ViewType, s.FacilityID = v.Type, v.FacilityID
 	s.Epoch = a.SessionEpoch
-	return issue(s)
+	is := issue(s)
+	is.Replaces = store.SessionKey{UserID: old.UserID, Hash: old.Hash}
+	return is
 }
 
 // issue gives a session a fresh token. A facility view's id rides in the
@@ -277,6 +299,13 @@ func (m *Manager) AuthenticateToken(ctx context.Context, t Token) (Current, erro
 		}
 	}
 	return cur, nil
+}
+
+// RecentlyAuthenticated reports whether the session's person proved who
+// they are within StepUpWindow of now (API.md: sensitive admin actions).
+func (c Current) RecentlyAuthenticated(now time.Time) bool {
+	at := c.Session.AuthenticatedAt
+	return !at.IsZero() && !now.After(at.Add(StepUpWindow))
 }
 
 // Live reports whether a session still belongs to its account's current

@@ -343,7 +343,7 @@ func (s *Service) issue(ctx context.Context, a store.Account, bind, provider str
 		if bind != "" {
 			updated.SSOIdentity = bind
 		}
-		ops := []store.Op{store.PutSession{Session: issued.Session},
+		ops := []store.Op{issued.Op(),
 			store.UpdateAccount{Account: updated, PreviousEmailKey: a.EmailKey}, audit.Op(event)}
 		if bind != "" {
 			ops = append(ops, store.BindSSOIdentity{AccountID: a.ID, Identity: bind})
@@ -410,7 +410,7 @@ func (s *Service) provision(ctx context.Context, provider, identity, emailKey st
 	signedIn := audit.New(now, audit.SSOLoginSucceeded, a.ID, src, map[string]string{"provider": provider,
 		"provisioned": "true"})
 	sessions.SignedIn(&a, now, m.IP)
-	err = s.cfg.Store.Commit(ctx, store.CreateAccount{Account: a}, store.PutSession{Session: issued.Session},
+	err = s.cfg.Store.Commit(ctx, store.CreateAccount{Account: a}, issued.Op(),
 		audit.Op(created), audit.Op(signedIn))
 	switch {
 	case errors.Is(err, store.ErrConflict):

@@ -78,7 +78,8 @@ func (s *Service) Available(ctx context.Context, cur sessions.Current) (Choice, 
 // Select opens view v for the session of cur. The session gets a new token
 // (API.md: the token is replaced at view selection) and keeps its absolute
 // timeout. It returns the new session, its view with the facility's name,
-// or ErrNotAllowed.
+// ErrNotAllowed, or sessions.ErrUnauthenticated when a concurrent request
+// renewed or revoked the session first (a session never forks).
 func (s *Service) Select(ctx context.Context, cur sessions.Current, v sessions.View, meta sessions.Meta) (sessions.Issued, sessions.View, error) {
 	var facility *store.Facility
 	if v.Type == sessions.ViewFacility {
@@ -101,11 +102,12 @@ func (s *Service) Select(ctx context.Context, cur sessions.Current, v sessions.V
 	}
 	src := audit.Source{ActorID: cur.Account.ID, IP: meta.IP, UserAgent: meta.UserAgent}
 	event := audit.New(s.clock.Now(), audit.ViewSelected, cur.Account.ID, src, detail)
-	err := s.store.Commit(ctx,
-		store.DeleteSession{Key: store.SessionKey{UserID: cur.Session.UserID, Hash: cur.Session.Hash}},
-		store.PutSession{Session: issued.Session},
-		audit.Op(event),
-	)
+	err := s.store.Commit(ctx, issued.Op(), audit.Op(event))
+	if errors.Is(err, store.ErrConflict) {
+		// Another request replaced (or revoked) this session's token first:
+		// the token this request carried is spent.
+		return sessions.Issued{}, v, sessions.ErrUnauthenticated
+	}
 	if err != nil {
 		return sessions.Issued{}, v, fmt.Errorf("views: select: %w", err)
 	}
@@ -180,6 +182,10 @@ func (h *Handlers) selectView(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrNotAllowed):
 		httpapi.WriteError(w, r, httpapi.Forbidden())
+		return
+	case errors.Is(err, sessions.ErrUnauthenticated):
+		h.sessions.ClearCookie(w)
+		httpapi.WriteError(w, r, httpapi.Unauthenticated())
 		return
 	case err != nil:
 		httpapi.WriteError(w, r, err)

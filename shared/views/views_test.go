@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -255,4 +256,62 @@ func TestAlteredFacilityHintFindsNothing(t *testing.T) {
 	if res := e.Get("/api/auth/session", &forged); res.Status != 401 {
 		t.Fatalf("forged hint: %d", res.Status)
 	}
+}
+
+// Six parallel view selections with one token (the attack of the 2.1
+// review): exactly one wins and every other answers 401, so one live session
+// remains, and revoking its id ends the sign-in — nothing forked off.
+func TestConcurrentSelectionsNeverForkTheSession(t *testing.T) {
+	apptest.ForEachStore(t, local, func(t *testing.T, newEnv func(*testing.T) *apptest.Env) {
+		e := newEnv(t)
+		berlin := e.Facility("Berlin Store")
+		e.Account("manager", pw, func(a *store.Account) { a.NetworkAccess = true })
+		c, _ := e.SignIn("manager", pw)
+
+		const n = 6
+		res := make([]apptest.Response, n)
+		var wg sync.WaitGroup
+		gate := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-gate
+				if i%2 == 0 {
+					res[i] = selectView(e, c, "network", "")
+				} else {
+					res[i] = selectView(e, c, "facility", berlin.ID)
+				}
+			})
+		}
+		close(gate)
+		wg.Wait()
+
+		var winner *http.Cookie
+		for i, r := range res {
+			switch {
+			case r.Status == 200 && winner != nil:
+				t.Fatalf("two selections with one token both won (second: %d)", i)
+			case r.Status == 200:
+				winner = r.Cookie(c.Name)
+			case r.Status != 401 || r.Code(t) != "unauthenticated":
+				t.Fatalf("selection %d: %d %s, want 200 once and 401 unauthenticated otherwise", i, r.Status, r.Body)
+			}
+		}
+		if winner == nil {
+			t.Fatal("no selection won")
+		}
+		list := e.Get("/api/auth/sessions", winner).JSON(t)["items"].([]any)
+		if len(list) != 1 {
+			t.Fatalf("live sessions after the race = %d, want 1: %v", len(list), list)
+		}
+		if res := e.Get("/api/auth/session", c); res.Status != 401 {
+			t.Fatalf("the spent token still works: %d", res.Status)
+		}
+		id := list[0].(map[string]any)["id"].(string)
+		if res := e.Do(apptest.Request{Method: "DELETE", Path: "/api/auth/sessions/" + id, Cookie: winner}); res.Status != 204 {
+			t.Fatalf("revoke: %d %s", res.Status, res.Body)
+		}
+		if res := e.Get("/api/auth/session", winner); res.Status != 401 {
+			t.Fatalf("revoking the one id left a live session: %d", res.Status)
+		}
+	})
 }
