@@ -44,15 +44,18 @@ func NewSetter(h password.Hasher, c Checker, tenant string) *Setter {
 type Request struct {
 	Password string
 	Repeat   string
-	// Temporary marks a password an administrator sets: it works once and
-	// only to change it.
+	// Temporary marks a password an administrator sets: it only ever leads
+	// to the forced change, and it expires (TemporaryExpired).
 	Temporary bool
 }
 
 // Set checks the new password against every rule and returns the account
 // with it set: a new hash, the old one pushed onto the history, the session
-// epoch raised (which revokes every session issued before), and the
-// change-required flag as the request says. It writes nothing.
+// epoch raised (which revokes every session issued before), the account's
+// reset link ended (SECURITY.md: setting a password by any path ends every
+// outstanding reset link; a link is valid only while the account names it),
+// the time it was set, and the change-required flag as the request says. It
+// writes nothing.
 //
 // Errors: ErrMismatch, *PolicyError (codes of package policy, plus "reused"
 // when it equals the current or a remembered password).
@@ -80,9 +83,35 @@ func (s *Setter) Set(a store.Account, p params.Parameters, req Request, now time
 	}
 	a.PasswordHash = hash
 	a.PasswordChangeRequired = req.Temporary
+	a.PasswordSetAt = now
+	a.ResetTokenHash = ""
 	a.SessionEpoch++
 	a.UpdatedAt = now
 	return a, nil
+}
+
+// TemporaryExpired reports whether the account's password is a temporary
+// one past temporaryPasswordTtlSeconds: it then answers exactly as a wrong
+// password (SECURITY.md "Accounts and passwords"). A temporary password
+// whose setting time was not recorded counts as expired.
+func TemporaryExpired(a store.Account, p params.Parameters, now time.Time) bool {
+	if !a.PasswordChangeRequired {
+		return false
+	}
+	return a.PasswordSetAt.IsZero() || !now.Before(a.PasswordSetAt.Add(p.TemporaryPasswordTTL()))
+}
+
+// VerifyCurrent reports whether pw is the account's current password and
+// still usable: set, matching, and not an expired temporary password. It is
+// the check of every re-authentication (password change, step-up, factor
+// enrolment); the sign-in itself adds its timing rules (package login). It
+// always costs one argon2id derivation when the account has a password.
+func VerifyCurrent(h password.Hasher, a store.Account, p params.Parameters, pw string, now time.Time) bool {
+	if a.PasswordHash == "" {
+		return false
+	}
+	ok, _, err := h.Verify(pw, a.PasswordHash)
+	return ok && err == nil && !TemporaryExpired(a, p, now)
 }
 
 // Validate runs the cheap checks of Set — the repetition and the policy —

@@ -13,6 +13,7 @@ import (
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/credential"
 	"github.com/gatepass/gatepass/shared/lockout"
 	"github.com/gatepass/gatepass/shared/metrics"
 	"github.com/gatepass/gatepass/shared/mfa"
@@ -164,7 +165,7 @@ func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
 		return Outcome{}, err
 	}
 
-	ok, rehash, reason := s.verify(acct, in.Password, p.PasswordPolicy.MaxLength, now)
+	ok, rehash, reason := s.verify(acct, in.Password, p, now)
 	if !ok {
 		return Outcome{}, s.fail(ctx, first.Counters[ipKey], ipPolicy, acct, counted, reason, src, now)
 	}
@@ -173,8 +174,9 @@ func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
 
 // verify checks the password. Every path costs one argon2id derivation except
 // a password over the policy's maximum, which is refused before any hashing.
-func (s *Service) verify(acct *store.Account, pw string, maxLen int, now time.Time) (ok, rehash bool, reason string) {
-	if utf8.RuneCountInString(pw) > maxLen {
+// An expired temporary password fails exactly like a wrong one.
+func (s *Service) verify(acct *store.Account, pw string, p params.Parameters, now time.Time) (ok, rehash bool, reason string) {
+	if utf8.RuneCountInString(pw) > p.PasswordPolicy.MaxLength {
 		return false, false, "password_too_long"
 	}
 	if !accounts.CanSignIn(acct, now) {
@@ -189,6 +191,9 @@ func (s *Service) verify(acct *store.Account, pw string, maxLen int, now time.Ti
 	}
 	if !ok {
 		return false, false, "wrong_password"
+	}
+	if credential.TemporaryExpired(*acct, p, now) {
+		return false, false, "temporary_password_expired"
 	}
 	return true, rehash, ""
 }
@@ -290,7 +295,7 @@ func (s *Service) succeed(ctx context.Context, acct store.Account, counted store
 			updated.PasswordHash = newHash
 		}
 		err := s.store.Commit(ctx,
-			store.PutSession{Session: issued.Session},
+			issued.Op(),
 			store.UpdateAccount{Account: updated, PreviousEmailKey: acct.EmailKey},
 			store.DeleteCounter{Key: counted.Key},
 			audit.Op(event),

@@ -21,7 +21,10 @@ type Parameters struct {
 	Session              Session        `json:"session"`
 	MFA                  MFA            `json:"mfa"`
 	SSO                  SSO            `json:"sso"`
-	AdminAlias           string         `json:"adminAlias"`
+	// TemporaryPasswordTTLSeconds is how long a temporary password (set by
+	// an administrator) can be used for the forced change.
+	TemporaryPasswordTTLSeconds int    `json:"temporaryPasswordTtlSeconds"`
+	AdminAlias                  string `json:"adminAlias"`
 }
 
 // PasswordPolicy are the rules every new password must meet.
@@ -129,6 +132,7 @@ func Defaults() Parameters {
 		MFA:                  MFA{RequiredForRoles: []string{}},
 		SSO: SSO{Strategy: "existing_only", DefaultRoles: []string{"operator"},
 			Providers: []SSOProvider{}, GroupMappings: []GroupMapping{}},
+		TemporaryPasswordTTLSeconds: 72 * 3600,
 	}
 }
 
@@ -165,6 +169,11 @@ func (s Session) AbsoluteTimeout() time.Duration {
 	return time.Duration(s.AbsoluteTimeoutSeconds) * time.Second
 }
 
+// TemporaryPasswordTTL is how long a temporary password stays usable.
+func (p Parameters) TemporaryPasswordTTL() time.Duration {
+	return time.Duration(p.TemporaryPasswordTTLSeconds) * time.Second
+}
+
 // Window is the period over which lockout failures are counted.
 func (l Lockout) Window() time.Duration { return time.Duration(l.WindowSeconds) * time.Second }
 
@@ -195,6 +204,7 @@ func (p Parameters) Validate() error {
 	between("resetRequests.perIpPerHour", p.ResetRequests.PerIPPerHour, 1, 100000)
 	between("resetTokenTtlSeconds", p.ResetTokenTTLSeconds, 300, 86400)
 	between("invitationTtlSeconds", p.InvitationTTLSeconds, 3600, 30*86400)
+	between("temporaryPasswordTtlSeconds", p.TemporaryPasswordTTLSeconds, 3600, 30*86400)
 	between("session.idleTimeoutSeconds", p.Session.IdleTimeoutSeconds, 60, 86400)
 	between("session.absoluteTimeoutSeconds", p.Session.AbsoluteTimeoutSeconds, 300, 7*86400)
 	if p.Session.AbsoluteTimeoutSeconds < p.Session.IdleTimeoutSeconds {

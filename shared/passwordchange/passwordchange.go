@@ -17,6 +17,7 @@ import (
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/lockout"
 	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/notify"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/sessions"
@@ -62,10 +63,12 @@ type Change struct {
 }
 
 // Change verifies the current password (counted towards the lockout before
-// it is checked), sets the new one and, in one commit, revokes every other
-// session through the epoch while re-issuing the caller's own session under
-// the new epoch — unrestricted, which ends a forced change. It returns the
-// re-issued session for the cookie.
+// it is checked), sets the new one — which ends the account's reset link —
+// and, in one commit, revokes every other session through the epoch while
+// re-issuing the caller's own session under the new epoch: unrestricted,
+// which ends a forced change, unless the role requires a second factor the
+// account does not have yet (restrictionAfter). It returns the re-issued
+// session for the cookie.
 func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (sessions.Issued, error) {
 	a := cur.Account
 	if a.SSO {
@@ -79,7 +82,7 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 	key := lockout.AccountKey(a.ID)
 	src := audit.Source{ActorID: a.ID, IP: in.Meta.IP, UserAgent: in.Meta.UserAgent}
 	err := lockout.Guard(ctx, s.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
-		if ok, _, _ := s.hasher.Verify(in.Current, a.PasswordHash); !ok || a.PasswordHash == "" {
+		if !credential.VerifyCurrent(s.hasher, a, cur.Parameters, in.Current, now) {
 			return &lockout.Failure{Err: ErrCurrentPasswordInvalid, Event: audit.LoginFailed,
 				Detail: map[string]string{"reason": "wrong_current_password"}}
 		}
@@ -94,13 +97,12 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 	}
 	// The renewed token continues the same sign-in: its view, its public id
 	// and its absolute timeout carry over (a change never extends a session).
-	issued := s.sessions.Renew(cur.Session, &updated, store.RestrictionNone, sessions.StoredView(cur.Session), in.Meta)
+	issued := s.sessions.Renew(cur.Session, &updated, restrictionAfter(cur, updated), sessions.StoredView(cur.Session), in.Meta)
 	event := audit.New(now, audit.PasswordChanged, a.ID, src,
 		map[string]string{"forced": fmt.Sprint(cur.Session.Restriction == store.RestrictionPasswordChange)})
 	err = s.store.Commit(ctx,
 		store.UpdateAccount{Account: updated, PreviousEmailKey: a.EmailKey},
-		store.DeleteSession{Key: store.SessionKey{UserID: a.ID, Hash: cur.Session.Hash}},
-		store.PutSession{Session: issued.Session},
+		issued.Op(),
 		store.DeleteCounter{Key: key},
 		audit.Op(event),
 	)
@@ -113,6 +115,18 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 	audit.Log(ctx, s.logger, event)
 	s.notifier.Send(ctx, mail.KindPasswordChanged, updated, "", 0)
 	return issued, nil
+}
+
+// restrictionAfter is the restriction the caller's session keeps after a
+// change: none — except that a forced change never skips the second factor
+// the tenant requires for one of the account's roles: without one yet, the
+// session goes on to the enrolment (API.md POST /api/auth/password/change).
+func restrictionAfter(cur sessions.Current, updated store.Account) string {
+	if cur.Session.Restriction == store.RestrictionPasswordChange &&
+		!mfa.Enabled(updated) && mfa.Required(updated, cur.Parameters) {
+		return store.RestrictionMFAEnrolment
+	}
+	return store.RestrictionNone
 }
 
 // Handlers serves the password function.

@@ -2,12 +2,14 @@ package passwordchange_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -130,7 +132,7 @@ func TestSSOAccountsHaveNoPassword(t *testing.T) {
 	}
 }
 
-// A temporary password works once and only to change it.
+// A temporary password only ever leads to the forced change.
 func TestForcedChange(t *testing.T) {
 	e := apptest.New(t, apptest.Options{})
 	const temp = "temporary passphrase 4711"
@@ -164,5 +166,72 @@ func TestForcedChange(t *testing.T) {
 	}
 	if res := e.Post("/api/auth/login", map[string]string{"username": "jdoe", "password": newPW}, nil); res.JSON(t)["status"] != "authenticated" {
 		t.Fatalf("login after change: %s", res.Body)
+	}
+}
+
+// A forced change never skips the second factor the tenant requires: an
+// operator whose role requires MFA, signing in with a temporary password,
+// gets an enrolment-restricted session after the change, not a full one.
+func TestForcedChangeKeepsTheRequiredSecondFactor(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	e.SetParameters(func(p *params.Parameters) { p.MFA.RequiredForRoles = []string{"operator"} })
+	const temp = "temporary passphrase 4711"
+	e.Account("jdoe", temp, func(a *store.Account) { a.PasswordChangeRequired = true })
+	res := e.Post("/api/auth/login", map[string]string{"username": "jdoe", "password": temp}, nil)
+	if res.JSON(t)["status"] != "password_change_required" {
+		t.Fatalf("login: %d %s", res.Status, res.Body)
+	}
+	res = change(e, res.Cookie("gatepass"), temp, newPW, newPW)
+	if res.Status != 204 {
+		t.Fatalf("change: %d %s", res.Status, res.Body)
+	}
+	after := res.Cookie("gatepass")
+	if got := e.Get("/api/auth/sessions", after); got.Status != 403 || got.Code(t) != "mfa_enrolment_required" {
+		t.Fatalf("after the forced change the session reached the session list: %d %s", got.Status, got.Body)
+	}
+	if got := e.Get("/api/auth/views", after); got.Status != 403 || got.Code(t) != "mfa_enrolment_required" {
+		t.Fatalf("after the forced change the session reached the views: %d %s", got.Status, got.Body)
+	}
+	if got := e.Get("/api/auth/mfa", after); got.Status != 200 {
+		t.Fatalf("the enrolment-restricted session cannot reach its enrolment: %d %s", got.Status, got.Body)
+	}
+	// Signing in again with the new password lands in the same place.
+	res = e.Post("/api/auth/login", map[string]string{"username": "jdoe", "password": newPW}, nil)
+	if res.JSON(t)["status"] != "mfa_enrolment_required" {
+		t.Fatalf("login with the new password: %s", res.Body)
+	}
+}
+
+// A temporary password expires temporaryPasswordTtlSeconds after it was set
+// and then answers exactly as a wrong password — at sign-in and as the
+// current password of the forced change.
+func TestTemporaryPasswordExpires(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	e.SetParameters(func(p *params.Parameters) { p.TemporaryPasswordTTLSeconds = 3600 })
+	const temp = "temporary passphrase 4711"
+	e.Account("jdoe", temp, func(a *store.Account) { a.PasswordChangeRequired = true })
+	e.Account("wrong", temp)
+
+	e.Clock.Advance(59 * time.Minute)
+	res := e.Post("/api/auth/login", map[string]string{"username": "jdoe", "password": temp}, nil)
+	if res.JSON(t)["status"] != "password_change_required" {
+		t.Fatalf("login within the TTL: %d %s", res.Status, res.Body)
+	}
+	restricted := res.Cookie("gatepass")
+
+	e.Clock.Advance(time.Minute)
+	expired := e.Post("/api/auth/login", map[string]string{"username": "jdoe", "password": temp}, nil)
+	wrong := e.Post("/api/auth/login", map[string]string{"username": "wrong", "password": "not the password at all"}, nil)
+	if expired.Status != 401 || string(expired.Body) != string(wrong.Body) {
+		t.Fatalf("expired temporary password: %d %s; a wrong password: %d %s", expired.Status, expired.Body, wrong.Status, wrong.Body)
+	}
+	if res := change(e, restricted, temp, newPW, newPW); res.Status != 400 || res.Code(t) != "current_password_invalid" {
+		t.Fatalf("forced change with an expired temporary password: %d %s", res.Status, res.Body)
+	}
+	failed := e.Audit(t, "login.failed")
+	if !slices.ContainsFunc(failed, func(ev store.AuditEvent) bool {
+		return ev.UserID != "" && ev.Detail["reason"] == "temporary_password_expired"
+	}) {
+		t.Fatalf("the expired sign-in is not audited as such: %+v", failed)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
 	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/policy"
 	"github.com/gatepass/gatepass/shared/routes"
@@ -234,6 +235,9 @@ func (e *Env) Account(username, pw string, mutate ...func(*store.Account)) store
 		Roles: []string{accounts.RoleOperator}, Locale: "en", Status: store.StatusActive,
 		CreatedAt: Start, UpdatedAt: Start,
 	}
+	if hash != "" {
+		a.PasswordSetAt = Start
+	}
 	for _, m := range mutate {
 		m(&a)
 	}
@@ -381,6 +385,31 @@ func ForEachStore(t *testing.T, local *dynamolocal.Shared, test func(t *testing.
 			}})
 		})
 	})
+}
+
+// Audit returns the audit events of type typ, newest first.
+func (e *Env) Audit(tb testing.TB, typ string) []store.AuditEvent {
+	tb.Helper()
+	page, err := e.Store.ListAudit(context.Background(), store.AuditQuery{Type: typ, Limit: store.MaxAuditLimit})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return page.Items
+}
+
+// SetParameters changes the stored parameters (the defaults until some are
+// stored) with mutate.
+func (e *Env) SetParameters(mutate func(*params.Parameters)) {
+	e.T.Helper()
+	snap, err := e.Store.Load(context.Background(), store.Query{Parameters: true})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	p := snap.Parameters
+	mutate(&p)
+	if err := e.Store.Commit(context.Background(), store.PutParameters{Parameters: p, Version: snap.ParametersVersion}); err != nil {
+		e.T.Fatal(err)
+	}
 }
 
 // Facility stores an active facility called name and returns it.
