@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -73,6 +74,25 @@ func (ck *Checker) entries() map[string]struct{} {
 
 // Len returns the number of distinct entries of the common-password list.
 func (ck *Checker) Len() int { return len(ck.entries()) }
+
+// CommonPasswords returns the distinct entries of the common-password list,
+// sorted, in a new slice the caller owns: the corpus of the local
+// breached-password range endpoint (package breached). The entries are the
+// folded forms the Checker compares with; the embedded list is lower-case
+// ASCII, so they are the list's entries as given. Like a check, the first
+// call loads the list; the zero Checker returns nil.
+func (ck *Checker) CommonPasswords() []string {
+	list := ck.entries()
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(list))
+	for w := range list {
+		out = append(out, w)
+	}
+	slices.Sort(out)
+	return out
+}
 
 // fold NFKC-normalises and case-folds s, like accounts.CanonicalUsername but
 // without trimming: folding can denormalise, so it normalises once more.
