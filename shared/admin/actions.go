@@ -170,7 +170,7 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, id, pw string, t
 		if before.SSO {
 			return userChange{}, ErrSSOAccount
 		}
-		a, err := s.setter.Set(before, t.params, credential.Request{Password: pw, Repeat: pw, Temporary: temporary}, t.now)
+		a, err := s.setter.Set(ctx, before, t.params, credential.Request{Password: pw, Repeat: pw, Temporary: temporary}, t.now)
 		if err != nil {
 			return userChange{}, err
 		}

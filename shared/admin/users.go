@@ -252,7 +252,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in NewUser) (User
 	case in.TemporaryPassword != nil:
 		a.Status = store.StatusActive
 		pw := *in.TemporaryPassword
-		a, err = s.setter.Set(a, p, credential.Request{Password: pw, Repeat: pw, Temporary: true}, now)
+		a, err = s.setter.Set(ctx, a, p, credential.Request{Password: pw, Repeat: pw, Temporary: true}, now)
 		if err != nil {
 			return User{}, renameViolations(err, "temporaryPassword")
 		}

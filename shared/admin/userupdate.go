@@ -168,7 +168,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, p User
 				return userChange{}, ErrSSOAccount
 			}
 			pw := *p.TemporaryPassword
-			updated, err := s.setter.Set(a, t.params, credential.Request{Password: pw, Repeat: pw, Temporary: true}, now)
+			updated, err := s.setter.Set(ctx, a, t.params, credential.Request{Password: pw, Repeat: pw, Temporary: true}, now)
 			if err != nil {
 				return userChange{}, renameViolations(err, "temporaryPassword")
 			}

@@ -53,6 +53,10 @@ type Deps struct {
 	// Policy checks new passwords; nil means each function builds its own
 	// (a Lambda builds one function; the local stack shares one checker).
 	Policy *policy.Checker
+	// Breached answers the breached-password query of the tenants that turn
+	// passwordPolicy.blockBreached on (package breached); nil never finds a
+	// password breached.
+	Breached credential.BreachChecker
 	// AliasEdge tells that the edge in front of the functions enforces the
 	// admin alias (package alias): the local gateway, which reads the
 	// parameters on every request, and in AWS the CloudFront Function,
@@ -244,7 +248,7 @@ func setter(d Deps) *credential.Setter {
 	if checker == nil {
 		checker = policy.NewChecker()
 	}
-	return credential.NewSetter(d.Hasher, checker, d.Tenant)
+	return credential.NewSetter(d.Hasher, checker, d.Breached, d.Tenant)
 }
 
 // Mux returns the ServeMux of the named function: exactly its routes, and

@@ -4,6 +4,7 @@
 package credential
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -28,16 +29,30 @@ type Checker interface {
 	Check(p params.PasswordPolicy, pw string, c policy.Context) []validate.Violation
 }
 
-// Setter checks and sets new passwords.
-type Setter struct {
-	hasher  password.Hasher
-	checker Checker
-	tenant  string
+// BreachChecker tells whether a password appears in a breached-password
+// corpus (package breached: a k-anonymity range query). It fails open: when
+// the corpus cannot be asked it answers false, and says so in the log and a
+// metric itself.
+type BreachChecker interface {
+	Breached(ctx context.Context, password string) bool
 }
 
-// NewSetter returns a setter.
-func NewSetter(h password.Hasher, c Checker, tenant string) *Setter {
-	return &Setter{hasher: h, checker: c, tenant: tenant}
+// CodeBreached is the violation of a password found in a breached-password
+// corpus (API.md Parameters, blockBreached).
+const CodeBreached = "breached"
+
+// Setter checks and sets new passwords.
+type Setter struct {
+	hasher   password.Hasher
+	checker  Checker
+	breached BreachChecker
+	tenant   string
+}
+
+// NewSetter returns a setter. breached is asked when the tenant turned
+// blockBreached on; nil never finds a password breached.
+func NewSetter(h password.Hasher, c Checker, breached BreachChecker, tenant string) *Setter {
+	return &Setter{hasher: h, checker: c, breached: breached, tenant: tenant}
 }
 
 // Request is a new password and what it is set for.
@@ -59,8 +74,8 @@ type Request struct {
 //
 // Errors: ErrMismatch, *PolicyError (codes of package policy, plus "reused"
 // when it equals the current or a remembered password).
-func (s *Setter) Set(a store.Account, p params.Parameters, req Request, now time.Time) (store.Account, error) {
-	if err := s.Validate(a, p, req); err != nil {
+func (s *Setter) Set(ctx context.Context, a store.Account, p params.Parameters, req Request, now time.Time) (store.Account, error) {
+	if err := s.Validate(ctx, a, p, req); err != nil {
 		return a, err
 	}
 	var violations []validate.Violation
@@ -114,16 +129,21 @@ func VerifyCurrent(h password.Hasher, a store.Account, p params.Parameters, pw s
 	return ok && err == nil && !TemporaryExpired(a, p, now)
 }
 
-// Validate runs the cheap checks of Set — the repetition and the policy —
-// without hashing, so a flow can refuse a bad new password before it spends
-// an argon2id derivation or an attempt on anything else.
-func (s *Setter) Validate(a store.Account, p params.Parameters, req Request) error {
+// Validate runs the checks of Set that need no hashing — the repetition, the
+// policy and, once those pass and when the tenant asks for it, the
+// breached-password query — so a flow can refuse a bad new password before
+// it spends an argon2id derivation or an attempt on anything else.
+func (s *Setter) Validate(ctx context.Context, a store.Account, p params.Parameters, req Request) error {
 	if req.Password != req.Repeat {
 		return ErrMismatch
 	}
 	violations := s.checker.Check(p.PasswordPolicy, req.Password, policy.Context{
 		Username: a.Username, DisplayName: a.DisplayName, Email: a.Email, Tenant: s.tenant,
 	})
+	if len(violations) == 0 && p.PasswordPolicy.BlockBreached && s.breached != nil && s.breached.Breached(ctx, req.Password) {
+		violations = append(violations, validate.Violation{Field: policy.Field, Code: CodeBreached,
+			Message: "This password appears in known data breaches. Choose another one."})
+	}
 	if len(violations) > 0 {
 		return &PolicyError{Violations: violations}
 	}

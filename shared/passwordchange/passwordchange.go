@@ -75,7 +75,7 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 		return sessions.Issued{}, ErrSSOAccount
 	}
 	req := credential.Request{Password: in.New, Repeat: in.Repeat}
-	if err := s.setter.Validate(a, cur.Parameters, req); err != nil {
+	if err := s.setter.Validate(ctx, a, cur.Parameters, req); err != nil {
 		return sessions.Issued{}, err // before any attempt is counted or hash spent
 	}
 	now := s.clock.Now()
@@ -91,7 +91,7 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 	if err != nil {
 		return sessions.Issued{}, err
 	}
-	updated, err := s.setter.Set(a, cur.Parameters, req, now)
+	updated, err := s.setter.Set(ctx, a, cur.Parameters, req, now)
 	if err != nil {
 		return sessions.Issued{}, err
 	}

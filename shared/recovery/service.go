@@ -301,7 +301,7 @@ func (s *Service) Complete(ctx context.Context, purpose Purpose, token, pw, repe
 		return errors.New("recovery: this service cannot set passwords")
 	}
 	now := s.clock.Now()
-	updated, err := s.setter.Set(l.account, l.params, credential.Request{Password: pw, Repeat: repeat}, now)
+	updated, err := s.setter.Set(ctx, l.account, l.params, credential.Request{Password: pw, Repeat: repeat}, now)
 	if err != nil {
 		return err
 	}

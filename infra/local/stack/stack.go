@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -27,6 +28,7 @@ import (
 	"github.com/gatepass/gatepass/shared/apigw"
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/bootstrap"
+	"github.com/gatepass/gatepass/shared/breached"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/ids"
@@ -55,6 +57,9 @@ type Config struct {
 	Clock     clock.Clock     // default the system clock
 	Logger    *slog.Logger    // default JSON to stderr
 	Pacer     recovery.Pacer  // duration of reset requests; default recovery.DefaultFloor
+	// BreachedURL is the base URL of the breached-password range query;
+	// default the stack's own LocalBreachedPath.
+	BreachedURL string
 	// DemoSSOUser creates, when missing, the SSO account the local
 	// identity provider's form signs in as by default (make run sets it).
 	DemoSSOUser bool
@@ -78,6 +83,8 @@ func FromEnv() Config {
 		PublicURL: os.Getenv("GATEPASS_PUBLIC_URL"),
 		Tenant:    os.Getenv("GATEPASS_TENANT"),
 		WebDir:    os.Getenv("GATEPASS_WEB_DIR"),
+
+		BreachedURL: os.Getenv("GATEPASS_BREACHED_PASSWORDS_URL"),
 		Admin: bootstrap.Admin{
 			Username: os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_USERNAME"),
 			Password: os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_PASSWORD"),
@@ -134,13 +141,17 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + ln.Addr().String()
 	}
+	checker := policy.NewChecker()
 	deps := app.Deps{Tenant: cfg.Tenant, PublicURL: cfg.PublicURL, Store: st, Clock: cfg.Clock,
 		Hasher: cfg.Hasher, Logger: cfg.Logger, Mailer: box, Pacer: cfg.Pacer, Secrets: secrets,
-		Policy: policy.NewChecker(), AliasEdge: true} // the gateway plays the edge
+		Policy: checker, AliasEdge: true} // the gateway plays the edge
 	fail := func(err error) (*Stack, error) {
 		ln.Close()
 		st.Close()
 		return nil, err
+	}
+	if deps.Breached, err = breachedClient(cfg, ln.Addr().String()); err != nil {
+		return fail(err)
 	}
 	issuer, err := localIssuer(cfg)
 	if err != nil {
@@ -163,6 +174,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	dev := http.NewServeMux()
 	dev.Handle(LocalIssuerPath+"/", issuer)
+	dev.Handle(LocalBreachedPath+"/", lazyRange(checker))
 	dev.Handle("/", box.Handler())
 	gw, err := newGateway(deps, cfg.WebDir, dev)
 	if err != nil {
@@ -178,6 +190,34 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	go s.sweep(runCtx, cfg.Logger)
 	go func() { s.done <- s.server.Serve(ln) }()
 	return s, nil
+}
+
+// LocalBreachedPath serves the breached-password range query locally, from
+// the common-password list, so that passwordPolicy.blockBreached can be
+// tried offline: GET /_dev/breached/range/<first 5 hex of the SHA-1>.
+const LocalBreachedPath = "/_dev/breached/range"
+
+// breachedClient is the breached-password client of the local functions:
+// the range endpoint of GATEPASS_BREACHED_PASSWORDS_URL, else the stack's
+// own, reached on the listen address so that it works whatever the public
+// URL says.
+func breachedClient(cfg Config, listen string) (*breached.Client, error) {
+	base := cfg.BreachedURL
+	if base == "" {
+		base = "http://" + listen + LocalBreachedPath + "/"
+	}
+	c, err := breached.New(breached.Config{BaseURL: base, Clock: cfg.Clock, Logger: cfg.Logger, Tenant: cfg.Tenant})
+	if err != nil {
+		return nil, fmt.Errorf("local stack: breached passwords: %w", err)
+	}
+	return c, nil
+}
+
+// lazyRange serves the local range query, building its index (about 40 ms)
+// at the first request rather than at every start.
+func lazyRange(checker *policy.Checker) http.Handler {
+	build := sync.OnceValue(func() http.Handler { return breached.RangeHandler(checker.CommonPasswords()) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { build().ServeHTTP(w, r) })
 }
 
 // The local app client of the local issuer. Its secret protects nothing a

@@ -3,6 +3,7 @@ package stack_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -299,5 +300,48 @@ func TestResetThroughTheOutbox(t *testing.T) {
 	res, _ := c.do("GET", "/_dev/mail/", "")
 	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("/_dev/mail/: %d %v", res.StatusCode, res.Header)
+	}
+}
+
+// passwordPolicy.blockBreached works offline: the stack serves a range
+// endpoint built from the common-password list and asks it, so a password
+// found there is refused with violation breached.
+func TestBlockBreachedAgainstTheLocalRangeEndpoint(t *testing.T) {
+	s := start(t, t.TempDir(), bootstrap.Admin{Username: "admin", Password: adminPassword})
+	defer stop(t, s)
+	c := newClient(t, s.URL)
+
+	// The endpoint itself: a padded k-anonymity range answer.
+	res, err := c.http.Get(s.URL + stack.LocalBreachedPath + "/5BAA6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	// SHA-1("password") = 5BAA61E4C9B93F3F0682250B6CF8331B7EE68FD8.
+	if res.StatusCode != 200 || !strings.Contains(string(raw), "1E4C9B93F3F0682250B6CF8331B7EE68FD8:") {
+		t.Fatalf("range 5BAA6: %d %.200s", res.StatusCode, raw)
+	}
+
+	if res, body := c.do("POST", "/api/auth/login", `{"username":"admin","password":"`+adminPassword+`"}`); res.StatusCode != 200 {
+		t.Fatalf("login: %d %v", res.StatusCode, body)
+	}
+	// Off by default: a breached password that meets the policy is taken.
+	const breached = "nemvxyheqdd5oqxyxyzi" // on the common-password list, no pattern
+	if res, body := c.do("PUT", "/api/admin/parameters",
+		`{"passwordPolicy":{"blockCommon":false,"blockBreached":true}}`); res.StatusCode != 200 {
+		t.Fatalf("parameters: %d %v", res.StatusCode, body)
+	}
+	res, body := c.do("POST", "/api/auth/password/change",
+		`{"currentPassword":"`+adminPassword+`","newPassword":"`+breached+`","newPasswordRepeat":"`+breached+`"}`)
+	if res.StatusCode != 422 || body["code"] != "password_policy" ||
+		!strings.Contains(fmt.Sprint(body["violations"]), "breached") {
+		t.Fatalf("change to a breached password: %d %v", res.StatusCode, body)
+	}
+	const fresh = "a fresh and unbreached passphrase 2027"
+	res, body = c.do("POST", "/api/auth/password/change",
+		`{"currentPassword":"`+adminPassword+`","newPassword":"`+fresh+`","newPasswordRepeat":"`+fresh+`"}`)
+	if res.StatusCode != 204 {
+		t.Fatalf("change to a fresh password: %d %v", res.StatusCode, body)
 	}
 }

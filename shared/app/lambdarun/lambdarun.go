@@ -18,6 +18,7 @@ import (
 
 	"github.com/gatepass/gatepass/shared/apigw"
 	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/breached"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/routes"
@@ -30,6 +31,15 @@ const (
 	EnvTenant    = "GATEPASS_TENANT"
 	EnvPublicURL = "GATEPASS_PUBLIC_URL"
 )
+
+// EnvBreachedURL overrides the base URL of the breached-password range
+// query (passwordPolicy.blockBreached); DefaultBreachedURL without it.
+const EnvBreachedURL = "GATEPASS_BREACHED_PASSWORDS_URL"
+
+// DefaultBreachedURL is the public k-anonymity range API of Have I Been
+// Pwned's Pwned Passwords: only the first five hex characters of a
+// password's SHA-1 are ever sent.
+const DefaultBreachedURL = "https://api.pwnedpasswords.com/range/"
 
 // EnvAliasKVS is the ARN of the CloudFront KeyValueStore the edge reads the
 // admin alias from: read by the admin function's aliaskvs.Configure, which
@@ -64,7 +74,7 @@ func httpFunction(name string, build app.Builder, configure []Configure) (Build,
 			return nil, err
 		}
 		return apigw.Handler(h), nil
-	}, append([]Configure{argon2id}, configure...)
+	}, append([]Configure{argon2id, breachedPasswords}, configure...)
 }
 
 // StartWith runs the named function with the handler build makes, for
@@ -102,6 +112,22 @@ func handler(ctx context.Context, name string, build Build, logger *slog.Logger,
 // parameters.
 func argon2id(_ context.Context, _ aws.Config, d *app.Deps) error {
 	d.Hasher = password.NewArgon2id(password.OWASP())
+	return nil
+}
+
+// breachedPasswords gives an HTTP function the breached-password client the
+// password rules ask when a tenant turns blockBreached on. It only ever
+// makes a request then, so building it costs nothing measurable.
+func breachedPasswords(_ context.Context, _ aws.Config, d *app.Deps) error {
+	base := os.Getenv(EnvBreachedURL)
+	if base == "" {
+		base = DefaultBreachedURL
+	}
+	c, err := breached.New(breached.Config{BaseURL: base, Clock: d.Clock, Logger: d.Logger, Tenant: d.Tenant})
+	if err != nil {
+		return fmt.Errorf("%s: %w", EnvBreachedURL, err)
+	}
+	d.Breached = c
 	return nil
 }
 
