@@ -111,6 +111,10 @@ func (a Actor) mayAssign(roles []string) bool {
 type scope struct {
 	all bool     // network access: every facility, no filter
 	ids []string // otherwise its facilities that still exist; never nil
+	// existing are the ids of every facility that exists (only without
+	// network access): a deleted facility named on an account grants
+	// nothing, so the subset rule (actsOn) passes over it.
+	existing []string
 }
 
 // supervisorScope returns a supervisor's scope. A facility that was deleted
@@ -128,6 +132,7 @@ func (s *Service) supervisorScope(ctx context.Context, a store.Account) (scope, 
 		return scope{}, fmt.Errorf("admin: scope: %w", err)
 	}
 	for _, f := range list {
+		sc.existing = append(sc.existing, f.ID)
 		if slices.Contains(a.FacilityIDs, f.ID) {
 			sc.ids = append(sc.ids, f.ID)
 		}
@@ -135,10 +140,31 @@ func (s *Service) supervisorScope(ctx context.Context, a store.Account) (scope, 
 	return sc, nil
 }
 
-// covers reports whether a user belongs to the scope: shares a facility with
-// it, or any user for a supervisor with network access.
-func (sc scope) covers(a store.Account) bool {
-	return sc.all || slices.ContainsFunc(a.FacilityIDs, func(id string) bool { return slices.Contains(sc.ids, id) })
+// actsOn is the supervisor subset rule (API.md "Admin endpoints", SECURITY.md
+// "Sessions and authorization"): a supervisor acts — password, unlock, MFA
+// reset, help requests — only on an operator without network access whose
+// every facility is the supervisor's, and who has at least one. Sharing one
+// facility is not enough: setting a temporary password on an operator of
+// Berlin and Munich, a supervisor of Berlin could sign in as that operator
+// and open Munich. No account reached this way can see more than the
+// supervisor itself.
+func (sc scope) actsOn(target store.Account) bool {
+	if !operatorOnly(target) || target.NetworkAccess {
+		return false
+	}
+	if sc.all {
+		return true
+	}
+	held := 0
+	for _, id := range target.FacilityIDs {
+		switch {
+		case slices.Contains(sc.ids, id):
+			held++
+		case slices.Contains(sc.existing, id):
+			return false // a facility of the target's that the supervisor lacks
+		}
+	}
+	return held > 0
 }
 
 // authorize checks that actor may act on target (nil when it does not
@@ -148,10 +174,10 @@ func (sc scope) covers(a store.Account) bool {
 //   - super_admin: any user; an unknown one is ErrNotFound.
 //   - admin: reads any user; changes only users without admin or
 //     super_admin. Unknown: ErrNotFound.
-//   - supervisor: changes (the few its routes allow) only users whose roles
-//     are exactly operator and who share a facility with its scope. An
-//     unknown user is ErrForbidden like an out-of-scope one, so that a
-//     supervisor cannot probe which ids exist.
+//   - supervisor: changes (the few its routes allow) only the operators the
+//     subset rule lets it act on (scope.actsOn). An unknown user is
+//     ErrForbidden like an out-of-scope one, so that a supervisor cannot
+//     probe which ids exist.
 func (s *Service) authorize(ctx context.Context, actor Actor, target *store.Account, write bool) error {
 	switch actor.rank() {
 	case rankSuperAdmin:
@@ -168,14 +194,14 @@ func (s *Service) authorize(ctx context.Context, actor Actor, target *store.Acco
 		}
 		return nil
 	case rankSupervisor:
-		if target == nil || !write || !operatorOnly(*target) {
+		if target == nil || !write {
 			return ErrForbidden
 		}
 		sc, err := s.supervisorScope(ctx, actor.Account)
 		if err != nil {
 			return err
 		}
-		if !sc.covers(*target) {
+		if !sc.actsOn(*target) {
 			return ErrForbidden
 		}
 		return nil

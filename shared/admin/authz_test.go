@@ -284,6 +284,13 @@ func TestSupervisorScope(t *testing.T) {
 	nowhere := f.Account("nowhere", pw, facilities())
 	peer := f.Account("peer", pw, roles(accounts.RoleSupervisor), facilities(f.f1))
 	mixed := f.Account("mixed", pw, roles(accounts.RoleOperator, accounts.RoleSupervisor), facilities(f.f1))
+	roaming := f.Account("roaming", pw, facilities(f.f1), network)
+	gone := f.facility("Closed Store")
+	formerly := f.Account("formerly", pw, facilities(f.f1, gone))
+	if res := f.asSuper("DELETE", "/api/admin/facilities/"+gone, nil); res.Status != 204 {
+		t.Fatalf("delete facility: %d %s", res.Status, res.Body)
+	}
+	networkOperator := f.Account("netop", pw, network)
 
 	list := func(kind, query string) (int, []string) {
 		res := f.as(kind, "GET", "/api/admin/users"+query, nil)
@@ -296,7 +303,7 @@ func TestSupervisorScope(t *testing.T) {
 		}
 		return 200, names
 	}
-	if _, names := list(callerSupIn, ""); !slices.Equal(names, []string{"both", "inscope", "mixed", "otto", "peer", "sam"}) {
+	if _, names := list(callerSupIn, ""); !slices.Equal(names, []string{"both", "formerly", "inscope", "mixed", "otto", "peer", "roaming", "sam"}) {
 		t.Errorf("supervisor lists %v", names)
 	}
 	if _, names := list(callerSupIn, "?facilityId="+f.f1+"&query=OT"); !slices.Equal(names, []string{"both", "otto"}) {
@@ -308,7 +315,7 @@ func TestSupervisorScope(t *testing.T) {
 	f.Account("netsup", pw, roles(accounts.RoleSupervisor), network)
 	c, _ := f.SignIn("netsup", pw)
 	f.cookies["netsup"] = c
-	if _, names := list("netsup", ""); len(names) != 13 { // every user: no facility filter
+	if _, names := list("netsup", ""); len(names) != 16 { // every user: no facility filter
 		t.Errorf("network supervisor lists %v", names)
 	}
 	if _, names := list("netsup", "?facilityId="+f.f2); !slices.Equal(names, []string{"both", "outside", "sue"}) {
@@ -326,7 +333,9 @@ func TestSupervisorScope(t *testing.T) {
 		want   int
 	}{
 		{"in scope", callerSupIn, inScope.ID, 204},
-		{"sharing one facility", callerSupIn, both.ID, 204},
+		{"in scope and a deleted facility", callerSupIn, formerly.ID, 204},
+		{"sharing one facility only", callerSupIn, both.ID, 403},
+		{"in scope but with network access", callerSupIn, roaming.ID, 403},
 		{"out of scope", callerSupIn, outside.ID, 403},
 		{"without facility", callerSupIn, nowhere.ID, 403},
 		{"a supervisor", callerSupIn, peer.ID, 403},
@@ -336,6 +345,7 @@ func TestSupervisorScope(t *testing.T) {
 		{"unknown id", callerSupIn, "u_doesnotexist", 403},
 		{"network supervisor, any operator", "netsup", outside.ID, 204},
 		{"network supervisor, no supervisor", "netsup", peer.ID, 403},
+		{"network supervisor, operator with network access", "netsup", networkOperator.ID, 403},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, rq := range []struct {
@@ -363,6 +373,37 @@ func TestSupervisorScope(t *testing.T) {
 	} {
 		if res := f.as(callerSupIn, rq.method, "/api/admin/users/"+inScope.ID+rq.suffix, map[string]any{}); res.Status != 403 {
 			t.Errorf("%s %s: %d", rq.method, rq.suffix, res.Status)
+		}
+	}
+}
+
+// The attack of the 2.1 review: a supervisor of Berlin set a temporary
+// password on an operator of Berlin and Munich, signed in as that operator
+// and opened Munich. Every action a supervisor has on another account now
+// needs every facility of that account to be the supervisor's.
+func TestSupervisorCannotReachAFacilityThroughAnOperator(t *testing.T) {
+	f := newFixture(t) // sam supervises f1 (Berlin Store) only
+	victim := f.Account("victim", pw, facilities(f.f1, f.f2))
+	const chosen = "the supervisor's chosen passphrase"
+	res := f.as(callerSupIn, "POST", "/api/admin/users/"+victim.ID+"/password", map[string]any{"password": chosen, "temporary": true})
+	if res.Status != 403 || res.Code(t) != "forbidden" {
+		t.Fatalf("supervisor set the password of an operator of another facility too: %d %s", res.Status, res.Body)
+	}
+	for _, suffix := range []string{"/unlock", "/mfa/reset"} {
+		if res := f.as(callerSupIn, "POST", "/api/admin/users/"+victim.ID+suffix, nil); res.Status != 403 {
+			t.Errorf("%s: %d, want 403", suffix, res.Status)
+		}
+	}
+	if got := f.login("victim", chosen); got.Status != 401 {
+		t.Fatalf("the supervisor's password signs in as the operator: %d %s", got.Status, got.Body)
+	}
+	// The operator's own password is untouched, and no event claims a change.
+	if got := f.login("victim", pw); got.Status != 200 {
+		t.Fatalf("the operator's own password: %d %s", got.Status, got.Body)
+	}
+	for _, e := range f.events("password.set_by_admin") {
+		if e.UserID == victim.ID {
+			t.Fatalf("a refused set was audited as done: %+v", e)
 		}
 	}
 }
