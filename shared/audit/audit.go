@@ -38,14 +38,20 @@ const (
 	SSOLoginSucceeded      = "sso.login.succeeded"
 	SSOLoginFailed         = "sso.login.failed"
 	ParametersChanged      = "parameters.changed"
+	// MFARecoveryCodesRegenerated: a new set of recovery codes replaced the
+	// old one.
+	MFARecoveryCodesRegenerated = "mfa.recovery_codes.regenerated"
 )
 
 // Event types beyond API.md's list (which allows extension): facility
-// administration.
+// administration, and step-up re-authentication.
 const (
 	FacilityCreated = "facility.created"
 	FacilityUpdated = "facility.updated"
 	FacilityDeleted = "facility.deleted"
+	// SessionReauthenticated: a signed-in person proved again who they are
+	// (POST /api/auth/reauth), as sensitive admin actions require.
+	SessionReauthenticated = "session.reauthenticated"
 )
 
 // Source is who and where an event comes from.

@@ -194,6 +194,11 @@ func english() map[Kind]message {
 			{text: "Signing in now asks for your password only."},
 			notYou,
 		}},
+		KindRecoveryCodesRegenerated: {subject: "{tenant} Backoffice: new recovery codes", body: []block{
+			{text: "A new set of recovery codes was created for your {tenant} Backoffice account{account}."},
+			{text: "The codes you had before no longer work. Keep the new ones in a safe place."},
+			notYou,
+		}},
 	}
 }
 
@@ -233,6 +238,11 @@ func german() map[Kind]message {
 		KindTOTPDisabled: {subject: "{tenant} Backoffice: Zwei-Faktor-Authentifizierung deaktiviert", body: []block{
 			{text: "für Ihr Konto{account} im {tenant} Backoffice wurde die Zwei-Faktor-Authentifizierung deaktiviert."},
 			{text: "Bei der Anmeldung wird jetzt nur noch Ihr Passwort abgefragt."},
+			notYou,
+		}},
+		KindRecoveryCodesRegenerated: {subject: "{tenant} Backoffice: neue Wiederherstellungscodes", body: []block{
+			{text: "für Ihr Konto{account} im {tenant} Backoffice wurden neue Wiederherstellungscodes erstellt."},
+			{text: "Ihre bisherigen Codes gelten nicht mehr. Bewahren Sie die neuen an einem sicheren Ort auf."},
 			notYou,
 		}},
 	}

@@ -35,11 +35,15 @@ const (
 	// KindTOTPDisabled notifies that two-factor authentication was turned
 	// off.
 	KindTOTPDisabled Kind = "totp_disabled"
+	// KindRecoveryCodesRegenerated notifies that a new set of recovery codes
+	// replaced the old one.
+	KindRecoveryCodesRegenerated Kind = "recovery_codes_regenerated"
 )
 
 // Kinds returns every kind, in a fixed order.
 func Kinds() []Kind {
-	return []Kind{KindResetLink, KindResetUseSSO, KindPasswordChanged, KindInvitation, KindTOTPEnabled, KindTOTPDisabled}
+	return []Kind{KindResetLink, KindResetUseSSO, KindPasswordChanged, KindInvitation, KindTOTPEnabled, KindTOTPDisabled,
+		KindRecoveryCodesRegenerated}
 }
 
 // HasLink reports whether mails of kind k carry a link, which Render then

@@ -257,6 +257,7 @@ func TestKinds(t *testing.T) {
 		mail.KindResetLink: "reset_link", mail.KindResetUseSSO: "reset_use_sso",
 		mail.KindPasswordChanged: "password_changed", mail.KindInvitation: "invitation",
 		mail.KindTOTPEnabled: "totp_enabled", mail.KindTOTPDisabled: "totp_disabled",
+		mail.KindRecoveryCodesRegenerated: "recovery_codes_regenerated",
 	}
 	kinds := mail.Kinds()
 	if len(kinds) != len(want) {

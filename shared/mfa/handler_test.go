@@ -563,6 +563,13 @@ func TestRegenerateRecoveryCodes(t *testing.T) {
 	if st := e.status(c).json(t); st["recoveryCodes"].(map[string]any)["remaining"] != float64(10) {
 		t.Fatalf("status: %v", st)
 	}
+	// Audited and mailed (API.md POST /api/auth/mfa/recovery-codes).
+	if n := e.auditTypes(a.ID, "mfa.recovery_codes.regenerated"); n != 1 {
+		t.Fatalf("%d mfa.recovery_codes.regenerated events, want 1", n)
+	}
+	if k := e.mail.kinds(); k[len(k)-1] != mail.KindRecoveryCodesRegenerated {
+		t.Fatalf("mails = %v, want the last to tell of the new codes", k)
+	}
 }
 
 func TestAccess(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/gatepass/gatepass/shared/audit"
@@ -56,7 +57,7 @@ type Store interface {
 // codes (API.md "/api/auth/mfa…", SECURITY.md "TOTP and recovery codes").
 type Service struct {
 	store    Store
-	hasher   password.Hasher
+	verifier Verifier
 	box      *secretbox.Box
 	clock    clock.Clock
 	sessions *sessions.Manager
@@ -72,7 +73,8 @@ func NewService(s Store, h password.Hasher, box *secretbox.Box, c clock.Clock, m
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Service{store: s, hasher: h, box: box, clock: c, sessions: m, notifier: n, tenant: tenant, logger: logger}
+	return &Service{store: s, verifier: NewVerifier(s, h, box), box: box, clock: c, sessions: m, notifier: n,
+		tenant: tenant, logger: logger}
 }
 
 // Status is the MFA state of an account (GET /api/auth/mfa).
@@ -111,7 +113,7 @@ func (s *Service) Enrol(ctx context.Context, cur sessions.Current, pw string, me
 	}
 	now := s.clock.Now()
 	src := source(a, meta)
-	a, err := s.reauthenticate(ctx, cur, proof{password: pw}, src, now)
+	a, err := s.verifier.Reauthenticate(ctx, cur, Reauthentication{Password: pw}, src, now)
 	if err != nil {
 		return Enrolment{}, err
 	}
@@ -211,7 +213,7 @@ func (s *Service) Disable(ctx context.Context, cur sessions.Current, in Removal,
 	}
 	now := s.clock.Now()
 	src := source(a, meta)
-	a, err := s.reauthenticate(ctx, cur, proof{password: in.Password, code: in.Code}, src, now)
+	a, err := s.verifier.Reauthenticate(ctx, cur, Reauthentication{Password: in.Password, Code: in.Code}, src, now)
 	if err != nil {
 		return err
 	}
@@ -232,23 +234,28 @@ func (s *Service) Disable(ctx context.Context, cur sessions.Current, in Removal,
 }
 
 // RegenerateRecoveryCodes re-authenticates with the password and replaces
-// the recovery codes with a new set; the old set stops working.
+// the recovery codes with a new set; the old set stops working. It is
+// audited (mfa.recovery_codes.regenerated) and the account is mailed.
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, cur sessions.Current, pw string, meta sessions.Meta) ([]string, error) {
 	a := cur.Account
 	if !Enabled(a) {
 		return nil, ErrNotEnabled
 	}
 	now := s.clock.Now()
-	a, err := s.reauthenticate(ctx, cur, proof{password: pw}, source(a, meta), now)
+	a, err := s.verifier.Reauthenticate(ctx, cur, Reauthentication{Password: pw}, source(a, meta), now)
 	if err != nil {
 		return nil, err
 	}
 	codes := totp.NewRecoveryCodes(totp.RecoveryCodeCount)
 	a.RecoveryCodeHashes, a.UpdatedAt = hashCodes(codes), now
+	event := audit.New(now, audit.MFARecoveryCodesRegenerated, a.ID, source(a, meta),
+		map[string]string{"count": strconv.Itoa(len(codes))})
 	if err := s.commit(ctx, "recovery codes", store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey},
-		store.DeleteCounter{Key: lockout.AccountKey(a.ID)}); err != nil {
+		store.DeleteCounter{Key: lockout.AccountKey(a.ID)}, audit.Op(event)); err != nil {
 		return nil, err
 	}
+	audit.Log(ctx, s.logger, event)
+	s.notifier.Send(ctx, mail.KindRecoveryCodesRegenerated, a, "", 0)
 	return codes, nil
 }
 
@@ -287,31 +294,51 @@ func (s *Service) AdminReset(ctx context.Context, userID string, src audit.Sourc
 	}
 }
 
-// proof is a re-authentication: a password, or a current TOTP code.
-type proof struct {
-	password string
-	code     string
+// Reauthentication is what a signed-in person submits to prove again who
+// they are: the password, a current TOTP code, or both (step-up asks for
+// both when the account has a second factor).
+type Reauthentication struct {
+	Password string
+	Code     string
 }
 
-// reauthenticate counts one attempt against the account lockout and only
-// then checks the proof (SECURITY.md "Count before checking"). It returns the
-// account as it must be stored for the proof to count: with TOTPLastStep
-// advanced for a code. Failures are audited; the caller clears the counter
-// in its success commit.
-func (s *Service) reauthenticate(ctx context.Context, cur sessions.Current, p proof, src audit.Source, now time.Time) (store.Account, error) {
+// Verifier checks re-authentications: the one check behind TOTP enrolment,
+// removal, recovery-code regeneration and step-up.
+type Verifier struct {
+	store  lockout.Store
+	hasher password.Hasher
+	box    *secretbox.Box
+}
+
+// NewVerifier returns a verifier.
+func NewVerifier(s lockout.Store, h password.Hasher, box *secretbox.Box) Verifier {
+	return Verifier{store: s, hasher: h, box: box}
+}
+
+// Reauthenticate counts one attempt against the account lockout and only
+// then checks every proof given (SECURITY.md "Count before checking"): the
+// password with credential.VerifyCurrent, a code against the account's TOTP
+// factor. It returns the account as it must be stored for the proof to
+// count — with TOTPLastStep advanced for a code, which the caller commits
+// under the account's version so that a code is used once. Failures are
+// audited (login.failed, mfa.challenge.failed); the caller clears the
+// counter in its success commit.
+//
+// Errors: ErrCurrentPasswordInvalid, ErrInvalidCode, *lockout.LockedError.
+func (v Verifier) Reauthenticate(ctx context.Context, cur sessions.Current, in Reauthentication, src audit.Source, now time.Time) (store.Account, error) {
 	a := cur.Account
-	if (p.password == "") == (p.code == "") {
-		return a, fmt.Errorf("mfa: reauthenticate: need exactly one of password and code")
+	if in.Password == "" && in.Code == "" {
+		return a, fmt.Errorf("mfa: reauthenticate: no proof given")
 	}
-	err := lockout.Guard(ctx, s.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
-		if p.password != "" {
-			if !credential.VerifyCurrent(s.hasher, a, cur.Parameters, p.password, now) {
-				return &lockout.Failure{Err: ErrCurrentPasswordInvalid, Event: audit.LoginFailed,
-					Detail: map[string]string{"reason": "wrong_current_password"}}
-			}
+	err := lockout.Guard(ctx, v.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
+		if in.Password != "" && !credential.VerifyCurrent(v.hasher, a, cur.Parameters, in.Password, now) {
+			return &lockout.Failure{Err: ErrCurrentPasswordInvalid, Event: audit.LoginFailed,
+				Detail: map[string]string{"reason": "wrong_current_password"}}
+		}
+		if in.Code == "" {
 			return nil
 		}
-		updated, _, err := Check(s.box, a, Proof{Code: p.code}, now)
+		updated, _, err := Check(v.box, a, Proof{Code: in.Code}, now)
 		switch {
 		case errors.Is(err, ErrInvalidCode):
 			return &lockout.Failure{Err: ErrInvalidCode, Event: audit.MFAChallengeFailed,
