@@ -97,6 +97,9 @@ func (s *Service) ResetMFA(ctx context.Context, actor Actor, id string) error {
 	if err := s.authorize(ctx, actor, t.account, true); err != nil {
 		return err
 	}
+	if err := actor.stepUp(t.now); err != nil {
+		return err
+	}
 	err = s.mfa.AdminReset(ctx, id, actor.Source)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -169,6 +172,9 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, id, pw string, t
 		before := *t.account
 		if before.SSO {
 			return userChange{}, ErrSSOAccount
+		}
+		if err := actor.stepUp(t.now); err != nil {
+			return userChange{}, err
 		}
 		a, err := s.setter.Set(ctx, before, t.params, credential.Request{Password: pw, Repeat: pw, Temporary: temporary}, t.now)
 		if err != nil {

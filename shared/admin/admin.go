@@ -91,6 +91,9 @@ var (
 	// ErrSSOAccount means the user signs in through SSO and has no local
 	// password.
 	ErrSSOAccount = errors.New("admin: sso account")
+	// ErrStepUpRequired means a sensitive action needs a more recent
+	// authentication (Actor.stepUp); nothing was changed.
+	ErrStepUpRequired = errors.New("admin: step-up required")
 )
 
 // ConflictError is an ErrConflict with a detail shown to the client. The

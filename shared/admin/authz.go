@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/audit"
+	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -15,6 +17,34 @@ import (
 type Actor struct {
 	Account store.Account
 	Source  audit.Source
+	// AuthenticatedAt is when the caller last proved who they are (its
+	// session's authentication time): sensitive actions need it recent.
+	AuthenticatedAt time.Time
+}
+
+// stepUp refuses a sensitive action — setting a user's password, resetting
+// a user's MFA, granting or revoking admin or super_admin, changing the
+// parameters or the SSO providers — with ErrStepUpRequired unless the
+// caller authenticated within sessions.StepUpWindow of now (API.md POST
+// /api/auth/reauth). It runs after the authorization checks and before
+// anything is written, so a refused action changes nothing.
+func (a Actor) stepUp(now time.Time) error {
+	at := a.AuthenticatedAt
+	if at.IsZero() || now.After(at.Add(sessions.StepUpWindow)) {
+		return ErrStepUpRequired
+	}
+	return nil
+}
+
+// touchesPrivilege reports whether changing roles from before to after
+// grants or revokes admin or super_admin.
+func touchesPrivilege(before, after []string) bool {
+	for _, r := range []string{accounts.RoleAdmin, accounts.RoleSuperAdmin} {
+		if slices.Contains(before, r) != slices.Contains(after, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // rank is how much a caller may administer, from its highest role.

@@ -120,7 +120,7 @@ func (h *Handlers) guard(access Access, next actorHandler) http.Handler {
 		if !ok {
 			return
 		}
-		actor := Actor{Account: cur.Account, Source: audit.Source{
+		actor := Actor{Account: cur.Account, AuthenticatedAt: cur.Session.AuthenticatedAt, Source: audit.Source{
 			ActorID: cur.Account.ID, IP: httpapi.ClientIP(r), UserAgent: r.UserAgent(),
 		}}
 		if !access.allows(actor.rank()) {
@@ -149,6 +149,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpapi.WriteError(w, r, httpapi.Conflict("The request conflicts with the current state."))
 	case errors.Is(err, ErrSSOAccount):
 		httpapi.WriteError(w, r, httpapi.SSOAccount())
+	case errors.Is(err, ErrStepUpRequired):
+		httpapi.WriteError(w, r, httpapi.StepUpRequired())
 	case errors.As(err, &policyErr):
 		httpapi.WriteError(w, r, httpapi.PasswordPolicy(policyErr.Violations))
 	case errors.As(err, &paramsErr):

@@ -47,6 +47,9 @@ func (s *Service) UpdateParameters(ctx context.Context, actor Actor, decode func
 	if actor.rank() != rankSuperAdmin {
 		return params.Parameters{}, ErrForbidden
 	}
+	if err := actor.stepUp(s.clock.Now()); err != nil {
+		return params.Parameters{}, err
+	}
 	snap, err := s.store.Load(ctx, store.Query{Parameters: true})
 	if err != nil {
 		return params.Parameters{}, fmt.Errorf("admin: read parameters: %w", err)

@@ -107,6 +107,9 @@ func (s *Service) PutProvider(ctx context.Context, dir sso.Directory, actor Acto
 	if dir == nil {
 		return providerDoc{}, false, errNoSSO
 	}
+	if err := actor.stepUp(s.clock.Now()); err != nil {
+		return providerDoc{}, false, err
+	}
 	var v validate.List
 	name := strings.TrimSpace(doc.Name)
 	if name == "" || len(name) > params.MaxSSONameBytes {
@@ -170,6 +173,9 @@ func (s *Service) PutProvider(ctx context.Context, dir sso.Directory, actor Acto
 func (s *Service) DeleteProvider(ctx context.Context, dir sso.Directory, actor Actor, id string) error {
 	if dir == nil {
 		return errNoSSO
+	}
+	if err := actor.stepUp(s.clock.Now()); err != nil {
+		return err
 	}
 	err := dir.Delete(ctx, id)
 	if errors.Is(err, sso.ErrProviderNotFound) {

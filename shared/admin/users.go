@@ -206,6 +206,11 @@ func (s *Service) CreateUser(ctx context.Context, actor Actor, in NewUser) (User
 		return User{}, ErrForbidden
 	}
 	now := s.clock.Now()
+	if touchesPrivilege(nil, in.Roles) {
+		if err := actor.stepUp(now); err != nil {
+			return User{}, err
+		}
+	}
 	var v validate.List
 	username, key := checkUsername(&v, in.Username)
 	a := store.Account{

@@ -137,6 +137,11 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, p User
 			if self {
 				return userChange{}, conflict("You cannot change your own roles.")
 			}
+			if touchesPrivilege(a.Roles, vals.roles) {
+				if err := actor.stepUp(t.now); err != nil {
+					return userChange{}, err
+				}
+			}
 			note("roles", strings.Join(canonicalRoles(a.Roles), ","), strings.Join(vals.roles, ","))
 			a.Roles = vals.roles
 		}
@@ -166,6 +171,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, p User
 		if p.TemporaryPassword != nil {
 			if a.SSO {
 				return userChange{}, ErrSSOAccount
+			}
+			if err := actor.stepUp(t.now); err != nil {
+				return userChange{}, err
 			}
 			pw := *p.TemporaryPassword
 			updated, err := s.setter.Set(ctx, a, t.params, credential.Request{Password: pw, Repeat: pw, Temporary: true}, now)

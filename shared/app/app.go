@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/passwordchange"
 	"github.com/gatepass/gatepass/shared/policy"
+	"github.com/gatepass/gatepass/shared/reauth"
 	"github.com/gatepass/gatepass/shared/recovery"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
@@ -116,7 +118,10 @@ func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
 	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, d.Secrets, d.Tenant, d.Logger)
 	catalog := sso.NewCatalog(d.SSO.Directory, d.Clock)
-	return login.NewHandlers(svc, m, d.Store, d.Tenant).WithSSO(catalog, d.Logger).Routes(), nil
+	out := login.NewHandlers(svc, m, d.Store, d.Tenant).WithSSO(catalog, d.Logger).Routes()
+	step := reauth.NewService(d.Store, mfa.NewVerifier(d.Store, d.Hasher, d.Secrets), m, d.Clock, d.Logger)
+	maps.Copy(out, reauth.NewHandlers(step, m).Routes())
+	return out, nil
 }
 
 // SSOHandlers builds the sso function.

@@ -67,6 +67,7 @@ func Table() []Function {
 				"GET /api/auth/sessions",
 				"DELETE /api/auth/sessions",
 				"DELETE /api/auth/sessions/{id}",
+				"POST /api/auth/reauth",
 			},
 		},
 		{

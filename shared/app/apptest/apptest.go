@@ -30,6 +30,7 @@ import (
 	"github.com/gatepass/gatepass/shared/policy"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
+	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/dynamo/dynamotest"
 	"github.com/gatepass/gatepass/shared/store/embedded"
@@ -385,6 +386,24 @@ func ForEachStore(t *testing.T, local *dynamolocal.Shared, test func(t *testing.
 			}})
 		})
 	})
+}
+
+// SessionFor stores an unrestricted session for the account as a completed
+// sign-in would (for accounts the tests cannot sign in over HTTP, such as
+// SSO accounts) and returns its cookie.
+func (e *Env) SessionFor(a store.Account) *http.Cookie {
+	e.T.Helper()
+	snap, err := e.Store.Load(context.Background(), store.Query{AccountID: a.ID, Parameters: true})
+	if err != nil || snap.Account == nil {
+		e.T.Fatalf("session for %s: %v", a.ID, err)
+	}
+	m := sessions.NewManager(e.Store, e.Clock, false)
+	is := m.New(snap.Account, sessions.Meta{IP: "203.0.113.7", UserAgent: "apptest/1.0"}, store.RestrictionNone,
+		sessions.View{}, snap.Parameters)
+	if err := e.Store.Commit(context.Background(), is.Op()); err != nil {
+		e.T.Fatal(err)
+	}
+	return &http.Cookie{Name: m.CookieName(), Value: is.Token}
 }
 
 // Audit returns the audit events of type typ, newest first.
