@@ -33,7 +33,7 @@ func (s *Service) Parameters(ctx context.Context) (params.Parameters, error) {
 // in the role lists) or a *ParametersError lists the violations. It is
 // stored under the version read (a concurrent change is a conflict) with a
 // parameters.changed event naming every changed path with its old and new
-// value. Only a super_admin changes parameters.
+// value — except the admin alias, a secret, whose value is never recorded. Only a super_admin changes parameters.
 //
 // A change of the admin alias must never leave the edge and the functions
 // on different aliases: that would hide the Backoffice from everyone, its
@@ -86,6 +86,11 @@ func (s *Service) UpdateParameters(ctx context.Context, actor Actor, decode func
 	for _, c := range changes {
 		paths = append(paths, c.path)
 		detail[c.path] = c.old + " → " + c.updated
+		if c.path == "adminAlias" {
+			// The alias is a secret path (API.md "Admin alias"): the
+			// trail says that it changed, never from what or to what.
+			detail[c.path] = aliasChange(current.AdminAlias, next.AdminAlias)
+		}
 	}
 	detail["paths"] = strings.Join(paths, ",")
 	event := audit.New(s.clock.Now(), audit.ParametersChanged, "", actor.Source, detail)
@@ -107,6 +112,19 @@ func (s *Service) UpdateParameters(ctx context.Context, actor Actor, decode func
 		return params.Parameters{}, fmt.Errorf("admin: write parameters: %w", err)
 	}
 	return next, nil
+}
+
+// aliasChange says how the admin alias changed without naming it: "set",
+// "changed" or "removed".
+func aliasChange(before, after string) string {
+	switch {
+	case before == "":
+		return "set"
+	case after == "":
+		return "removed"
+	default:
+		return "changed"
+	}
 }
 
 // restoreEdge publishes again the alias the parameters hold, after a
