@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gatepass/gatepass/shared/audit"
@@ -38,8 +39,11 @@ var errNoSSO = &ConflictError{Detail: "Single sign-on is not configured for this
 // providerDoc is the JSON form of an identity provider. clientSecret is
 // write-only: never returned, kept when omitted on update.
 type providerDoc struct {
-	ID         string            `json:"id"`
-	Name       string            `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// TrustEmail vouches for the provider's email assertions when its
+	// tokens do not say email_verified (API.md callback); off when omitted.
+	TrustEmail bool              `json:"trustEmail"`
 	Type       string            `json:"type"`
 	OIDC       *oidcDoc          `json:"oidc,omitempty"`
 	SAML       *samlDoc          `json:"saml,omitempty"`
@@ -59,8 +63,9 @@ type samlDoc struct {
 	MetadataXML string `json:"metadataXml,omitempty"`
 }
 
-func providerDocument(p sso.Provider, name string) providerDoc {
-	d := providerDoc{ID: p.ID, Name: name, Type: p.Type, Attributes: p.Attributes}
+func providerDocument(p sso.Provider, settings params.SSO) providerDoc {
+	d := providerDoc{ID: p.ID, Name: settings.ProviderName(p.ID), TrustEmail: settings.TrustsEmail(p.ID),
+		Type: p.Type, Attributes: p.Attributes}
 	if d.Attributes == nil {
 		d.Attributes = map[string]string{}
 	}
@@ -96,7 +101,7 @@ func (s *Service) ListProviders(ctx context.Context, dir sso.Directory) ([]provi
 		if err != nil {
 			return nil, fmt.Errorf("admin: read provider: %w", err)
 		}
-		out = append(out, providerDocument(p, snap.Parameters.SSO.ProviderName(p.ID)))
+		out = append(out, providerDocument(p, snap.Parameters.SSO))
 	}
 	return out, nil
 }
@@ -156,15 +161,17 @@ func (s *Service) PutProvider(ctx context.Context, dir sso.Directory, actor Acto
 	if created {
 		typ = SSOProviderCreated
 	}
-	event := audit.New(s.clock.Now(), typ, "", actor.Source, map[string]string{"provider": id, "type": p.Type})
-	if err := s.setProviderName(ctx, id, name, event); err != nil {
+	entry := params.SSOProvider{ID: id, Name: name, TrustEmail: doc.TrustEmail}
+	event := audit.New(s.clock.Now(), typ, "", actor.Source, map[string]string{"provider": id, "type": p.Type,
+		"trustEmail": strconv.FormatBool(entry.TrustEmail)})
+	if err := s.setProviderEntry(ctx, id, &entry, event); err != nil {
 		return providerDoc{}, false, err
 	}
 	got, err := dir.Get(ctx, id)
 	if err != nil {
 		return providerDoc{}, false, fmt.Errorf("admin: read provider: %w", err)
 	}
-	return providerDocument(got, name), created, nil
+	return providerDocument(got, params.SSO{Providers: []params.SSOProvider{entry}}), created, nil
 }
 
 // DeleteProvider removes a provider at the broker and its display name. The
@@ -185,12 +192,12 @@ func (s *Service) DeleteProvider(ctx context.Context, dir sso.Directory, actor A
 		return fmt.Errorf("admin: delete provider: %w", err)
 	}
 	event := audit.New(s.clock.Now(), SSOProviderDeleted, "", actor.Source, map[string]string{"provider": id})
-	return s.setProviderName(ctx, id, "", event)
+	return s.setProviderEntry(ctx, id, nil, event)
 }
 
-// setProviderName records name ("" removes it) for provider id in the
+// setProviderEntry records entry (nil removes it) for provider id in the
 // parameters, together with event.
-func (s *Service) setProviderName(ctx context.Context, id, name string, event store.AuditEvent) error {
+func (s *Service) setProviderEntry(ctx context.Context, id string, entry *params.SSOProvider, event store.AuditEvent) error {
 	for attempt := 0; ; attempt++ {
 		snap, err := s.store.Load(ctx, store.Query{Parameters: true})
 		if err != nil {
@@ -198,8 +205,8 @@ func (s *Service) setProviderName(ctx context.Context, id, name string, event st
 		}
 		p := snap.Parameters
 		list := slices.DeleteFunc(slices.Clone(p.SSO.Providers), func(x params.SSOProvider) bool { return x.ID == id })
-		if name != "" {
-			list = append(list, params.SSOProvider{ID: id, Name: name})
+		if entry != nil {
+			list = append(list, *entry)
 			slices.SortFunc(list, func(a, b params.SSOProvider) int { return strings.Compare(a.ID, b.ID) })
 		}
 		p.SSO.Providers = list

@@ -120,3 +120,31 @@ func TestProvidersWithoutSSO(t *testing.T) {
 
 // newPlainEnv is an environment without SSO.
 func newPlainEnv(t *testing.T) *apptest.Env { return apptest.New(t, apptest.Options{}) }
+
+// trustEmail is a super_admin's word that a provider's email assertions may
+// bind accounts without email_verified; it is stored with the provider's
+// name, returned, audited, and off when omitted.
+func TestProviderTrustEmail(t *testing.T) {
+	f := newFixture(t)
+	doc := oidcProvider("Contoso", "s3cret")
+	doc["trustEmail"] = true
+	res := f.asSuper("PUT", "/api/admin/sso/providers/Contoso", doc)
+	if res.Status != 201 || res.JSON(t)["trustEmail"] != true {
+		t.Fatalf("create trusted: %d %s", res.Status, res.Body)
+	}
+	list := f.asSuper("GET", "/api/admin/sso/providers", nil).JSON(t)["items"].([]any)
+	if len(list) != 1 || list[0].(map[string]any)["trustEmail"] != true {
+		t.Fatalf("list: %v", list)
+	}
+	if ev := f.lastEvent(admin.SSOProviderCreated); ev.Detail["trustEmail"] != "true" {
+		t.Fatalf("audit: %+v", ev)
+	}
+	res = f.asSuper("PUT", "/api/admin/sso/providers/Contoso", oidcProvider("Contoso", ""))
+	if res.Status != 200 || res.JSON(t)["trustEmail"] != false {
+		t.Fatalf("replace without trustEmail: %d %s", res.Status, res.Body)
+	}
+	snap, err := f.Store.Load(context.Background(), store.Query{Parameters: true})
+	if err != nil || snap.Parameters.SSO.TrustsEmail("Contoso") {
+		t.Fatalf("stored trust after the replace: %v %v", snap.Parameters.SSO.Providers, err)
+	}
+}

@@ -83,10 +83,15 @@ type SSO struct {
 	GroupMappings []GroupMapping `json:"groupMappings"`
 }
 
-// SSOProvider is the display name of one identity provider.
+// SSOProvider is how Gatepass treats one identity provider: its display
+// name, and whether its email assertions are trusted.
 type SSOProvider struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// TrustEmail vouches for every email the provider asserts (Keycloak's
+	// "Trust Email"), verified or not: set by a super_admin for a provider
+	// whose directory alone assigns addresses. Off by default.
+	TrustEmail bool `json:"trustEmail"`
 }
 
 // GroupMapping maps one identity-provider group to roles and views.
@@ -108,6 +113,16 @@ func (s SSO) ProviderName(id string) string {
 		}
 	}
 	return id
+}
+
+// TrustsEmail reports whether a super_admin marked provider id trustEmail.
+func (s SSO) TrustsEmail(id string) bool {
+	for _, p := range s.Providers {
+		if p.ID == id {
+			return p.TrustEmail
+		}
+	}
+	return false
 }
 
 // Limits of the SSO parameters.

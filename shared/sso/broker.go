@@ -35,7 +35,10 @@ type Claims struct {
 	Subject string
 	Nonce   string
 	Email   string
-	Name    string
+	// EmailVerified is the token's email_verified: the broker (mapping the
+	// upstream provider's claim) vouches that the provider verified Email.
+	EmailVerified bool
+	Name          string
 	// Identities are Cognito's "identities" claim: the upstream provider and
 	// subject behind the broker's user.
 	Identities []UpstreamIdentity
@@ -170,14 +173,18 @@ func exchangeError(err error) string {
 
 // rawClaims is the JSON of the claims read from a Cognito ID token.
 type rawClaims struct {
-	Email      string          `json:"email"`
-	Name       string          `json:"name"`
-	Identities json.RawMessage `json:"identities"`
-	Groups     json.RawMessage `json:"custom:groups"`
+	Email string `json:"email"`
+	// EmailVerified is a JSON boolean, or — as Cognito writes mapped
+	// attributes for federated users — the string "true" or "false".
+	EmailVerified json.RawMessage `json:"email_verified"`
+	Name          string          `json:"name"`
+	Identities    json.RawMessage `json:"identities"`
+	Groups        json.RawMessage `json:"custom:groups"`
 }
 
 func (r rawClaims) claims(sub, nonce string) (Claims, error) {
-	c := Claims{Subject: sub, Nonce: nonce, Email: strings.TrimSpace(r.Email), Name: strings.TrimSpace(r.Name)}
+	c := Claims{Subject: sub, Nonce: nonce, Email: strings.TrimSpace(r.Email), Name: strings.TrimSpace(r.Name),
+		EmailVerified: trueClaim(r.EmailVerified)}
 	ids, err := parseIdentities(r.Identities)
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: identities claim: %w", ErrBroker, err)
@@ -185,6 +192,17 @@ func (r rawClaims) claims(sub, nonce string) (Claims, error) {
 	c.Identities = ids
 	c.Groups = ParseGroups(r.Groups)
 	return c, nil
+}
+
+// trueClaim reports whether a boolean claim is true: the JSON value true or
+// the string "true"; anything else, absence included, is false.
+func trueClaim(raw json.RawMessage) bool {
+	var b bool
+	if json.Unmarshal(raw, &b) == nil {
+		return b
+	}
+	var s string
+	return json.Unmarshal(raw, &s) == nil && s == "true"
 }
 
 // parseIdentities reads the identities claim: a JSON array, or a string

@@ -283,11 +283,13 @@ func (s *Service) signIn(ctx context.Context, provider, subject string, c Claims
 	if emailKey == "" {
 		return Completed{}, fail(CodeNoAccount, "no_email")
 	}
-	// email_verified is not required: Cognito reports false for every SAML
-	// identity and for OIDC providers that do not send it (Entra ID). The
-	// providers are the tenant's own, set up by a super_admin, so their
-	// email assertion is trusted — for SSO accounts only: a local-password
-	// account is never bound, whatever the email.
+	// Binding by email needs an email the provider vouches for (API.md
+	// callback): the token's email_verified, or the provider marked
+	// trustEmail by a super_admin — else a provider user who changed their
+	// own address to an SSO account's would take that account over. And it
+	// binds SSO accounts only: a local-password account is never bound,
+	// whatever the email.
+	vouched := c.EmailVerified || p.SSO.TrustsEmail(provider)
 	if id := snap.Claims[store.ClaimKey{Kind: store.ClaimEmail, Value: emailKey}]; id != "" {
 		a, err := s.account(ctx, id)
 		switch {
@@ -295,6 +297,8 @@ func (s *Service) signIn(ctx context.Context, provider, subject string, c Claims
 			return Completed{}, err
 		case a == nil:
 			return Completed{}, fail(CodeNoAccount, "email_account_missing")
+		case !vouched:
+			return Completed{Account: *a}, fail(CodeNoAccount, "email_not_verified")
 		case !a.SSO:
 			// Never a silent takeover of a local-password account.
 			return Completed{Account: *a}, fail(CodeNoAccount, "email_is_local_account")
@@ -306,7 +310,7 @@ func (s *Service) signIn(ctx context.Context, provider, subject string, c Claims
 	if p.SSO.Strategy != "provision" {
 		return Completed{}, fail(CodeNoAccount, "no_account")
 	}
-	return s.provision(ctx, provider, identity, emailKey, c, p, m, now)
+	return s.provision(ctx, provider, identity, emailKey, vouched, c, p, m, now)
 }
 
 func (s *Service) account(ctx context.Context, id string) (*store.Account, error) {
@@ -384,11 +388,11 @@ func inactiveReason(a store.Account, now time.Time) string {
 // provision creates the SSO account of a first sign-in (strategy
 // "provision"): the default roles plus those of the identity's mapped
 // groups, and the mapped views.
-func (s *Service) provision(ctx context.Context, provider, identity, emailKey string, c Claims, p params.Parameters,
-	m Meta, now time.Time) (Completed, error) {
+func (s *Service) provision(ctx context.Context, provider, identity, emailKey string, vouched bool, c Claims,
+	p params.Parameters, m Meta, now time.Time) (Completed, error) {
 	a := store.Account{
 		ID: ids.New("u"), Username: emailKey, UsernameKey: accounts.CanonicalUsername(emailKey),
-		DisplayName: displayName(c), Email: c.Email, EmailKey: emailKey, EmailVerified: true,
+		DisplayName: displayName(c), Email: c.Email, EmailKey: emailKey, EmailVerified: vouched,
 		Roles: slices.Clone(p.SSO.DefaultRoles), Locale: "en", Status: store.StatusActive, SSO: true,
 		SSOIdentity: identity, CreatedAt: now, UpdatedAt: now, FacilityIDs: []string{},
 	}

@@ -497,3 +497,79 @@ func TestNoSecretInLogsOrAudit(t *testing.T) {
 		t.Fatal("the refused token left no log line: the test checks nothing")
 	}
 }
+
+// emailVerified sets the ID token's email_verified claim to v (a JSON
+// boolean, or a string as Cognito writes mapped attributes); nil removes it.
+func emailVerified(v any) tokenTweak {
+	return func(g *grant) {
+		if v == nil {
+			delete(g.claims, "email_verified")
+			return
+		}
+		g.claims["email_verified"] = v
+	}
+}
+
+// A provider user who changed their own email to an SSO account's does not
+// get that account: binding by email needs an email the provider vouches
+// for — the token's email_verified, or the provider marked trustEmail by a
+// super_admin (API.md callback).
+func TestBindingByEmailNeedsAVouchedEmail(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		verified any
+		trust    bool
+		bound    bool
+	}{
+		{"email_verified true", true, false, true},
+		{`email_verified "true" (Cognito's mapped form)`, "true", false, true},
+		{"email_verified false", false, false, false},
+		{`email_verified "false"`, "false", false, false},
+		{"no email_verified", nil, false, false},
+		{"unverified, but the provider is trusted", false, true, true},
+		{"no claim, but the provider is trusted", nil, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			boss := f.Account("boss", "", ssoAccount("boss@example.com"))
+			if tc.trust {
+				f.setParams(func(p *params.Parameters) {
+					p.SSO.Providers = []params.SSOProvider{{ID: "Contoso", Name: "Contoso", TrustEmail: true}}
+				})
+			}
+			res := f.signIn("00u-mallory", "boss@example.com", emailVerified(tc.verified))
+			if !tc.bound {
+				wantRefusal(t, res, "sso_no_account")
+				if got := f.Load(boss.ID); got.SSOIdentity != "" {
+					t.Fatalf("the account was bound to the unvouched identity: %q", got.SSOIdentity)
+				}
+				if ev := f.events(audit.SSOLoginFailed); len(ev) != 1 || ev[0].Detail["reason"] != "email_not_verified" {
+					t.Fatalf("sso.login.failed events: %+v", ev)
+				}
+				return
+			}
+			doc := wantSession(t, f, res, "/")
+			if doc["user"].(map[string]any)["id"] != boss.ID {
+				t.Fatalf("signed in as %v", doc["user"])
+			}
+		})
+	}
+}
+
+// A provisioned account's email is verified only when the provider vouched
+// for it.
+func TestProvisionedEmailIsVerifiedOnlyWhenVouched(t *testing.T) {
+	f := newFixture(t)
+	f.setParams(func(p *params.Parameters) { p.SSO.Strategy = "provision" })
+	wantSession(t, f, f.signIn("00u-new", "new@example.com", emailVerified(false)), "/")
+	wantSession(t, f, f.signIn("00u-ok", "ok@example.com"), "/")
+	page, err := f.Store.ListAccounts(context.Background(), store.AccountQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range page.Items {
+		if want := a.Email == "ok@example.com"; a.EmailVerified != want {
+			t.Errorf("%s: emailVerified %v, want %v", a.Email, a.EmailVerified, want)
+		}
+	}
+}
