@@ -426,12 +426,23 @@ func (s *Service) provision(ctx context.Context, provider, identity, emailKey st
 	return Completed{Issued: issued, Account: a}, nil
 }
 
+// displayName is the display name of a provisioned account: the identity's
+// name as the PRECIS Nickname profile enforces it (accounts.EnforceName), or
+// the email when the name is blank, longer than 200 characters or refused by
+// the profile — a name never fails a sign-in, and a name the profile refuses
+// is never stored. An email the profile refuses gives "": provisioning
+// refuses such an email as the username anyway.
 func displayName(c Claims) string {
-	name := strings.TrimSpace(c.Name)
-	if name == "" || len(name) > 200 {
-		name = c.Email
+	if len(c.Name) <= accounts.MaxIdentifierBytes {
+		if name, err := accounts.EnforceName(c.Name); err == nil && name != "" && len([]rune(name)) <= 200 {
+			return name
+		}
 	}
-	return name
+	email, err := accounts.EnforceName(c.Email)
+	if err != nil {
+		return ""
+	}
+	return email
 }
 
 // ApplyGroupMappings grants a the roles and views of every mapping that
