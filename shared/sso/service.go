@@ -386,8 +386,14 @@ func inactiveReason(a store.Account, now time.Time) string {
 // groups, and the mapped views.
 func (s *Service) provision(ctx context.Context, provider, identity, emailKey string, c Claims, p params.Parameters,
 	m Meta, now time.Time) (Completed, error) {
+	// The username is the email's canonical form, and follows the rules of
+	// every new username: one they refuse is no account, never stored.
+	usernameKey, err := accounts.NewUsernameKey(emailKey)
+	if err != nil {
+		return Completed{}, fail(CodeNoAccount, "username_refused")
+	}
 	a := store.Account{
-		ID: ids.New("u"), Username: emailKey, UsernameKey: accounts.CanonicalUsername(emailKey),
+		ID: ids.New("u"), Username: emailKey, UsernameKey: usernameKey,
 		DisplayName: displayName(c), Email: c.Email, EmailKey: emailKey, EmailVerified: true,
 		Roles: slices.Clone(p.SSO.DefaultRoles), Locale: "en", Status: store.StatusActive, SSO: true,
 		SSOIdentity: identity, CreatedAt: now, UpdatedAt: now, FacilityIDs: []string{},
