@@ -74,7 +74,7 @@ func (ck *Checker) entries() map[string]struct{} {
 // Len returns the number of distinct entries of the common-password list.
 func (ck *Checker) Len() int { return len(ck.entries()) }
 
-// fold NFKC-normalises and case-folds s, like accounts.CanonicalUsername but
+// fold NFKC-normalises and case-folds s, like accounts.CanonicalEmail but
 // without trimming: folding can denormalise, so it normalises once more.
 // ASCII, by far the common case, takes a shortcut with the same result.
 func fold(s string) string {
