@@ -56,6 +56,8 @@ func NewUsernameKey(username string) (string, error) {
 // subscripts). Folding the profile's output keeps the key of every username
 // that both rules accept what it was — so accounts created before PRECIS
 // keep signing in — and keeps "straße" and "strasse" one name, as before.
+// (Cherokee alone differs: x/text folds each Cherokee letter to its other
+// case, so its old keys depended on the case typed; see the tests.)
 // Folding can denormalise, hence NFC once more.
 func enforcedUsername(s string) (string, error) {
 	enforced, err := precis.UsernameCaseMapped.String(strings.TrimSpace(s))
