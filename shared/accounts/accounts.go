@@ -1,14 +1,11 @@
 // Package accounts holds the rules about accounts that every capability
-// shares: canonical forms of usernames and emails, roles, and whether an
+// shares: canonical forms of usernames and emails, the PRECIS rules for new
+// usernames, display names and facility names, roles, and whether an
 // account may sign in at a given moment.
 package accounts
 
 import (
-	"strings"
 	"time"
-
-	"golang.org/x/text/cases"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/validate"
@@ -26,20 +23,29 @@ const (
 // it (SECURITY.md: refuse any field over 1 KiB before hashing).
 const MaxIdentifierBytes = 1024
 
-// CanonicalUsername returns the form under which a username is unique and
-// matched: trimmed, NFKC-normalised and case-folded (SECURITY.md "Usernames").
-// Folding can denormalise, so the result is normalised once more.
+// CanonicalUsername returns the form under which a submitted username is
+// looked up (sign-in, reset requests, searches). It never refuses: a name
+// the PRECIS profile accepts gives the key a new account with that username
+// has (NewUsernameKey, the mixed-script rule aside); any other gives its
+// canonical form before PRECIS — trimmed, NFKC-normalised, case-folded —
+// which is the key of accounts created then, such as "john doe". For every
+// name both rules accept the two forms are equal, so no account created
+// before PRECIS changes its key.
 func CanonicalUsername(s string) string {
-	s = strings.TrimSpace(norm.NFKC.String(s))
-	return norm.NFKC.String(cases.Fold().String(s))
+	if key, err := enforcedUsername(s); err == nil {
+		return key
+	}
+	return legacyCanonicalUsername(s)
 }
 
 // CanonicalEmail returns the form under which an email address is unique and
-// matched. The whole address is folded: no mail provider a Backoffice uses
-// treats local parts case-sensitively, and two accounts differing only in the
-// case of their email would be a support incident, not a feature.
+// matched: trimmed, NFKC-normalised and case-folded, as before usernames
+// followed PRECIS (email matching did not change). The whole address is
+// folded: no mail provider a Backoffice uses treats local parts
+// case-sensitively, and two accounts differing only in the case of their
+// email would be a support incident, not a feature.
 func CanonicalEmail(s string) string {
-	return CanonicalUsername(s)
+	return legacyCanonicalUsername(s)
 }
 
 // CanSignIn reports whether an account may complete a password sign-in at

@@ -78,8 +78,9 @@ type Authenticator interface {
 }
 
 // Errors of the admin flows. Handlers map them to problem documents; a
-// *credential.PolicyError (422 password_policy), a *validate.Error (400) and
-// a *ParametersError (422) may come back as well.
+// *credential.PolicyError (422 password_policy), a *validate.Error (400, or
+// 422 when it refuses characters: validate.CodeInvalidCharacters) and a
+// *ParametersError (422) may come back as well.
 var (
 	// ErrForbidden means the caller may not do this (to this user).
 	ErrForbidden = errors.New("admin: forbidden")

@@ -32,7 +32,8 @@ func (s *Service) ListFacilities(ctx context.Context) ([]store.Facility, error) 
 	return list, nil
 }
 
-// checkFacilityName checks a facility name and returns it trimmed.
+// checkFacilityName checks a facility name and returns it as stored (PRECIS
+// Nickname, like display names).
 func checkFacilityName(v *validate.List, raw string) string {
 	return checkName(v, "name", "name", raw, maxFacilityNameChars)
 }

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -34,43 +35,55 @@ func hasControl(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError })
 }
 
-// checkUsername checks a new username and returns it trimmed with its
-// canonical form; the size is checked before any normalisation work.
+// checkUsername checks a new username and returns it trimmed with its key
+// (accounts.NewUsernameKey: PRECIS UsernameCaseMapped, one script); the size
+// is checked before any normalisation work. Characters the rules refuse are
+// the violation invalid_characters (422).
 func checkUsername(v *validate.List, raw string) (username, key string) {
 	if len(raw) > accounts.MaxIdentifierBytes {
 		v.Add("username", "too_long", "The username must not exceed 64 characters.")
 		return "", ""
 	}
 	username = strings.TrimSpace(raw)
-	key = accounts.CanonicalUsername(raw)
+	key, err := accounts.NewUsernameKey(username)
 	switch {
+	case errors.Is(err, accounts.ErrMixedScripts):
+		v.Add("username", validate.CodeInvalidCharacters,
+			"The username must not mix letters of different scripts, such as Latin and Cyrillic.")
+	case err != nil:
+		v.Add("username", validate.CodeInvalidCharacters,
+			"The username may hold letters, digits and punctuation, without spaces, symbols or invisible, formatting or control characters.")
 	case key == "":
 		v.Add("username", "required", "Enter a username.")
 	case utf8.RuneCountInString(key) > maxUsernameChars:
 		v.Add("username", "too_long", "The username must not exceed 64 characters.")
-	case hasControl(username) || hasControl(key):
-		v.Add("username", "invalid", "The username must not contain control characters.")
 	}
 	return username, key
 }
 
-// checkDisplayName checks a display name and returns it trimmed.
+// checkDisplayName checks a display name and returns it as stored.
 func checkDisplayName(v *validate.List, raw string) string {
 	return checkName(v, "displayName", "display name", raw, maxDisplayNameChars)
 }
 
-// checkName checks a trimmed, non-empty name of at most most characters
-// without control characters, for people (what: "display name") and the
-// field it came in, and returns it trimmed.
+// checkName checks a name of people (what: "display name") or places, sent
+// in field, and returns it as stored: enforced by the PRECIS Nickname
+// profile (accounts.EnforceName), non-empty, of at most most characters.
+// Characters the profile refuses are the violation invalid_characters (422).
 func checkName(v *validate.List, field, what, raw string, most int) string {
-	name := strings.TrimSpace(raw)
+	if len(raw) > accounts.MaxIdentifierBytes {
+		v.Add(field, "too_long", fmt.Sprintf("The %s must not exceed %d characters.", what, most))
+		return ""
+	}
+	name, err := accounts.EnforceName(raw)
 	switch {
+	case err != nil:
+		v.Add(field, validate.CodeInvalidCharacters,
+			"The "+what+" must not contain invisible, formatting or control characters.")
 	case name == "":
 		v.Add(field, "required", "Enter a "+what+".")
-	case len(raw) > accounts.MaxIdentifierBytes || utf8.RuneCountInString(name) > most:
+	case utf8.RuneCountInString(name) > most:
 		v.Add(field, "too_long", fmt.Sprintf("The %s must not exceed %d characters.", what, most))
-	case hasControl(name):
-		v.Add(field, "invalid", "The "+what+" must not contain control characters.")
 	}
 	return name
 }

@@ -162,7 +162,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, store.ErrInvalidCursor):
 		httpapi.WriteError(w, r, invalidField("cursor", "invalid", "The cursor is invalid."))
 	default:
-		httpapi.WriteError(w, r, err) // problems, *validate.Error (400), else 500
+		httpapi.WriteError(w, r, err) // problems, *validate.Error (400 or 422), else 500
 	}
 }
 

@@ -138,7 +138,7 @@ func TestCreateRefusals(t *testing.T) {
 		{"no email, no password", newUserBody(f, "a1", nil), 400, "invalid_request", "temporaryPassword"},
 		{"no username", newUserBody(f, " ", map[string]any{"temporaryPassword": strong}), 400, "invalid_request", "username"},
 		{"long username", newUserBody(f, long, map[string]any{"temporaryPassword": strong}), 400, "invalid_request", "username"},
-		{"control character", newUserBody(f, "a\u0007b", map[string]any{"temporaryPassword": strong}), 400, "invalid_request", "username"},
+		{"control character", newUserBody(f, "a\u0007b", map[string]any{"temporaryPassword": strong}), 422, "invalid_request", "username"},
 		{"no display name", newUserBody(f, "a2", map[string]any{"displayName": "", "temporaryPassword": strong}), 400, "invalid_request", "displayName"},
 		{"long display name", newUserBody(f, "a2", map[string]any{"displayName": strings.Repeat("d", 201), "temporaryPassword": strong}), 400, "invalid_request", "displayName"},
 		{"bad email", newUserBody(f, "a3", map[string]any{"email": "not-an-address"}), 400, "invalid_request", "email"},

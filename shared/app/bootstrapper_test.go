@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -130,6 +131,20 @@ func TestBootstrapCustomResourceUsername(t *testing.T) {
 	}
 	if a := adminByUsername(t, e, "root"); a == nil || a.Username != "Root" {
 		t.Fatalf("admin %+v", a)
+	}
+}
+
+// A username the PRECIS rules refuse fails the resource, and creates
+// nothing.
+func TestBootstrapCustomResourceRefusesInvisibleCharacters(t *testing.T) {
+	e, f, _ := bootstrapEnv(t)
+	_, _, err := f(context.Background(), cfnEvent(cfn.RequestCreate, "", map[string]any{
+		app.BootstrapAdminEmail: "it@acme.example", app.BootstrapAdminUsername: "ad\u200bmin"}))
+	if !errors.Is(err, accounts.ErrInvalidCharacters) {
+		t.Fatalf("err = %v", err)
+	}
+	if adminByUsername(t, e, "ad\u200bmin") != nil || len(e.Mail.Sent()) != 0 {
+		t.Fatal("a failed create did something")
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/audit"
@@ -54,16 +55,30 @@ type Inviter interface {
 // before. The marker, the account with its claims and the audit event are one
 // commit, so two processes starting at once create exactly one admin.
 //
+// The username follows the rules of every new username (PRECIS, one script:
+// accounts.NewUsernameKey); one they refuse is an error wrapping
+// accounts.ErrInvalidCharacters — unless an account holds it already: then
+// the tenant was bootstrapped under the rules before PRECIS, and there is
+// nothing to do. The username is the admin's display name as well.
+//
 // With an email and no password the admin is created invited, without a
 // password, and gets the invitation mail; inv may be nil otherwise.
 func FirstAdmin(ctx context.Context, s store.Store, h password.Hasher, c clock.Clock, inv Inviter, a Admin) (Result, error) {
-	key := accounts.CanonicalUsername(a.Username)
-	if key == "" {
+	username := strings.TrimSpace(a.Username)
+	key, err := accounts.NewUsernameKey(username)
+	switch {
+	case err != nil:
+		return refusedUsername(ctx, s, username, err)
+	case key == "":
 		return Result{}, errors.New("bootstrap: the admin username is empty")
+	}
+	displayName, err := accounts.EnforceName(username)
+	if err != nil {
+		return Result{}, fmt.Errorf("bootstrap: the admin username as a display name: %w", err)
 	}
 	now := c.Now()
 	acct := store.Account{
-		ID: ids.New("u"), Username: a.Username, UsernameKey: key, DisplayName: a.Username,
+		ID: ids.New("u"), Username: username, UsernameKey: key, DisplayName: displayName,
 		Roles: []string{accounts.RoleSuperAdmin}, NetworkAccess: true,
 		Locale: "en", Status: store.StatusActive, CreatedAt: now, UpdatedAt: now,
 	}
@@ -102,7 +117,7 @@ func FirstAdmin(ctx context.Context, s store.Store, h password.Hasher, c clock.C
 	}
 	ops = append(ops, store.CreateAccount{Account: acct},
 		audit.Op(audit.New(now, audit.UserCreated, acct.ID, src, map[string]string{"roles": accounts.RoleSuperAdmin})))
-	err := s.Commit(ctx, ops...)
+	err = s.Commit(ctx, ops...)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return Result{}, nil
@@ -113,6 +128,22 @@ func FirstAdmin(ctx context.Context, s store.Store, h password.Hasher, c clock.C
 		inv.SendInvitation(ctx, acct, res.InvitationLink, p, src)
 	}
 	return res, nil
+}
+
+// refusedUsername is FirstAdmin's answer to a username the rules for new
+// usernames refuse (refusal): nothing to do when an account holds it under
+// its canonical form — the tenant was bootstrapped before PRECIS, and a
+// redeploy or a restart must not fail for it — else the refusal.
+func refusedUsername(ctx context.Context, s store.Store, username string, refusal error) (Result, error) {
+	claim := store.ClaimKey{Kind: store.ClaimUsername, Value: accounts.CanonicalUsername(username)}
+	snap, err := s.Load(ctx, store.Query{Claims: []store.ClaimKey{claim}})
+	if err != nil {
+		return Result{}, fmt.Errorf("bootstrap: %w", err)
+	}
+	if _, held := snap.Claims[claim]; held {
+		return Result{}, nil
+	}
+	return Result{}, fmt.Errorf("bootstrap: the admin username: %w", refusal)
 }
 
 // GeneratePassword returns a random password of 24 characters from an

@@ -2,12 +2,14 @@ package bootstrap_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/bootstrap"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/password"
@@ -96,5 +98,58 @@ func TestEmptyUsernameRefused(t *testing.T) {
 	st, h, clk := setup(t)
 	if _, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, nil, bootstrap.Admin{Username: "  "}); err == nil {
 		t.Fatal("empty username accepted")
+	}
+}
+
+// The first admin's username follows the rules of every new username: the
+// attack strings are refused and nothing is created.
+func TestUsernamesThePRECISRulesRefuse(t *testing.T) {
+	for _, name := range []string{"ad\u200bmin", "\u0430dmin", "\u202enimda", "super admin"} {
+		t.Run(name, func(t *testing.T) {
+			st, h, clk := setup(t)
+			r, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, nil, bootstrap.Admin{Username: name})
+			if !errors.Is(err, accounts.ErrInvalidCharacters) || r.Created {
+				t.Fatalf("FirstAdmin = %+v, %v; want ErrInvalidCharacters", r, err)
+			}
+			// Nothing was written: a valid name bootstraps the tenant still.
+			if r, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, nil, bootstrap.Admin{Username: "admin"}); err != nil || !r.Created {
+				t.Fatalf("then FirstAdmin = %+v, %v", r, err)
+			}
+		})
+	}
+}
+
+// A tenant bootstrapped before PRECIS with a username the profile now
+// refuses is bootstrapped: starting again with that name does nothing
+// instead of failing.
+func TestAnAdminFromBeforePRECISIsNoError(t *testing.T) {
+	st, h, clk := setup(t)
+	now := clk.Now()
+	err := st.Commit(context.Background(), store.ClaimMarker{Name: bootstrap.Marker}, store.CreateAccount{Account: store.Account{
+		ID: "u_old", Username: "super admin", UsernameKey: "super admin", DisplayName: "super admin",
+		Roles: []string{"super_admin"}, Locale: "en", Status: store.StatusActive, CreatedAt: now, UpdatedAt: now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, nil, bootstrap.Admin{Username: " Super Admin "})
+	if err != nil || r.Created {
+		t.Fatalf("FirstAdmin = %+v, %v", r, err)
+	}
+}
+
+// The stored username is trimmed, its key and the display name are what the
+// profiles make of it.
+func TestTheAdminIsStoredAsTheProfilesEnforceIt(t *testing.T) {
+	st, h, clk := setup(t)
+	r, err := bootstrap.FirstAdmin(context.Background(), st, h, clk, nil, bootstrap.Admin{Username: "  ＲＯＯＴ "})
+	if err != nil || !r.Created {
+		t.Fatalf("FirstAdmin = %+v, %v", r, err)
+	}
+	snap, err := st.Load(context.Background(), store.Query{AccountID: r.UserID})
+	if err != nil || snap.Account == nil {
+		t.Fatal(err)
+	}
+	if a := snap.Account; a.Username != "ＲＯＯＴ" || a.UsernameKey != "root" || a.DisplayName != "ROOT" {
+		t.Fatalf("username %q, key %q, display name %q", a.Username, a.UsernameKey, a.DisplayName)
 	}
 }

@@ -179,6 +179,15 @@ func InvalidRequestViolations(violations []validate.Violation) *Problem {
 	return p
 }
 
+// UnprocessableViolations is 422 invalid_request listing the broken rules:
+// the request is well-formed, but its content is refused (API.md: characters
+// a PRECIS profile refuses, parameter values out of bounds).
+func UnprocessableViolations(violations []validate.Violation) *Problem {
+	p := newKnown(http.StatusUnprocessableEntity, CodeInvalidRequest, "The request has fields whose content is refused.")
+	p.Violations = violations
+	return p
+}
+
 // UnsupportedMediaType is 415 unsupported_media_type.
 func UnsupportedMediaType() *Problem {
 	return newKnown(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
@@ -349,7 +358,8 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 
 // WriteError renders err:
 //   - a *Problem anywhere in the chain (errors.As) as is;
-//   - a *validate.Error as 400 invalid_request with its violations;
+//   - a *validate.Error as invalid_request with its violations: 422 when
+//     it is Unprocessable (validate.CodeInvalidCharacters), else 400;
 //   - an *http.MaxBytesError as 413 payload_too_large;
 //   - anything else as 500 internal with a generic detail.
 //
@@ -371,6 +381,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	case errors.As(err, &invalid):
 		problem = InvalidRequestViolations(invalid.Violations)
+		if invalid.Unprocessable() {
+			problem = UnprocessableViolations(invalid.Violations)
+		}
 	case errors.As(err, &tooLarge):
 		problem = PayloadTooLarge()
 	default:

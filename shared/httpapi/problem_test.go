@@ -192,6 +192,9 @@ func TestWriteError(t *testing.T) {
 		{"validation", fmt.Errorf("create: %w", &validate.Error{Violations: []validate.Violation{
 			{Field: "username", Code: "required", Message: "m"}, {Field: "email", Code: "invalid", Message: "m"},
 		}}), 400, "invalid_request", false, 2},
+		{"validation refusing characters is unprocessable, whatever else is listed", fmt.Errorf("create: %w", &validate.Error{Violations: []validate.Violation{
+			{Field: "username", Code: validate.CodeInvalidCharacters, Message: "m"}, {Field: "email", Code: "invalid", Message: "m"},
+		}}), 422, "invalid_request", false, 2},
 		{"max bytes", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 10}), 413, "payload_too_large", false, 0},
 		{"other", errors.New(secret), 500, "internal", true, 0},
 		{"wrapped other", fmt.Errorf("login: %w", errors.New(secret)), 500, "internal", true, 0},

@@ -655,3 +655,38 @@ func TestIPv6ClientsAreCountedPerSlash64(t *testing.T) {
 		t.Fatalf("the neighbouring /64 was locked too: %d", res.Status)
 	}
 }
+
+// Accounts created before usernames followed PRECIS keep signing in: their
+// key is the old canonical form, which lookups fall back to for a name the
+// profile refuses ("john doe", "ﬁle") and equal the new key for one it
+// accepts ("straße"). Fullwidth input signs in to the ASCII account.
+func TestUsernamesFromBeforePRECISStillSignIn(t *testing.T) {
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		tests := []struct {
+			username, key string // as stored before PRECIS
+			logins        []string
+		}{
+			{"john doe", "john doe", []string{"john doe", "John Doe", "  JOHN DOE "}},
+			{"ﬁle", "file", []string{"ﬁle", "file", "FILE"}},
+			{"Straße", "strasse", []string{"Straße", "straße", "STRASSE", "strasse"}},
+			{"jdoe", "jdoe", []string{"ＪＤＯＥ", "ｊｄｏｅ", "JDoe"}},
+		}
+		for i, tt := range tests {
+			a := h.account(tt.username, pw, func(a *store.Account) {
+				a.UsernameKey, a.Email = tt.key, "user"+strconv.Itoa(i)+"@example.com"
+			})
+			for _, name := range tt.logins {
+				t.Run(name, func(t *testing.T) {
+					res := h.login(name, pw)
+					if res.Status != 200 {
+						t.Fatalf("status %d: %s", res.Status, res.Body)
+					}
+					if id := res.JSON(t)["session"].(map[string]any)["user"].(map[string]any)["id"]; id != a.ID {
+						t.Fatalf("signed in as %v, want %s", id, a.ID)
+					}
+				})
+			}
+		}
+	})
+}

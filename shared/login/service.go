@@ -126,9 +126,10 @@ func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
 	name := accounts.CanonicalUsername(in.Username)
 	ipKey := lockout.IPKey(in.IP)
 
-	// Read 1: parameters, who holds the name (as username or as email), and
-	// the client IP's counter.
-	claims := []store.ClaimKey{{Kind: store.ClaimUsername, Value: name}, {Kind: store.ClaimEmail, Value: name}}
+	// Read 1: parameters, who holds the name (as username or as email, each
+	// in its own canonical form), and the client IP's counter.
+	claims := []store.ClaimKey{{Kind: store.ClaimUsername, Value: name},
+		{Kind: store.ClaimEmail, Value: accounts.CanonicalEmail(in.Username)}}
 	first, err := s.store.Load(ctx, store.Query{Parameters: true, Claims: claims, Counters: []string{ipKey}})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("login: read: %w", err)

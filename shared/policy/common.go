@@ -94,7 +94,7 @@ func (ck *Checker) CommonPasswords() []string {
 	return out
 }
 
-// fold NFKC-normalises and case-folds s, like accounts.CanonicalUsername but
+// fold NFKC-normalises and case-folds s, like accounts.CanonicalEmail but
 // without trimming: folding can denormalise, so it normalises once more.
 // ASCII, by far the common case, takes a shortcut with the same result.
 func fold(s string) string {

@@ -113,6 +113,22 @@ func TestResetByUsernameAndByEmail(t *testing.T) {
 	})
 }
 
+// An account created before usernames followed PRECIS, with a username the
+// profile refuses, still gets its link: the lookup falls back to the old
+// canonical form.
+func TestResetForAUsernameFromBeforePRECIS(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	e.Account("john doe", oldPW, func(a *store.Account) { a.UsernameKey, a.Email = "john doe", "john@example.com" })
+	for _, identifier := range []string{"john doe", "John Doe"} {
+		if res := requestReset(e, identifier); res.Status != 202 {
+			t.Fatalf("request %q: %d %s", identifier, res.Status, res.Body)
+		}
+	}
+	if sent := e.Mail.To("john@example.com"); len(sent) != 2 || sent[0].Kind != mail.KindResetLink {
+		t.Fatalf("mails = %+v", sent)
+	}
+}
+
 // One response for every identifier, and mail only where it belongs.
 func TestResetRequestIsNeutral(t *testing.T) {
 	e := apptest.New(t, apptest.Options{})

@@ -88,10 +88,10 @@ const maxRetries = 3
 //
 // Round trips: two Loads and one Commit for every identifier.
 func (s *Service) RequestReset(ctx context.Context, identifier string, src audit.Source) error {
-	name := accounts.CanonicalUsername(identifier)
+	name, emailKey := accounts.CanonicalUsername(identifier), accounts.CanonicalEmail(identifier)
 	ipKey := lockout.ScopedIPKey("reset", src.IP)
 	for attempt := 0; ; attempt++ {
-		out, err := s.requestOnce(ctx, name, ipKey, src)
+		out, err := s.requestOnce(ctx, name, emailKey, ipKey, src)
 		if errors.Is(err, store.ErrConflict) && attempt < maxRetries {
 			continue
 		}
@@ -113,10 +113,11 @@ type outgoing struct {
 	ttl     time.Duration
 }
 
-// requestOnce reads, decides and commits one reset request. It returns the
+// requestOnce reads, decides and commits one reset request for the account
+// that holds name as its username or emailKey as its email. It returns the
 // mail to send once the commit succeeded.
-func (s *Service) requestOnce(ctx context.Context, name, ipKey string, src audit.Source) (outgoing, error) {
-	claims := []store.ClaimKey{{Kind: store.ClaimUsername, Value: name}, {Kind: store.ClaimEmail, Value: name}}
+func (s *Service) requestOnce(ctx context.Context, name, emailKey, ipKey string, src audit.Source) (outgoing, error) {
+	claims := []store.ClaimKey{{Kind: store.ClaimUsername, Value: name}, {Kind: store.ClaimEmail, Value: emailKey}}
 	first, err := s.store.Load(ctx, store.Query{Parameters: true, Claims: claims, Counters: []string{ipKey}})
 	if err != nil {
 		return outgoing{}, fmt.Errorf("reset request: read: %w", err)

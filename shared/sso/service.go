@@ -390,8 +390,14 @@ func inactiveReason(a store.Account, now time.Time) string {
 // groups, and the mapped views.
 func (s *Service) provision(ctx context.Context, provider, identity, emailKey string, vouched bool, c Claims,
 	p params.Parameters, m Meta, now time.Time) (Completed, error) {
+	// The username is the email's canonical form, and follows the rules of
+	// every new username: one they refuse is no account, never stored.
+	usernameKey, err := accounts.NewUsernameKey(emailKey)
+	if err != nil {
+		return Completed{}, fail(CodeNoAccount, "username_refused")
+	}
 	a := store.Account{
-		ID: ids.New("u"), Username: emailKey, UsernameKey: accounts.CanonicalUsername(emailKey),
+		ID: ids.New("u"), Username: emailKey, UsernameKey: usernameKey,
 		DisplayName: displayName(c), Email: c.Email, EmailKey: emailKey, EmailVerified: vouched,
 		Roles: slices.Clone(p.SSO.DefaultRoles), Locale: "en", Status: store.StatusActive, SSO: true,
 		SSOIdentity: identity, CreatedAt: now, UpdatedAt: now, FacilityIDs: []string{},
@@ -430,12 +436,23 @@ func (s *Service) provision(ctx context.Context, provider, identity, emailKey st
 	return Completed{Issued: issued, Account: a}, nil
 }
 
+// displayName is the display name of a provisioned account: the identity's
+// name as the PRECIS Nickname profile enforces it (accounts.EnforceName), or
+// the email when the name is blank, longer than 200 characters or refused by
+// the profile — a name never fails a sign-in, and a name the profile refuses
+// is never stored. An email the profile refuses gives "": provisioning
+// refuses such an email as the username anyway.
 func displayName(c Claims) string {
-	name := strings.TrimSpace(c.Name)
-	if name == "" || len(name) > 200 {
-		name = c.Email
+	if len(c.Name) <= accounts.MaxIdentifierBytes {
+		if name, err := accounts.EnforceName(c.Name); err == nil && name != "" && len([]rune(name)) <= 200 {
+			return name
+		}
 	}
-	return name
+	email, err := accounts.EnforceName(c.Email)
+	if err != nil {
+		return ""
+	}
+	return email
 }
 
 // ApplyGroupMappings grants a the roles and views of every mapping that

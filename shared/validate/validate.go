@@ -3,7 +3,10 @@
 // "violations" member of a problem document.
 package validate
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Violation names one rule that one field broke. Code is stable and machine
 // readable (clients switch on it); Message is for people.
@@ -13,10 +16,25 @@ type Violation struct {
 	Message string `json:"message"`
 }
 
-// Error carries one or more violations. Handlers turn it into 400 or 422
-// problem documents depending on the capability.
+// CodeInvalidCharacters is the violation code of a value holding characters
+// its rules refuse: a username, display name or facility name that its
+// PRECIS profile (or the mixed-script rule) refuses (API.md "Usernames and
+// display names"). Such a request is well-formed but its content cannot be
+// accepted, so an Error with this violation is answered 422, not 400.
+const CodeInvalidCharacters = "invalid_characters"
+
+// Error carries one or more violations. The HTTP layer answers it with 400
+// invalid_request, or 422 invalid_request when it is Unprocessable.
 type Error struct {
 	Violations []Violation
+}
+
+// Unprocessable reports whether a violation refuses the content of
+// well-formed input rather than its form: whether any has the code
+// CodeInvalidCharacters. The status belongs to the request as a whole, so
+// one such violation makes it 422 whatever else is listed.
+func (e *Error) Unprocessable() bool {
+	return slices.ContainsFunc(e.Violations, func(v Violation) bool { return v.Code == CodeInvalidCharacters })
 }
 
 // Error implements error without echoing any submitted value.

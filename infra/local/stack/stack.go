@@ -164,6 +164,10 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return fail(err)
 	}
 	res, err := bootstrap.FirstAdmin(ctx, st, cfg.Hasher, cfg.Clock, inviter, cfg.Admin)
+	if errors.Is(err, accounts.ErrInvalidCharacters) {
+		return fail(fmt.Errorf("local stack: GATEPASS_BOOTSTRAP_ADMIN_USERNAME is not a valid username "+
+			"(no spaces, no invisible or control characters, letters of one script): %w", err))
+	}
 	if err != nil {
 		return fail(err)
 	}

@@ -3,6 +3,7 @@ package stack_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gatepass/gatepass/infra/local/stack"
+	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/bootstrap"
 	"github.com/gatepass/gatepass/shared/recovery"
 )
@@ -141,6 +143,30 @@ func TestSignInOverHTTP(t *testing.T) {
 	}
 	if res, _ := c.do("GET", "/api/auth/session", ""); res.StatusCode != 401 {
 		t.Fatalf("after logout: %d", res.StatusCode)
+	}
+}
+
+// GATEPASS_BOOTSTRAP_ADMIN_USERNAME follows the rules of every new username:
+// one they refuse stops the start, says which setting is wrong, and leaves
+// the tenant to a valid name.
+func TestBootstrapAdminUsernameFollowsPRECIS(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"ad\u200bmin", "\u0430dmin", "\u202enimda"} {
+		s, err := stack.Start(context.Background(), stack.Config{
+			Addr: "127.0.0.1:0", DataDir: dir, WebDir: "../../../web", Admin: bootstrap.Admin{Username: name, Password: adminPassword},
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		if !errors.Is(err, accounts.ErrInvalidCharacters) || !strings.Contains(err.Error(), "GATEPASS_BOOTSTRAP_ADMIN_USERNAME") {
+			t.Fatalf("start with %q: %v", name, err)
+		}
+		if s != nil {
+			t.Fatal("a stack started")
+		}
+	}
+	s := start(t, dir, bootstrap.Admin{Username: "admin", Password: adminPassword})
+	defer stop(t, s)
+	if !s.Bootstrap.Created {
+		t.Fatal("the refused names bootstrapped the tenant")
 	}
 }
 
