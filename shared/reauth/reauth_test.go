@@ -104,6 +104,11 @@ func TestStepUpNeedsTheSecondFactor(t *testing.T) {
 		enable, secret := withTOTP(e)
 		e.Account("jdoe", pw, enable)
 		c := signInWithCode(e, "jdoe", secret)
+		// The Session document tells the truth about the second factor,
+		// which is how the web app knows to ask for a code.
+		if m := e.Get("/api/auth/session", c).JSON(t)["mfa"].(map[string]any); m["totp"] != true || m["passkeys"] != float64(0) {
+			t.Fatalf("session mfa = %v", m)
+		}
 
 		if res := reauth(e, c, map[string]string{"password": pw}); res.Status != 400 || res.Code(t) != "invalid_request" {
 			t.Fatalf("no code: %d %s", res.Status, res.Body)

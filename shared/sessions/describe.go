@@ -46,7 +46,8 @@ type ViewDocument struct {
 
 // MFADocument tells which second factors the account has.
 type MFADocument struct {
-	TOTP bool `json:"totp"`
+	TOTP     bool `json:"totp"`
+	Passkeys int  `json:"passkeys"`
 }
 
 // Describe renders the Session document of a session and its account, with
@@ -58,6 +59,7 @@ func Describe(s store.Session, a store.Account, v View) Document {
 			ID: a.ID, Username: a.Username, DisplayName: a.DisplayName,
 			Roles: nonNil(a.Roles), Locale: a.Locale, SSO: a.SSO,
 		},
+		MFA:                    MFADocument{TOTP: len(a.TOTPSecret) > 0},
 		PasswordChangeRequired: s.Restriction == store.RestrictionPasswordChange,
 		MFAEnrolmentRequired:   s.Restriction == store.RestrictionMFAEnrolment,
 		ExpiresAt:              s.ExpiresAt.UTC(),
