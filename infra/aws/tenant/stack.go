@@ -83,6 +83,7 @@ var ThrottledRoutes = []string{
 	"POST /api/auth/password/reset/confirm",
 	"POST /api/auth/invitation/accept",
 	"POST /api/auth/password/change",
+	"POST /api/auth/reauth",
 	// Each start stores a state record: throttled like the sign-in it is.
 	"GET /api/auth/sso/{providerId}/start",
 	"GET /api/auth/sso/callback",
