@@ -77,5 +77,8 @@ func printBanner(s *stack.Stack, took time.Duration) {
 	fmt.Fprintf(w, "  Cognito (%s%s). Its form signs in as the SSO account %q (%s) by default.\n\n",
 		s.URL, stack.LocalIssuerPath, stack.DemoSSOUsername, stack.DemoSSOEmail)
 	fmt.Fprintf(w, "  Mail sent by the stack (reset links, invitations): %s/_dev/mail/\n\n", s.URL)
+	if s.DevClock {
+		fmt.Fprintf(w, "  GATEPASS_DEV_CLOCK=1: the clock moves forward with POST %s%s {\"advanceSeconds\": N}.\n\n", s.URL, stack.DevClockPath)
+	}
 	fmt.Fprintf(w, "  Ctrl-C stops the stack cleanly.\n\n")
 }

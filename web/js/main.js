@@ -1,7 +1,7 @@
 // The Backoffice web app: ES modules, no build step, no third-party origin,
 // no inline script or style (the CSP forbids them). Screens live in
 // js/screens/; each registers its routes and its strings on import.
-import { api } from "./api.js";
+import { api, onStepUp } from "./api.js";
 import { focusFirst, h, replace } from "./dom.js";
 import { initialLocale, savedLocale, setLocale, t } from "./i18n.js";
 import { current, go, match } from "./router.js";
@@ -12,8 +12,14 @@ import "./screens/views.js";
 import "./screens/home.js";
 import "./screens/account.js";
 import "./screens/admin/index.js";
+import { stepUpDialog } from "./screens/common/stepup.js";
 
 const root = document.getElementById("app");
+
+// A sensitive call answered step_up_required: "Confirm it's you", then api.js
+// retries it. Injected here, so that api.js, which every module imports,
+// imports no screen.
+onStepUp(stepUpDialog);
 
 /** landing is where a signed-in person belongs when nothing else is asked for. */
 export function landing() {

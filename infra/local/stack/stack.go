@@ -63,6 +63,11 @@ type Config struct {
 	// DemoSSOUser creates, when missing, the SSO account the local
 	// identity provider's form signs in as by default (make run sets it).
 	DemoSSOUser bool
+	// DevClock puts an offset on the stack's clock that POST /_dev/clock
+	// moves forward (DevClockPath; GATEPASS_DEV_CLOCK=1): the browser tests
+	// age an authentication past the step-up window in an instant. Off, the
+	// path does not exist.
+	DevClock bool
 }
 
 // The local single sign-on: the issuer standing in for Cognito lives under
@@ -91,6 +96,7 @@ func FromEnv() Config {
 			Email:    os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_EMAIL"),
 		},
 		DemoSSOUser: true,
+		DevClock:    os.Getenv("GATEPASS_DEV_CLOCK") == "1",
 	}
 }
 
@@ -104,6 +110,8 @@ type Stack struct {
 	AdminUsername string
 	// DatabasePath is the embedded database file.
 	DatabasePath string
+	// DevClock tells whether the clock can be moved at DevClockPath.
+	DevClock bool
 
 	server *http.Server
 	store  *embedded.Store
@@ -115,6 +123,11 @@ type Stack struct {
 // new, and starts serving. It returns once the listener is bound.
 func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	cfg = withDefaults(cfg)
+	var devClk *devClock
+	if cfg.DevClock {
+		devClk = newDevClock(cfg.Clock)
+		cfg.Clock = devClk
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("local stack: data dir: %w", err)
 	}
@@ -179,6 +192,9 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	dev := http.NewServeMux()
 	dev.Handle(LocalIssuerPath+"/", issuer)
 	dev.Handle(LocalBreachedPath+"/", lazyRange(checker))
+	if devClk != nil {
+		dev.Handle(DevClockPath, devClk)
+	}
 	dev.Handle("/", box.Handler())
 	gw, err := newGateway(deps, cfg.WebDir, dev)
 	if err != nil {
@@ -186,7 +202,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	}
 	runCtx, stop := context.WithCancel(context.Background())
 	s := &Stack{
-		URL: cfg.PublicURL, Bootstrap: res, AdminUsername: cfg.Admin.Username, DatabasePath: dbPath,
+		URL: cfg.PublicURL, Bootstrap: res, AdminUsername: cfg.Admin.Username, DatabasePath: dbPath, DevClock: cfg.DevClock,
 		server: &http.Server{Handler: gw, ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog: slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn)},
 		store: st, done: make(chan error, 1), stop: stop,

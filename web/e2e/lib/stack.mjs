@@ -25,6 +25,8 @@ export async function startStack() {
       GATEPASS_WEB_DIR: process.env.E2E_WEB_DIR || join(repoRoot, "web"),
       GATEPASS_BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
       GATEPASS_BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+      // POST /_dev/clock moves the stack's clock forward (advanceClock below).
+      GATEPASS_DEV_CLOCK: "1",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -54,10 +56,26 @@ export async function startStack() {
     await new Promise((r) => setTimeout(r, 50));
   }
 
+  let offsetMs = 0;
   return {
     url,
     dataDir,
     log,
+    /** offsetMs is how far the stack's clock is ahead of this machine's (advanceClock). */
+    get offsetMs() { return offsetMs; },
+    /** now is the stack's time in ms (for TOTP codes once the clock was moved). */
+    now: () => Date.now() + offsetMs,
+    /**
+     * advanceClock moves the stack's clock forward by seconds (POST /_dev/clock):
+     * e.g. past the ten-minute step-up window, without waiting.
+     */
+    async advanceClock(seconds) {
+      const res = await fetch(`${url}/_dev/clock`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ advanceSeconds: seconds }),
+      });
+      if (!res.ok) throw new Error(`POST /_dev/clock answered ${res.status}: ${await res.text()}`);
+      offsetMs = (await res.json()).offsetSeconds * 1000;
+    },
     /** stop sends SIGINT, waits up to 5 s for a clean shutdown, then kills; removes the data dir. */
     async stop() {
       if (!exited) {

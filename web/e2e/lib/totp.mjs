@@ -44,14 +44,16 @@ export function totp(secret, at = Date.now(), step = 30) {
  * step twice, so the next code comes from a step not used yet — no waiting.
  */
 export class Authenticator {
-  constructor(secret) {
+  /** now is the server's time in ms (stack.now once its clock was moved; default this machine's). */
+  constructor(secret, now = Date.now) {
     this.secret = secret.replace(/\s+/g, "");
     this.used = new Set();
+    this.now = now;
   }
 
   /** code returns a 6-digit code from an unused step within ±1 of now. */
   code() {
-    const now = Math.floor(Date.now() / 1000 / 30);
+    const now = Math.floor(this.now() / 1000 / 30);
     for (const s of [now, now + 1, now - 1]) {
       if (!this.used.has(s)) {
         this.used.add(s);
@@ -63,7 +65,7 @@ export class Authenticator {
 
   /** wrongCode returns six digits that are no valid code within ±2 steps of now. */
   wrongCode() {
-    const now = Math.floor(Date.now() / 1000 / 30);
+    const now = Math.floor(this.now() / 1000 / 30);
     const key = base32Decode(this.secret);
     const valid = new Set([-2, -1, 0, 1, 2].map((d) => hotp(key, now + d)));
     for (const c of ["000000", "123456", "999999", "424242"]) if (!valid.has(c)) return c;

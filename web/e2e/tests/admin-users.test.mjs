@@ -134,3 +134,62 @@ e2e("a supervisor sees only the users of its facility", async ({ page, open, adm
   await expectVisible(page.getByRole("button", { name: "Set temporary password" }));
   await snap("admin-user-supervisor");
 });
+
+e2e("a supervisor helps only operators whose every facility is its own", async ({ page, open, admin, stack }) => {
+  const a = await admin();
+  const north = await a.createFacility("Nordlager");
+  const south = await a.createFacility("Südlager");
+  await a.createActiveUser({ username: "sven", displayName: "Sven Supervisor", roles: ["supervisor"], password: PASSWORD,
+    facilityIds: [north.id] });
+  await a.createActiveUser({ username: "wanda", displayName: "Wanda Network", roles: ["supervisor"], password: PASSWORD,
+    networkAccess: true });
+  const both = await a.createUser({ username: "bert", displayName: "Bert Both", temporaryPassword: "temporary passphrase 3131",
+    facilityIds: [north.id, south.id] });
+  await a.createUser({ username: "otto", displayName: "Otto North", temporaryPassword: "temporary passphrase 1111", facilityIds: [north.id] });
+  await a.createUser({ username: "nina", displayName: "Nina Network", temporaryPassword: "temporary passphrase 2424",
+    networkAccess: true, facilityIds: [north.id] });
+  const notice = page.getByText("You can help the operators of your facilities only.");
+  const setPassword = page.getByRole("button", { name: "Set temporary password" });
+  const openUser = async (name) => {
+    await page.getByRole("link", { name: "Back to users" }).first().click();
+    await page.getByRole("table", { name: "Users" }).getByRole("link", { name }).click();
+    await expectText(h1(page), name);
+  };
+
+  // Sven (Nordlager only) sees Bert, who shares Nordlager, but may not help him: Bert also works in Südlager.
+  await open("/login");
+  await signIn(page, "sven", PASSWORD);
+  await expectHash(page, /^#\/home/);
+  await openAdmin(page, "Users");
+  await page.getByRole("table", { name: "Users" }).getByRole("link", { name: "Bert Both" }).click();
+  await expectText(h1(page), "Bert Both");
+  await expectVisible(notice);
+  assert.equal(await setPassword.count(), 0, "no action for an operator of another facility too");
+  await expectVisible(page.getByText("There is nothing you can do for this user here."));
+  // The server agrees.
+  const asSven = new ApiClient(stack.url);
+  await asSven.login("sven", PASSWORD);
+  const refused = await asSven.call("POST", `api/admin/users/${both.id}/password`, { password: "not going to happen 5150", temporary: true },
+    { allowError: true });
+  assert.equal(refused.status, 403);
+  assert.equal(refused.body.code, "forbidden");
+  // Otto works in Nordlager only: Sven may help him.
+  await openUser("Otto North");
+  await expectVisible(setPassword);
+  assert.equal(await notice.count(), 0);
+  await signOut(page);
+
+  // Wanda has network access: she helps any operator without network access, but not Nina, who has it.
+  await signIn(page, "wanda", PASSWORD);
+  await expectHash(page, /^#\/views/);
+  await page.getByRole("button", { name: /Whole network/ }).click();
+  await expectHash(page, /^#\/home/);
+  await openAdmin(page, "Users");
+  await page.getByRole("table", { name: "Users" }).getByRole("link", { name: "Bert Both" }).click();
+  await expectText(h1(page), "Bert Both");
+  await expectVisible(setPassword);
+  assert.equal(await notice.count(), 0);
+  await openUser("Nina Network");
+  await expectVisible(notice);
+  assert.equal(await setPassword.count(), 0, "no action for an operator with network access");
+});

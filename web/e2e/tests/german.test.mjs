@@ -1,6 +1,6 @@
 // The main flows in German, switched with the language control.
 import assert from "node:assert/strict";
-import { ADMIN, e2e, expectHash, expectText, expectVisible } from "../lib/harness.mjs";
+import { ADMIN, e2e, expectHash, expectHidden, expectText, expectVisible } from "../lib/harness.mjs";
 import { h1, signIn, signOut } from "../lib/flows.mjs";
 
 e2e("auf Deutsch: anmelden, Ansicht wählen, Startseite, abmelden", async ({ page, open, admin, snap }) => {
@@ -67,4 +67,40 @@ e2e("auf Deutsch: Passwort vergessen, Link, neues Passwort, anmelden", async ({ 
   await signIn(page, "jonas", "Laterne Umlaufbahn Wiese 5729", "de");
   await expectHash(page, /^#\/views/);
   await expectText(h1(page), "Ansicht wählen");
+});
+
+e2e("auf Deutsch: Identität bestätigen, dann ist das vorläufige Passwort gesetzt", async ({ page, open, admin, stack, snap }) => {
+  const a = await admin();
+  const facility = await a.createFacility("Leipzig Ost");
+  const nora = await a.createActiveUser({ username: "nora", displayName: "Nora Kühn", password: "Wasserturm Birke Kompass 3861",
+    facilityIds: [facility.id] });
+  await open("/login");
+  await page.getByRole("navigation", { name: "Language" }).getByRole("button", { name: "Deutsch" }).click();
+  await signIn(page, ADMIN.username, ADMIN.password, "de");
+  await expectHash(page, /^#\/views/);
+  await page.getByRole("button", { name: /Gesamtes Netzwerk/ }).click();
+  await expectHash(page, /^#\/home/);
+  await open(`/admin/users/${nora.id}`);
+  await expectText(h1(page), "Nora Kühn");
+  // Elf Minuten später (die Uhr des Stacks wird vorgestellt): die Anmeldung ist zu alt.
+  await stack.advanceClock(11 * 60);
+
+  await page.getByRole("button", { name: "Vorläufiges Passwort setzen" }).click();
+  const pwDialog = page.getByRole("dialog", { name: "Vorläufiges Passwort für Nora Kühn festlegen" });
+  await pwDialog.getByLabel("Vorläufiges Passwort", { exact: true }).fill("am Telefon genannt 4417");
+  await pwDialog.getByRole("button", { name: "Passwort festlegen" }).click();
+  const stepUp = page.getByRole("dialog", { name: "Bestätigen Sie Ihre Identität" });
+  await expectVisible(stepUp.getByText("Für diese Änderung ist eine aktuelle Anmeldung nötig. Geben Sie Ihr Passwort ein, um fortzufahren."));
+  await stepUp.getByRole("button", { name: "Abbrechen" }).click();
+  await expectText(pwDialog.getByRole("alert"), "Es wurde nichts geändert: Bestätigen Sie Ihre Identität, um diese Änderung vorzunehmen.");
+
+  await pwDialog.getByRole("button", { name: "Passwort festlegen" }).click();
+  await stepUp.getByLabel("Passwort", { exact: true }).fill("ganz sicher nicht das Passwort");
+  await stepUp.getByRole("button", { name: "Bestätigen" }).click();
+  await expectVisible(stepUp.getByText("Ihr aktuelles Passwort ist falsch."));
+  await snap("step-up-wrong-password");
+  await stepUp.getByLabel("Passwort", { exact: true }).fill(ADMIN.password);
+  await stepUp.getByRole("button", { name: "Bestätigen" }).click();
+  await expectHidden(stepUp);
+  await expectVisible(page.getByText("Vorläufiges Passwort gesetzt. Nora Kühn muss es bei der nächsten Anmeldung ändern."));
 });

@@ -108,3 +108,28 @@ e2e("two-factor required for the role: enrol at sign-in, then land", async ({ pa
   await expectHash(page, /^#\/home/);
   await expectText(h1(page), "Essen West");
 });
+
+e2e("two-factor required for the role: a forced password change leads on to the set-up", async ({ page, open, admin, snap }) => {
+  const a = await admin();
+  const facility = await a.createFacility("Bochum Nord");
+  await a.setParameters({ mfa: { requiredForRoles: ["operator"] } });
+  await a.createUser({ username: "ines", displayName: "Ines Kaya", temporaryPassword: "temporary passphrase 7390",
+    facilityIds: [facility.id] });
+
+  await open("/login");
+  await signIn(page, "ines", "temporary passphrase 7390");
+  await expectHash(page, /^#\/change-password/);
+  await page.getByLabel("Temporary password", { exact: true }).fill("temporary passphrase 7390");
+  await page.getByLabel("New password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Repeat new password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Save and continue" }).click();
+  // Not home: the role's two-factor comes first.
+  await expectHash(page, /^#\/mfa-enrolment/);
+  await expectText(h1(page), "Set up two-factor authentication");
+  await expectVisible(page.getByText("Your role requires two-factor authentication."));
+  await open("/home");
+  await expectHash(page, /^#\/mfa-enrolment/);
+  await enrol(page, snap, "mfa-enrolment-after-change");
+  await expectHash(page, /^#\/home/);
+  await expectText(h1(page), "Bochum Nord");
+});

@@ -169,8 +169,44 @@ export async function loadFacilities() {
     const res = await api("GET", "api/admin/facilities");
     return res.ok ? res.body.items : [];
   }
+  return (await loadOwnViews()).facilities;
+}
+
+/**
+ * loadOwnViews reads the caller's own views (GET api/auth/views): whether it
+ * has network access, and its facilities as {id, name, status}. For a
+ * supervisor that is what it administers (supervisorActsOn).
+ */
+export async function loadOwnViews() {
   const res = await api("GET", "api/auth/views");
-  return res.ok ? (res.body.facilities || []).map((f) => ({ ...f, status: "active" })) : [];
+  if (!res.ok) return { network: false, facilities: [] };
+  return {
+    network: Boolean(res.body.network),
+    facilities: (res.body.facilities || []).map((f) => ({ ...f, status: "active" })),
+  };
+}
+
+/** operatorOnly reports whether a user's roles are exactly operator. */
+export function operatorOnly(u) {
+  return (u.roles || []).length > 0 && u.roles.every((r) => r === "operator");
+}
+
+/**
+ * supervisorActsOn is the supervisor subset rule of the server (API.md "Admin
+ * endpoints"): a supervisor helps — unlock, reset two-factor, temporary
+ * password — only an operator without network access whose every facility
+ * is one of the supervisor's (and who has one); a supervisor with network
+ * access, any operator without network access. Sharing a facility is not
+ * enough. own is loadOwnViews(). A facility the supervisor can't see here
+ * (deactivated, say) counts as not its own: the page rather offers too
+ * little than a button the server refuses.
+ */
+export function supervisorActsOn(own, u) {
+  if (!operatorOnly(u) || u.networkAccess) return false;
+  if (own.network) return true;
+  const mine = new Set(own.facilities.map((f) => f.id));
+  const theirs = u.facilityIds || [];
+  return theirs.length > 0 && theirs.every((id) => mine.has(id));
 }
 
 /** facilityNames renders a user's facilities (or the whole network) as text. */

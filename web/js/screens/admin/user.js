@@ -5,8 +5,9 @@ import { api } from "../../api.js";
 import { busy, h, replace, uid } from "../../dom.js";
 import { register, t } from "../../i18n.js";
 import {
-  adminNav, dateInputValue, endOfDay, facilityNames, failure, isManager, isSuperAdmin, loadFacilities, lockedBadge,
-  me, noticeBox, openDialog, pageHeader, roleBadges, rowCache, setFieldError, statusBadge, takeNotice, when, day,
+  adminNav, dateInputValue, endOfDay, facilityNames, failure, isManager, isSuperAdmin, loadFacilities, loadOwnViews,
+  lockedBadge, me, noticeBox, openDialog, pageHeader, roleBadges, rowCache, setFieldError, statusBadge,
+  supervisorActsOn, takeNotice, when, day,
 } from "./common.js";
 import { findRow } from "./users.js";
 import { passwordField, userFields } from "./userform.js";
@@ -145,7 +146,6 @@ register({
 });
 
 const privileged = (u) => u.roles.includes("admin") || u.roles.includes("super_admin");
-const operatorOnly = (u) => u.roles.length > 0 && u.roles.every((r) => r === "operator");
 const sameSet = (a, b) => a.length === b.length && a.every((x) => b.includes(x));
 const nameOf = (u) => u.displayName || u.username;
 
@@ -154,7 +154,10 @@ export async function userScreen(ctx) {
   const id = ctx.params.id;
   const manager = isManager();
   const container = h("div", { class: "admin" });
-  const facilities = await loadFacilities();
+  // A supervisor's own views are both the facility names it may read and
+  // what it administers (the subset rule).
+  const own = manager ? null : await loadOwnViews();
+  const facilities = manager ? await loadFacilities() : own.facilities;
   const byId = new Map(facilities.map((f) => [f.id, f]));
 
   async function read() {
@@ -199,7 +202,7 @@ export async function userScreen(ctx) {
     const self = u.id === me();
     const name = nameOf(u);
     const readOnly = manager && privileged(u) && !isSuperAdmin();
-    const helpable = !manager && operatorOnly(u);
+    const helpable = !manager && supervisorActsOn(own, u);
     const post = (path, body) => api("POST", `api/admin/users/${encodeURIComponent(u.id)}/${path}`, body);
     const pageError = h("div", { class: "error", role: "alert", hidden: true, tabindex: "-1" });
     const setPageError = (text) => { pageError.textContent = text || ""; pageError.hidden = !text; if (text) pageError.focus(); };
