@@ -13,6 +13,7 @@ import (
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/bootstrap"
 	"github.com/gatepass/gatepass/shared/recovery"
+	"github.com/gatepass/gatepass/shared/sso"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -127,14 +128,72 @@ func reinviteFirstAdmin(ctx context.Context, d Deps, inviter *recovery.Service, 
 	return true, nil
 }
 
-// BootstrapHandler is Bootstrapper as the handler lambda.Start receives:
-// cfn.LambdaWrap's, which answers CloudFormation at the event's response URL.
+// Custom resource types the bootstrap function answers (the tenant stack
+// defines them).
+const (
+	// BootstrapResourceType creates the tenant's first super_admin
+	// (Bootstrapper).
+	BootstrapResourceType = "Custom::GatepassBootstrap"
+	// SSOSyncResourceType gives the Cognito app client back the identity
+	// providers saved through the admin API (SSOSyncer).
+	SSOSyncResourceType = "Custom::GatepassSSOSync"
+)
+
+// BootstrapHandler is the bootstrap function's handler, as lambda.Start
+// receives it: cfn.LambdaWrap's (which answers CloudFormation at the event's
+// response URL) over Bootstrapper, or SSOSyncer for its resource type.
 func BootstrapHandler(d Deps) (any, error) {
-	f, err := Bootstrapper(d)
+	bootstrapper, err := Bootstrapper(d)
 	if err != nil {
 		return nil, err
 	}
-	return cfn.LambdaWrap(f), nil
+	syncer := SSOSyncer(d)
+	return cfn.LambdaWrap(func(ctx context.Context, ev cfn.Event) (string, map[string]any, error) {
+		if ev.ResourceType == SSOSyncResourceType {
+			return syncer(ctx, ev)
+		}
+		return bootstrapper(ctx, ev)
+	}), nil
+}
+
+// SSOSyncPhysicalID is the SSO sync custom resource's physical id.
+func SSOSyncPhysicalID(tenant string) string { return "gatepass-sso-sync-" + tenant }
+
+// SSOSyncer builds the custom resource that the tenant stack updates after
+// every deploy that touches the Cognito app client: CloudFormation owns the
+// client's SupportedIdentityProviders and resets them to its template, which
+// would silently turn SSO off. On Create and Update it lets the app client
+// use again every provider saved through the admin API (the parameters'
+// sso.providers) that the pool still holds (sso.ProviderResyncer). Delete,
+// and a deployment without SSO, do nothing. The response data is
+// {"Enabled": <how many>}.
+func SSOSyncer(d Deps) cfn.CustomResourceFunction {
+	physicalID := SSOSyncPhysicalID(d.Tenant)
+	return func(ctx context.Context, ev cfn.Event) (string, map[string]any, error) {
+		if ev.RequestType == cfn.RequestDelete {
+			return physicalID, nil, nil
+		}
+		resync, ok := d.SSO.Directory.(sso.ProviderResyncer)
+		if !ok {
+			d.Logger.InfoContext(ctx, "sso sync: no identity-provider directory to sync")
+			return physicalID, map[string]any{"Enabled": 0}, nil
+		}
+		snap, err := d.Store.Load(ctx, store.Query{Parameters: true})
+		if err != nil {
+			return physicalID, nil, fmt.Errorf("sso sync: read parameters: %w", err)
+		}
+		ids := make([]string, 0, len(snap.Parameters.SSO.Providers))
+		for _, p := range snap.Parameters.SSO.Providers {
+			ids = append(ids, p.ID)
+		}
+		enabled, err := resync.EnableAll(ctx, ids)
+		if err != nil {
+			return physicalID, nil, fmt.Errorf("sso sync: %w", err)
+		}
+		d.Logger.InfoContext(ctx, "sso sync: saved identity providers enabled for the app client",
+			slog.Int("saved", len(ids)), slog.Int("enabled", len(enabled)))
+		return physicalID, map[string]any{"Enabled": len(enabled)}, nil
+	}
 }
 
 // bootstrapAdmin reads and checks the admin of the resource's properties.

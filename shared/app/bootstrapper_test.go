@@ -20,6 +20,8 @@ import (
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/params"
+	"github.com/gatepass/gatepass/shared/sso/ssotest"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -274,5 +276,52 @@ func TestBootstrapUpdateReinvites(t *testing.T) {
 	}
 	if _, _, err := f(ctx, update); err != nil || len(e.Mail.To(to)) != 2 {
 		t.Fatalf("an update after the admin set a password mailed again (%v)", err)
+	}
+}
+
+// resyncDirectory is a Directory whose broker forgets the app client's
+// providers; it records what it is asked to enable again.
+type resyncDirectory struct {
+	*ssotest.Directory
+	asked [][]string
+}
+
+func (r *resyncDirectory) EnableAll(_ context.Context, ids []string) ([]string, error) {
+	r.asked = append(r.asked, slices.Clone(ids))
+	return ids, nil
+}
+
+// After a deploy touched the Cognito app client, the SSO sync resource gives
+// it back the providers saved through the admin API.
+func TestSSOSyncEnablesTheSavedProviders(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	e.SetParameters(func(p *params.Parameters) {
+		p.SSO.Providers = []params.SSOProvider{{ID: "Contoso", Name: "Contoso"}, {ID: "Fabrikam", Name: "Fabrikam"}}
+	})
+	dir := &resyncDirectory{Directory: ssotest.NewDirectory()}
+	d := e.Deps
+	d.SSO.Directory = dir
+	sync := app.SSOSyncer(d)
+	ev := cfnEvent(cfn.RequestUpdate, app.SSOSyncPhysicalID("acme"), nil)
+	ev.ResourceType = app.SSOSyncResourceType
+	id, data, err := sync(context.Background(), ev)
+	if err != nil || id != app.SSOSyncPhysicalID(d.Tenant) || data["Enabled"] != 2 {
+		t.Fatalf("sync = %q %v %v", id, data, err)
+	}
+	if len(dir.asked) != 1 || !slices.Equal(dir.asked[0], []string{"Contoso", "Fabrikam"}) {
+		t.Fatalf("asked to enable %v", dir.asked)
+	}
+	ev.RequestType = cfn.RequestDelete
+	if _, _, err := sync(context.Background(), ev); err != nil || len(dir.asked) != 1 {
+		t.Fatalf("delete: %v, asked %v", err, dir.asked)
+	}
+	// Without a directory that can forget (no SSO, the local issuer), nothing.
+	d.SSO.Directory = nil
+	if _, data, err := app.SSOSyncer(d)(context.Background(), ev); err != nil || data != nil {
+		t.Fatalf("delete without SSO: %v %v", data, err)
+	}
+	ev.RequestType = cfn.RequestCreate
+	if _, data, err := app.SSOSyncer(d)(context.Background(), ev); err != nil || data["Enabled"] != 0 {
+		t.Fatalf("create without SSO: %v %v", data, err)
 	}
 }

@@ -84,3 +84,14 @@ type Directory interface {
 	// returns ErrProviderNotFound.
 	Delete(ctx context.Context, id string) error
 }
+
+// ProviderResyncer is the optional capability of a Directory whose broker can
+// forget which providers the Gatepass app client may use: a deploy that
+// updates Cognito's app client resets its SupportedIdentityProviders. The
+// tenant stack's SSO sync custom resource calls it after every such deploy
+// with the providers saved through the admin API.
+type ProviderResyncer interface {
+	// EnableAll lets the app client use every provider of ids the broker
+	// holds and returns those; others are passed over.
+	EnableAll(ctx context.Context, ids []string) ([]string, error)
+}

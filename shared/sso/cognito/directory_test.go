@@ -1081,3 +1081,63 @@ func TestContextIsPropagated(t *testing.T) {
 	}
 	assertOps(t, f, []string{})
 }
+
+// TestEnableAll puts back, in one update, the saved providers a deploy took
+// off the app client, and leaves everything else as it is.
+func TestEnableAll(t *testing.T) {
+	cases := []struct {
+		name    string
+		seed    func(f *fakeCognito)
+		ids     []string
+		want    []string // returned
+		wantOps []string
+		enabled []string // SupportedIdentityProviders after
+	}{
+		{
+			name: "a deploy reset the client to COGNITO",
+			seed: func(f *fakeCognito) {
+				f.addProvider(storedContoso())
+				f.addProvider(storedFabrikam())
+				f.enable("COGNITO")
+			},
+			ids: []string{"Fabrikam", "Contoso"}, want: []string{"Contoso", "Fabrikam"},
+			wantOps: []string{opList, opDescribeClient, opUpdateClient},
+			enabled: []string{"COGNITO", "Contoso", "Fabrikam"},
+		},
+		{
+			name: "nothing to do",
+			seed: func(f *fakeCognito) {
+				f.addProvider(storedContoso())
+				f.enable("Contoso")
+			},
+			ids: []string{"Contoso"}, want: []string{"Contoso"},
+			wantOps: []string{opList, opDescribeClient},
+			enabled: []string{"Contoso"},
+		},
+		{
+			name: "a saved name the pool no longer holds is passed over",
+			seed: func(f *fakeCognito) {
+				f.addProvider(storedContoso())
+				f.enable("COGNITO")
+			},
+			ids: []string{"Contoso", "Gone"}, want: []string{"Contoso"},
+			wantOps: []string{opList, opDescribeClient, opUpdateClient},
+			enabled: []string{"COGNITO", "Contoso"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, f := newDirectory(t)
+			tc.seed(f)
+			got, err := dir.EnableAll(t.Context(), tc.ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("EnableAll = %v, want %v", got, tc.want)
+			}
+			assertOps(t, f, tc.wantOps)
+			wantSupported(t, f, tc.enabled...)
+		})
+	}
+}
