@@ -143,6 +143,13 @@ type Options struct {
 	SSO app.SSODeps
 	// Clock is the environment's clock; default a fake at Start.
 	Clock *clock.Fake
+	// FunctionStore, when set, gives each HTTP function of the route table
+	// its own store instead of the environment's, called once per function
+	// with its name. It must reach the same data as the environment's store,
+	// which the helpers (Account, SessionFor, SetParameters, …) and the 404
+	// answer keep using: a test can then tell what each function's own flows
+	// sent (the DynamoDB actions each function is granted, for instance).
+	FunctionStore func(tb testing.TB, function string) store.Store
 }
 
 type noPacer struct{}
@@ -201,7 +208,11 @@ func New(tb testing.TB, o Options) *Env {
 		if builders[f.Name] == nil {
 			tb.Fatalf("apptest: no builder for the HTTP function %s", f.Name)
 		}
-		h, err := app.Handler(f.Name, builders[f.Name], d)
+		fd := d
+		if o.FunctionStore != nil {
+			fd.Store = o.FunctionStore(tb, f.Name)
+		}
+		h, err := app.Handler(f.Name, builders[f.Name], fd)
 		if err != nil {
 			tb.Fatal(err)
 		}

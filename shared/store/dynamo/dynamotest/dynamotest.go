@@ -1,5 +1,6 @@
 // Package dynamotest gives tests of any capability a DynamoDB store on the
-// package's shared DynamoDB Local, one fresh table per test.
+// package's shared DynamoDB Local, one fresh table per test, and a Recorder
+// of the IAM actions a store's calls need.
 package dynamotest
 
 import (
@@ -24,6 +25,16 @@ import (
 // never relies on TTL.
 func NewStore(tb testing.TB, local *dynamolocal.Shared, clk clock.Clock) *dynamo.Store {
 	tb.Helper()
+	client, table := NewTable(tb, local)
+	return dynamo.New(client, table, clk)
+}
+
+// NewTable is NewStore's table without the store: a client of the shared
+// server and the name of a fresh table (TTL off, deleted when tb ends), for
+// tests that open several stores on one table — one per function, each over
+// its own Recorder, for instance.
+func NewTable(tb testing.TB, local *dynamolocal.Shared) (*dynamodb.Client, string) {
+	tb.Helper()
 	server := local.Require(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -44,5 +55,5 @@ func NewStore(tb testing.TB, local *dynamolocal.Shared, clk clock.Clock) *dynamo
 			tb.Errorf("dynamotest: delete table %s: %v", table, err)
 		}
 	})
-	return dynamo.New(client, table, clk)
+	return client, table
 }
