@@ -105,6 +105,9 @@ func TestDynamoDBActionsPerFunction(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	syncDeps := bootDeps // the same function answers the SSO sync resource
+	syncDeps.SSO.Directory = &resyncDirectory{Directory: ssotest.NewDirectory()}
+
 	w := newWalk(t, e, broker)
 	w.setUp()
 	for _, flow := range []struct {
@@ -121,6 +124,7 @@ func TestDynamoDBActionsPerFunction(t *testing.T) {
 		{"sso", w.singleSignOn},
 		{"authorizer", func() { w.authorizer(authorize) }},
 		{"bootstrap", func() { w.bootstrap(bootstrap) }},
+		{"sso sync", func() { w.ssoSync(app.SSOSyncer(syncDeps)) }},
 	} {
 		w.flow = flow.name
 		flow.run()
@@ -867,6 +871,18 @@ func (w *walk) bootstrap(f cfn.CustomResourceFunction) {
 	}
 	links := w.tokens(to)
 	w.must(http.StatusOK, http.MethodPost, "/api/auth/invitation/verify", map[string]string{"token": links[len(links)-1]}, nil)
+}
+
+// ssoSync: the custom resource that gives the app client back the saved
+// providers after a deploy reads the parameters, on create and update.
+func (w *walk) ssoSync(f cfn.CustomResourceFunction) {
+	for _, typ := range []cfn.RequestType{cfn.RequestCreate, cfn.RequestUpdate, cfn.RequestDelete} {
+		ev := cfn.Event{RequestType: typ, RequestID: "req", StackID: "stack", LogicalResourceID: "SsoSync",
+			PhysicalResourceID: app.SSOSyncPhysicalID("acme"), ResourceType: app.SSOSyncResourceType}
+		if _, _, err := f(context.Background(), ev); err != nil {
+			w.fatalf("sso sync %s: %v", typ, err)
+		}
+	}
 }
 
 // sessionUpkeep sends every route of the table, and the authorizer, a
