@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gatepass/gatepass/infra/aws/edge"
+	"github.com/gatepass/gatepass/infra/aws/nag"
 	"github.com/gatepass/gatepass/infra/aws/tenant"
 )
 
@@ -36,9 +38,28 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("context: %w", err)
 	}
-	if _, err := tenant.New(app, "gatepass-"+cfg.Tenant, &awscdk.StackProps{Env: environment(cfg, os.Getenv)}, cfg); err != nil {
+	env := environment(cfg, os.Getenv)
+	tenantProps := &awscdk.StackProps{Env: env}
+	if cfg.WAF && cfg.WebACLArn == "" {
+		// The account's edge stack (us-east-1) holds the WebACL; the tenant
+		// stack reads its ARN through a CDK cross-region reference.
+		if env == nil || env.Account == nil {
+			return fmt.Errorf("the WAF needs the account: run with AWS credentials (CDK_DEFAULT_ACCOUNT), or give -c %s=<arn>, or -c %s=false", tenant.CtxWebACLArn, tenant.CtxWAF)
+		}
+		e, err := edge.New(app, edge.StackName, &awscdk.StackProps{
+			Env:                   &awscdk.Environment{Account: env.Account, Region: jsii.String(edge.Region)},
+			CrossRegionReferences: jsii.Bool(true),
+		}, edge.Config{})
+		if err != nil {
+			return err
+		}
+		cfg.WebACLArn = *e.WebACL.AttrArn()
+		tenantProps.CrossRegionReferences = jsii.Bool(true)
+	}
+	if _, err := tenant.New(app, "gatepass-"+cfg.Tenant, tenantProps, cfg); err != nil {
 		return err
 	}
+	nag.Check(app)
 	app.Synth(nil)
 	return nil
 }

@@ -32,7 +32,11 @@ func LockoutMetric(tenant string) awscloudwatch.Metric {
 // alarms: what an operator is woken for, mailed to the admin address
 // (the subscription must be confirmed once), and a dashboard.
 func (s *Stack) alarms(cfg Config, fns []routes.Function) {
-	topic := awssns.NewTopic(s.Stack, jsii.String("Alarms"), &awssns.TopicProps{DisplayName: jsii.String("Gatepass " + cfg.Tenant + " alarms")})
+	topic := awssns.NewTopic(s.Stack, jsii.String("Alarms"), &awssns.TopicProps{
+		DisplayName: jsii.String("Gatepass " + cfg.Tenant + " alarms"),
+		EnforceSSL:  jsii.Bool(true), // publishers must use TLS
+	})
+	s.alarmTopic = topic
 	topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AdminEmail), nil))
 	action := awscloudwatchactions.NewSnsAction(topic)
 	five := awscdk.Duration_Minutes(jsii.Number(5))

@@ -34,6 +34,11 @@ var CognitoActions = map[string][]string{
 		"cognito-idp:ListIdentityProviders", "cognito-idp:UpdateIdentityProvider",
 		"cognito-idp:UpdateUserPoolClient",
 	},
+	// The SSO sync custom resource: the saved providers back on the app
+	// client after a deploy (app.SSOSyncer).
+	"bootstrap": {
+		"cognito-idp:DescribeUserPoolClient", "cognito-idp:ListIdentityProviders", "cognito-idp:UpdateUserPoolClient",
+	},
 }
 
 // GroupsAttribute is the user pool's custom attribute that carries a

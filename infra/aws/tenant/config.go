@@ -26,6 +26,16 @@ const (
 	CtxReinviteAdmin   = "reinviteAdmin"   // any new value: mail a still-invited first admin a new link
 	CtxLockoutAlarm    = "lockoutAlarm"    // sign-in locks in 5 minutes that alarm
 	CtxRegion          = "region"          // the stack's region, over the CLI's CDK_DEFAULT_REGION
+	// CtxWebACLArn is the ARN of a CloudFront-scope WAF WebACL (us-east-1)
+	// to attach instead of the edge stack's; the app sets it from the edge
+	// stack when context waf is on (the default).
+	CtxWebACLArn = "webAclArn"
+	// CtxWAF turns the WAF off with "false" (default on).
+	CtxWAF = "waf"
+	// CtxAuthorizerConsumers lists, comma-separated, the HTTP API ids (in
+	// the stack's account and region) that may invoke the authorizer;
+	// default none.
+	CtxAuthorizerConsumers = "authorizerConsumers"
 )
 
 // Defaults, relative to infra/aws (where cdk.json's app runs).
@@ -65,6 +75,14 @@ type Config struct {
 	// CLI gives the app (CDK_DEFAULT_REGION: the CLI's own default region,
 	// from AWS_REGION or the AWS configuration, else us-east-1).
 	Region string
+	// WAF attaches a CloudFront-scope WAF WebACL (context waf, on by
+	// default): WebACLArn's, which the app takes from the edge stack
+	// unless context webAclArn names one.
+	WAF       bool
+	WebACLArn string
+	// AuthorizerConsumers are the ids of the HTTP APIs that may invoke the
+	// authorizer (API Gateway of this account and region); none by default.
+	AuthorizerConsumers []string
 }
 
 var (
@@ -72,6 +90,8 @@ var (
 	emailRe  = regexp.MustCompile(`^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+$`)
 	domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$`)
 	regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	apiIDRe  = regexp.MustCompile(`^[a-z0-9]{10}$`)
+	wafArnRe = regexp.MustCompile(`^arn:aws:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$`)
 )
 
 // FromContext reads a Config through get, which returns a context value
@@ -96,6 +116,13 @@ func FromContext(get func(key string) any) (Config, error) {
 		ReinviteAdmin:   str(CtxReinviteAdmin),
 		LockoutAlarm:    DefaultLockoutAlarm,
 		Region:          str(CtxRegion),
+		WAF:             str(CtxWAF) != "false",
+		WebACLArn:       str(CtxWebACLArn),
+	}
+	for _, id := range strings.Split(str(CtxAuthorizerConsumers), ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			c.AuthorizerConsumers = append(c.AuthorizerConsumers, id)
+		}
 	}
 	for _, n := range []struct {
 		key string
@@ -144,6 +171,14 @@ func (c Config) Validate() error {
 	}
 	if c.LockoutAlarm < 1 || c.LockoutAlarm > 100000 {
 		errs = append(errs, fmt.Errorf("context %s=%d: want 1-100000", CtxLockoutAlarm, c.LockoutAlarm))
+	}
+	for _, id := range c.AuthorizerConsumers {
+		if !apiIDRe.MatchString(id) {
+			errs = append(errs, fmt.Errorf("context %s: %q is not an HTTP API id (10 characters of a-z0-9)", CtxAuthorizerConsumers, id))
+		}
+	}
+	if c.WebACLArn != "" && !strings.HasPrefix(c.WebACLArn, "${Token[") && !wafArnRe.MatchString(c.WebACLArn) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want the ARN of a CloudFront-scope WebACL (global, us-east-1)", CtxWebACLArn, c.WebACLArn))
 	}
 	if c.Region != "" && !regionRe.MatchString(c.Region) {
 		errs = append(errs, fmt.Errorf("context %s=%q: want an AWS region such as eu-central-1", CtxRegion, c.Region))

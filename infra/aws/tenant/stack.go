@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
@@ -26,6 +27,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -34,6 +36,8 @@ import (
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/secretkey"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/sesmail"
+	"github.com/gatepass/gatepass/shared/httpapi"
+	"github.com/gatepass/gatepass/shared/login"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
 )
@@ -43,18 +47,49 @@ import (
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// TableActions are the DynamoDB actions every function may call on the
-// table: exactly the methods of dynamo.API (the store adapter's client
-// interface), plus ConditionCheckItem, which a TransactWriteItems with a
-// condition-only item requires.
-var TableActions = []string{
-	"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:PutItem",
-	"dynamodb:Query", "dynamodb:TransactWriteItems", "dynamodb:UpdateItem",
+// TableActions are the DynamoDB actions a function's role may take on the
+// table: exactly those its own flows send, as derived by the route walk of
+// shared/app (routes.DynamoDBActions, shared/routes/dynamodb_actions.json).
+// A transaction needs its elements' actions; there is no IAM action for
+// TransactWriteItems itself. A test compares the synthesized grants with
+// the derived list.
+func TableActions(function string) ([]string, error) {
+	actions, ok := routes.DynamoDBActions(function)
+	if !ok || len(actions) == 0 {
+		return nil, fmt.Errorf("tenant: no derived DynamoDB actions for %q (shared/routes/dynamodb_actions.json)", function)
+	}
+	return actions, nil
 }
 
-// KeyActions are the KMS actions on the tenant key: DynamoDB and Secrets
-// Manager use it on the caller's behalf.
-var KeyActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}
+// TableKeyActions are the KMS actions a function's role may take on the
+// tenant key through DynamoDB (condition kms:ViaService): decrypting the
+// table's key, and generating data keys for the items it writes — never
+// direct use of the key.
+func TableKeyActions() []string {
+	return []string{"kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"}
+}
+
+// SecretKeyActions are the KMS actions a function that reads a secret may
+// take on the tenant key through Secrets Manager (kms:ViaService).
+func SecretKeyActions() []string { return []string{"kms:Decrypt"} }
+
+// viaService is the kms:ViaService condition that limits a key grant to
+// calls the named service makes for the caller in the stack's region.
+func (s *Stack) viaService(service string) *map[string]any {
+	return &map[string]any{"StringEquals": map[string]any{
+		"kms:ViaService": fmt.Sprintf("%s.%s.amazonaws.com", service, *s.Stack.Region()),
+	}}
+}
+
+// keyStatement grants actions on the tenant key when service uses it for
+// the caller.
+func (s *Stack) keyStatement(actions []string, service string) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:    jsii.Strings(actions...),
+		Resources:  &[]*string{s.Key.KeyArn()},
+		Conditions: s.viaService(service),
+	})
+}
 
 // Needs is what a function reads beyond the table: SES (sesmail.Configure
 // in its main), the sealing key (secretkey.Configure) and the edge's
@@ -129,10 +164,13 @@ var keyInitSource string
 
 // Stack is the tenant stack and the constructs its tests look at.
 type Stack struct {
-	Stack        awscdk.Stack
-	Table        awsdynamodb.Table
-	Key          awskms.Key
-	Secret       awssecretsmanager.Secret
+	Stack  awscdk.Stack
+	Table  awsdynamodb.Table
+	Key    awskms.Key
+	Secret awssecretsmanager.Secret
+	// OriginSecret is the value CloudFront sends the API as the origin
+	// header: the functions refuse requests without it.
+	OriginSecret awssecretsmanager.Secret
 	Functions    map[string]awslambda.Function
 	Roles        map[string]awsiam.Role
 	API          awsapigatewayv2.HttpApi
@@ -145,6 +183,17 @@ type Stack struct {
 	// UserPool and UserPoolClient are what SSO federates through (7/8).
 	UserPool       awscognito.UserPool
 	UserPoolClient awscognito.UserPoolClient
+	// SSOSync is the custom resource that gives the app client back the
+	// providers saved through the admin API after a deploy updated it.
+	SSOSync awscdk.CustomResource
+	// Logs is the bucket of CloudFront's and the web bucket's access logs.
+	Logs awss3.Bucket
+	// APIAccessLogs is the HTTP API stage's access log.
+	APIAccessLogs awslogs.LogGroup
+
+	alarmTopic awssns.Topic
+	routes     []awsapigatewayv2.HttpRoute
+	keyInit    awslambda.Function
 }
 
 // New defines the stack of cfg's tenant in scope. It fails, before
@@ -156,9 +205,17 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 	if err := checkCognitoTenant(cfg.Tenant); err != nil {
 		return nil, fmt.Errorf("tenant config: %w", err)
 	}
+	if cfg.WAF && cfg.WebACLArn == "" {
+		return nil, fmt.Errorf("tenant config: the WAF is on (context %s) but no WebACL is named: the app attaches the edge stack's, or give -c %s=<arn>", CtxWAF, CtxWebACLArn)
+	}
 	fns := routes.Table()
 	if err := checkAssets(cfg, fns); err != nil {
 		return nil, err
+	}
+	for _, f := range fns {
+		if _, err := TableActions(f.Name); err != nil {
+			return nil, err
+		}
 	}
 	for name := range FunctionNeeds {
 		if _, ok := routes.Lookup(name); !ok {
@@ -182,6 +239,7 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 
 	s.data(cfg)
 	mail := s.mail(cfg)
+	s.Logs = s.logBucket()
 	web := s.webBucket(cfg)
 	s.API = awsapigatewayv2.NewHttpApi(st, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
 		Description:        jsii.String("Gatepass " + cfg.Tenant),
@@ -196,10 +254,12 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 	for _, f := range fns {
 		s.function(cfg, f, publicURL, mail, idp)
 	}
-	s.httpAPI(fns)
+	s.httpAPI(cfg, fns)
 	s.exportAuthorizer(cfg)
 	s.bootstrap(cfg)
+	s.ssoSync()
 	s.alarms(cfg, fns)
+	s.suppressions(cfg)
 
 	awscdk.NewCfnOutput(st, jsii.String("Url"), &awscdk.CfnOutputProps{Value: jsii.String(publicURL), Description: jsii.String("The tenant's Backoffice URL")})
 	awscdk.NewCfnOutput(st, jsii.String("DistributionDomainName"), &awscdk.CfnOutputProps{Value: s.Distribution.DistributionDomainName(), Description: jsii.String("CNAME target of a custom domain")})
@@ -253,13 +313,27 @@ func (s *Stack) data(cfg Config) {
 		EncryptionKey: s.Key,
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
+	// The origin-verification secret: random, generated by Secrets Manager,
+	// so its value is in no template, context or log. CloudFront reads it
+	// at deploy time through a dynamic reference (originHeaders); the
+	// functions at cold start. Rotate it as the README says.
+	s.OriginSecret = awssecretsmanager.NewSecret(s.Stack, jsii.String("OriginSecret"), &awssecretsmanager.SecretProps{
+		Description:   jsii.String("Gatepass " + cfg.Tenant + ": CloudFront's origin-verification header value"),
+		EncryptionKey: s.Key,
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength: jsii.Number(64), ExcludePunctuation: jsii.Bool(true), IncludeSpace: jsii.Bool(false),
+		},
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY, // worthless once the distribution is gone
+	})
 	role := s.lambdaRole("KeyInit")
 	role.AddToPolicy(statement([]string{"secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"}, s.Secret.SecretArn()))
-	role.AddToPolicy(statement(KeyActions, s.Key.KeyArn()))
+	// PutSecretValue encrypts the new value with the key: a data key.
+	role.AddToPolicy(s.keyStatement([]string{"kms:Decrypt", "kms:GenerateDataKey"}, "secretsmanager"))
 	logs := s.logGroup("KeyInitLogs", role)
-	fn := awslambda.NewFunction(s.Stack, jsii.String("KeyInit"), &awslambda.FunctionProps{
-		Runtime:       awslambda.Runtime_NODEJS_22_X(),
+	s.keyInit = awslambda.NewFunction(s.Stack, jsii.String("KeyInit"), &awslambda.FunctionProps{
+		Runtime:       awslambda.Runtime_NODEJS_24_X(),
 		Architecture:  awslambda.Architecture_ARM_64(),
+		MemorySize:    jsii.Number(128),
 		Handler:       jsii.String("index.handler"),
 		Code:          awslambda.Code_FromInline(jsii.String(keyInitSource)),
 		Role:          role,
@@ -269,7 +343,7 @@ func (s *Stack) data(cfg Config) {
 		Description:   jsii.String("Gatepass: fills the TOTP sealing-key secret once"),
 	})
 	cr := awscdk.NewCustomResource(s.Stack, jsii.String("SealingKeyValue"), &awscdk.CustomResourceProps{
-		ServiceToken: fn.FunctionArn(),
+		ServiceToken: s.keyInit.FunctionArn(),
 		ResourceType: jsii.String("Custom::GatepassSealingKey"),
 		Properties:   &map[string]any{"SecretId": s.Secret.SecretArn()},
 	})
@@ -288,6 +362,16 @@ func (s *Stack) mail(cfg Config) mailConfig {
 		SuppressionReasons: awsses.SuppressionReasons_BOUNCES_AND_COMPLAINTS,
 		ReputationMetrics:  jsii.Bool(true),
 		TlsPolicy:          awsses.ConfigurationSetTlsPolicy_REQUIRE,
+	})
+	// Bounces and complaints of this tenant's mail as CloudWatch metrics
+	// with a Tenant dimension: SES's own reputation metrics are the
+	// account's, across tenants.
+	cs.AddEventDestination(jsii.String("BouncesAndComplaints"), &awsses.ConfigurationSetEventDestinationOptions{
+		Destination: awsses.EventDestination_CloudWatchDimensions(&[]*awsses.CloudWatchDimension{{
+			Name: jsii.String(login.LockedMetricDimension), Source: awsses.CloudWatchDimensionSource_MESSAGE_TAG,
+			DefaultValue: jsii.String(cfg.Tenant),
+		}}),
+		Events: &[]awsses.EmailSendingEvent{awsses.EmailSendingEvent_BOUNCE, awsses.EmailSendingEvent_COMPLAINT},
 	})
 	domain := cfg.MailDomain()
 	identity := awsses.NewEmailIdentity(s.Stack, jsii.String("MailIdentity"), &awsses.EmailIdentityProps{
@@ -349,8 +433,9 @@ func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail m
 	id := "Fn-" + constructID(f.Name)
 	needs := FunctionNeeds[f.Name]
 	role := s.lambdaRole(id)
-	role.AddToPolicy(statement(TableActions, s.Table.TableArn()))
-	role.AddToPolicy(statement(KeyActions, s.Key.KeyArn()))
+	tableActions, _ := TableActions(f.Name) // New checked every function has them
+	role.AddToPolicy(statement(tableActions, s.Table.TableArn()))
+	role.AddToPolicy(s.keyStatement(TableKeyActions(), "dynamodb"))
 	env := map[string]*string{
 		lambdarun.EnvTable:     s.Table.TableName(),
 		lambdarun.EnvTenant:    jsii.String(cfg.Tenant),
@@ -361,9 +446,20 @@ func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail m
 		env[sesmail.EnvFrom] = jsii.String(cfg.MailFrom)
 		env[sesmail.EnvConfigurationSet] = jsii.String(mail.configurationSet)
 	}
+	var secrets []*string
 	if needs.Key {
-		role.AddToPolicy(statement([]string{"secretsmanager:GetSecretValue"}, s.Secret.SecretArn()))
+		secrets = append(secrets, s.Secret.SecretArn())
 		env[secretkey.EnvSecretID] = s.Secret.SecretArn()
+	}
+	if f.HTTP() {
+		// Every HTTP function checks CloudFront's origin header against
+		// the secret's current and previous value.
+		secrets = append(secrets, s.OriginSecret.SecretArn())
+		env[EnvOriginSecret] = s.OriginSecret.SecretArn()
+	}
+	if len(secrets) > 0 {
+		role.AddToPolicy(statement([]string{"secretsmanager:GetSecretValue"}, secrets...))
+		role.AddToPolicy(s.keyStatement(SecretKeyActions(), "secretsmanager"))
 	}
 	if needs.Alias {
 		role.AddToPolicy(statement(EdgeStoreActions, s.EdgeStore.KeyValueStoreArn()))
@@ -396,13 +492,24 @@ func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail m
 }
 
 // httpAPI maps every route of the table to its function, on a $default
-// stage with default throttling and tighter limits on the auth routes.
-func (s *Stack) httpAPI(fns []routes.Function) {
+// stage with default throttling, tighter limits on the auth routes and one
+// JSON access log line per request.
+func (s *Stack) httpAPI(cfg Config, fns []routes.Function) {
+	s.APIAccessLogs = awslogs.NewLogGroup(s.Stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
+		LogGroupName: jsii.String(LogGroupName(cfg.Tenant, "api-access")),
+		Retention:    LogRetention,
+		// Kept with the stack's other records (the table, the function logs).
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
 	stage := awsapigatewayv2.NewHttpStage(s.Stack, jsii.String("ApiStage"), &awsapigatewayv2.HttpStageProps{
 		HttpApi:    s.API,
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
 		Throttle:   &awsapigatewayv2.ThrottleSettings{RateLimit: jsii.Number(StageRate), BurstLimit: jsii.Number(StageBurst)},
+	})
+	stage.Node().DefaultChild().(awsapigatewayv2.CfnStage).SetAccessLogSettings(&awsapigatewayv2.CfnStage_AccessLogSettingsProperty{
+		DestinationArn: s.APIAccessLogs.LogGroupArn(),
+		Format:         jsii.String(APIAccessLogFormat()),
 	})
 	settings := map[string]any{}
 	for _, f := range fns {
@@ -418,6 +525,7 @@ func (s *Stack) httpAPI(fns []routes.Function) {
 				RouteKey:    awsapigatewayv2.HttpRouteKey_With(jsii.String(path), awsapigatewayv2.HttpMethod(method)),
 				Integration: integration,
 			})
+			s.routes = append(s.routes, route)
 			if slices.Contains(ThrottledRoutes, key) {
 				// RouteSettings is untyped JSON in CloudFormation's
 				// schema: spell its keys as CloudFormation does.
@@ -430,16 +538,54 @@ func (s *Stack) httpAPI(fns []routes.Function) {
 	stage.Node().DefaultChild().(awsapigatewayv2.CfnStage).SetRouteSettings(settings)
 }
 
-// exportAuthorizer lets API Gateway of this account invoke the authorizer
-// and exports its ARN for other Backoffice stacks.
+// APIAccessLogFormat is the HTTP API stage's access log line: one JSON
+// object per request. edgeIp is the CloudFront edge the request came
+// through (API Gateway cannot log a request header, so the client address
+// is in the function's own line, joined by lambdaRequestId, the Lambda
+// invocation's request id). No header, cookie, query string or body is
+// logged: nothing secret reaches the line, and the path is the route key
+// (the admin alias is stripped at the edge).
+func APIAccessLogFormat() string {
+	fields := [][2]string{
+		{"requestId", "$context.requestId"},
+		{"lambdaRequestId", "$context.integration.requestId"},
+		{"time", "$context.requestTime"},
+		{"edgeIp", "$context.identity.sourceIp"},
+		{"route", "$context.routeKey"},
+		{"status", "$context.status"},
+		{"latencyMs", "$context.responseLatency"},
+		{"integrationLatencyMs", "$context.integrationLatency"},
+		{"integrationStatus", "$context.integrationStatus"},
+		{"integrationError", "$context.integrationErrorMessage"},
+		{"responseBytes", "$context.responseLength"},
+		{"protocol", "$context.protocol"},
+	}
+	parts := make([]string, len(fields))
+	for i, f := range fields {
+		parts[i] = fmt.Sprintf("%q:%q", f[0], f[1])
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// LogGroupName is the name of one of a tenant's log groups:
+// /gatepass/<tenant>/<what>.
+func LogGroupName(tenant, what string) string { return "/gatepass/" + tenant + "/" + what }
+
+// exportAuthorizer lets the HTTP APIs named in context authorizerConsumers —
+// and no other — invoke the authorizer, and exports its ARN for other
+// Backoffice stacks. Without consumers nobody may invoke it.
 func (s *Stack) exportAuthorizer(cfg Config) {
 	fn := s.Functions["authorizer"]
-	fn.AddPermission(jsii.String("ApiGatewayInvoke"), &awslambda.Permission{
-		Principal:     awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
-		Action:        jsii.String("lambda:InvokeFunction"),
-		SourceAccount: s.Stack.Account(),
-		SourceArn:     s.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("execute-api"), Resource: jsii.String("*")}),
-	})
+	for _, api := range cfg.AuthorizerConsumers {
+		fn.AddPermission(jsii.String("Invoke-"+api), &awslambda.Permission{
+			Principal:     awsiam.NewServicePrincipal(jsii.String("apigateway.amazonaws.com"), nil),
+			Action:        jsii.String("lambda:InvokeFunction"),
+			SourceAccount: s.Stack.Account(),
+			// Any authorizer of that API (its id is the API's, not ours).
+			SourceArn: s.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("execute-api"),
+				Resource: jsii.String(api), ResourceName: jsii.String("authorizers/*")}),
+		})
+	}
 	awscdk.NewCfnOutput(s.Stack, jsii.String("AuthorizerArn"), &awscdk.CfnOutputProps{
 		Value:       fn.FunctionArn(),
 		Description: jsii.String("HTTP API Lambda authorizer (payload 2.0, simple responses, identity source $request.header.Cookie, TTL 0)"),
@@ -449,7 +595,7 @@ func (s *Stack) exportAuthorizer(cfg Config) {
 
 // BootstrapResourceType is the type of the custom resource that creates the
 // tenant's first super_admin.
-const BootstrapResourceType = "Custom::GatepassBootstrap"
+const BootstrapResourceType = app.BootstrapResourceType
 
 // bootstrap: the custom resource the bootstrap function answers. On the
 // first deploy it creates the first super_admin (username admin, the
@@ -472,6 +618,32 @@ func (s *Stack) bootstrap(cfg Config) {
 	s.Bootstrap = cr
 }
 
+// ssoSync: the custom resource that gives the Cognito app client back the
+// identity providers saved through the admin API (app.SSOSyncer, answered
+// by the bootstrap function). CloudFormation owns the client's
+// SupportedIdentityProviders and resets them whenever it updates the
+// client, so the resource's Client property is the client's whole
+// configuration: whatever changes the client changes the property too, and
+// CloudFormation then updates the resource — after the client, which it
+// depends on.
+func (s *Stack) ssoSync() {
+	client := s.UserPoolClient.Node().DefaultChild().(awscognito.CfnUserPoolClient)
+	fingerprint := s.Stack.ToJsonString(map[string]any{
+		"id": s.UserPoolClient.UserPoolClientId(), "callbacks": client.CallbackUrLs(), "logouts": client.LogoutUrLs(),
+		"scopes": client.AllowedOAuthScopes(), "flows": client.AllowedOAuthFlows(), "authFlows": client.ExplicitAuthFlows(),
+		"read": client.ReadAttributes(), "write": client.WriteAttributes(), "idToken": client.IdTokenValidity(),
+		"accessToken": client.AccessTokenValidity(), "refreshToken": client.RefreshTokenValidity(),
+		"providers": client.SupportedIdentityProviders(),
+	}, nil)
+	cr := awscdk.NewCustomResource(s.Stack, jsii.String("SsoSync"), &awscdk.CustomResourceProps{
+		ServiceToken: s.Functions["bootstrap"].FunctionArn(),
+		ResourceType: jsii.String(app.SSOSyncResourceType),
+		Properties:   &map[string]any{"Client": fingerprint},
+	})
+	cr.Node().AddDependency(s.UserPoolClient, s.Roles["bootstrap"])
+	s.SSOSync = cr
+}
+
 // webBucket is the private bucket of the web app.
 func (s *Stack) webBucket(cfg Config) awss3.Bucket {
 	return awss3.NewBucket(s.Stack, jsii.String("Web"), &awss3.BucketProps{
@@ -481,9 +653,59 @@ func (s *Stack) webBucket(cfg Config) awss3.Bucket {
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		// The deployment below empties it on delete; nothing in it is
 		// not in the repository.
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		RemovalPolicy:          awscdk.RemovalPolicy_DESTROY,
+		ServerAccessLogsBucket: s.Logs,
+		ServerAccessLogsPrefix: jsii.String(WebBucketLogPrefix),
 	})
 }
+
+// Log prefixes in the logs bucket, and how long logs are kept.
+const (
+	CloudFrontLogPrefix = "cloudfront/"
+	WebBucketLogPrefix  = "s3-web/"
+	LogBucketDays       = 90
+)
+
+// logBucket is the bucket CloudFront's standard logs and the web bucket's
+// server access logs go to. CloudFront's legacy delivery writes with an
+// ACL, so the bucket lets the writer's ACL stand (BUCKET_OWNER_PREFERRED);
+// its objects expire after LogBucketDays, and it is retained with the stack
+// like every other record of who did what.
+func (s *Stack) logBucket() awss3.Bucket {
+	return awss3.NewBucket(s.Stack, jsii.String("Logs"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:        jsii.Bool(true),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:                                  jsii.String("expire-logs"),
+			Expiration:                          awscdk.Duration_Days(jsii.Number(LogBucketDays)),
+			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+		}},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+}
+
+// originHeaders are the headers CloudFront adds to every request to the API:
+// the origin-verification secret, through a CloudFormation dynamic
+// reference ({{resolve:secretsmanager:…}}), which CloudFormation resolves
+// at deploy time without the value entering the template.
+func (s *Stack) originHeaders() *map[string]*string {
+	return &map[string]*string{OriginHeader: s.OriginSecret.SecretValue().UnsafeUnwrap()}
+}
+
+// APIForwardedHeaders are the request headers CloudFront passes to the
+// API: those the functions read (the admin alias header is the edge
+// function's own), and CloudFront-Viewer-Address, CloudFront's record of
+// the client address.
+func APIForwardedHeaders() []string {
+	return []string{"Accept-Language", "Content-Type", "Origin", "User-Agent", httpapi.RequestIDHeader, alias.Header,
+		ViewerAddressHeader}
+}
+
+// ViewerAddressHeader is the CloudFront header with the client's address and
+// port (API.md "The client address").
+const ViewerAddressHeader = "CloudFront-Viewer-Address"
 
 // cdn: CloudFront in front of the bucket (default) and the HTTP API
 // (/api/* and */api/*), with the admin-alias function on every behaviour.
@@ -514,15 +736,27 @@ func (s *Stack) cdn(cfg Config, web awss3.Bucket) awscloudfront.Distribution {
 		},
 	})
 	apiDomain := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), s.API.ApiEndpoint(), nil))
+	// What reaches the API: the viewer's headers the functions read, and
+	// CloudFront's own CloudFront-Viewer-Address, the client address the
+	// functions trust on a request that carries the origin secret. The
+	// viewer's Host never goes (API Gateway routes on its own host), nor
+	// any other header: a client cannot smuggle a trusted-looking one.
+	originRequests := awscloudfront.NewOriginRequestPolicy(s.Stack, jsii.String("ApiOriginRequests"), &awscloudfront.OriginRequestPolicyProps{
+		Comment:             jsii.String("Gatepass " + cfg.Tenant + ": what the API reads"),
+		HeaderBehavior:      awscloudfront.OriginRequestHeaderBehavior_AllowList(*jsii.Strings(APIForwardedHeaders()...)...),
+		CookieBehavior:      awscloudfront.OriginRequestCookieBehavior_All(),
+		QueryStringBehavior: awscloudfront.OriginRequestQueryStringBehavior_All(),
+	})
 	api := &awscloudfront.BehaviorOptions{
 		Origin: awscloudfrontorigins.NewHttpOrigin(apiDomain, &awscloudfrontorigins.HttpOriginProps{
 			ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
 			OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
+			CustomHeaders:      s.originHeaders(),
 		}),
 		ViewerProtocolPolicy:  awscloudfront.ViewerProtocolPolicy_HTTPS_ONLY,
 		AllowedMethods:        awscloudfront.AllowedMethods_ALLOW_ALL(),
 		CachePolicy:           awscloudfront.CachePolicy_CACHING_DISABLED(),
-		OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
+		OriginRequestPolicy:   originRequests,
 		ResponseHeadersPolicy: headers,
 		FunctionAssociations:  functions,
 	}
@@ -539,14 +773,29 @@ func (s *Stack) cdn(cfg Config, web awss3.Bucket) awscloudfront.Distribution {
 			FunctionAssociations:  functions,
 		},
 		AdditionalBehaviors: &map[string]*awscloudfront.BehaviorOptions{"/api/*": api, "*/api/*": api},
+		// Standard logs (legacy delivery: free, to S3) without cookies,
+		// which carry session tokens.
+		EnableLogging:      jsii.Bool(true),
+		LogBucket:          s.Logs,
+		LogFilePrefix:      jsii.String(CloudFrontLogPrefix),
+		LogIncludesCookies: jsii.Bool(false),
+	}
+	if cfg.WAF {
+		props.WebAclId = jsii.String(cfg.WebACLArn)
 	}
 	if cfg.DomainName != "" {
 		props.DomainNames = jsii.Strings(cfg.DomainName)
 		props.Certificate = awscertificatemanager.Certificate_FromCertificateArn(s.Stack, jsii.String("Certificate"), jsii.String(cfg.CertificateArn))
-		props.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2021
+		props.MinimumProtocolVersion = awscloudfront.SecurityPolicyProtocol_TLS_V1_2_2025
 	}
 	dist := awscloudfront.NewDistribution(s.Stack, jsii.String("Cdn"), props)
+	deployLogs := awslogs.NewLogGroup(s.Stack, jsii.String("WebDeploymentLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(LogGroupName(cfg.Tenant, "web-deployment")),
+		Retention:     LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY, // a record of uploads, nothing more
+	})
 	awss3deployment.NewBucketDeployment(s.Stack, jsii.String("WebDeployment"), &awss3deployment.BucketDeploymentProps{
+		LogGroup:          deployLogs,
 		Sources:           &[]awss3deployment.ISource{awss3deployment.Source_Asset(jsii.String(cfg.WebDir), &awss3assets.AssetOptions{Exclude: jsii.Strings("e2e", "e2e/**")})},
 		DestinationBucket: web,
 		Distribution:      dist,
@@ -556,3 +805,10 @@ func (s *Stack) cdn(cfg Config, web awss3.Bucket) awscloudfront.Distribution {
 	})
 	return dist
 }
+
+// OriginHeader and EnvOriginSecret: placeholders until the functions' origin
+// package lands.
+const (
+	OriginHeader    = "X-Gatepass-Origin"
+	EnvOriginSecret = "GATEPASS_ORIGIN_SECRET_ARN"
+)

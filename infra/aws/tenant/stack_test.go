@@ -1,7 +1,9 @@
 package tenant_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,8 +13,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gatepass/gatepass/infra/aws/nag"
 	"github.com/gatepass/gatepass/infra/aws/tenant"
 	"github.com/gatepass/gatepass/shared/alias"
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
@@ -28,6 +32,8 @@ var (
 	stack     *tenant.Stack
 	resources map[string]map[string]any // logical id → resource
 	outputs   map[string]any
+	// nagFindings are cdk-nag's errors and warnings on the stack.
+	nagFindings []*cxapi.SynthesisMessage
 )
 
 func TestMain(m *testing.M) {
@@ -49,6 +55,7 @@ func synth() (func(*testing.M) int, error) {
 		return nil, err
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
+	nag.Check(app)
 	cfg := testConfig(dir)
 	s, err := tenant.New(app, "gatepass-demo", &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-central-1")},
@@ -57,6 +64,9 @@ func synth() (func(*testing.M) int, error) {
 		return nil, err
 	}
 	stack = s
+	app.Synth(nil) // runs the cdk-nag aspects
+	nagFindings = append(*assertions.Annotations_FromStack(s.Stack).FindError(jsii.String("*"), assertions.Match_AnyValue()),
+		*assertions.Annotations_FromStack(s.Stack).FindWarning(jsii.String("*"), assertions.Match_AnyValue())...)
 	tpl := *assertions.Template_FromStack(s.Stack, nil).ToJSON()
 	resources = map[string]map[string]any{}
 	for id, r := range tpl["Resources"].(map[string]any) {
@@ -71,8 +81,17 @@ func testConfig(dir string) tenant.Config {
 		Tenant: "demo", AdminEmail: "admin@example.com", MailFrom: "no-reply@mail.example.com",
 		HashConcurrency: 7, BinDir: filepath.Join(dir, "bin"), WebDir: filepath.Join(dir, "web"),
 		LockoutAlarm: tenant.DefaultLockoutAlarm,
+		WAF:          true, WebACLArn: testWebACL,
+		AuthorizerConsumers: []string{testConsumerAPI},
 	}
 }
+
+// testConsumerAPI is the one HTTP API allowed to invoke the authorizer.
+const testConsumerAPI = "a1b2c3d4e5"
+
+// testWebACL is the WebACL the test tenant attaches (the edge stack's, in the
+// app).
+const testWebACL = "arn:aws:wafv2:us-east-1:111111111111:global/webacl/gatepass/0123abcd-0123-4567-89ab-0123456789ab"
 
 // fakeAssets writes bin/<name>/bootstrap for every function and a one-file
 // web app, so the tests need no make build.
@@ -202,6 +221,9 @@ func TestEveryFunction(t *testing.T) {
 		}
 		if needs.Alias {
 			want = append(want, lambdarun.EnvAliasKVS)
+		}
+		if f.HTTP() {
+			want = append(want, tenant.EnvOriginSecret)
 		}
 		if _, ok := tenant.CognitoActions[f.Name]; ok {
 			want = append(want, tenant.EnvCognitoUserPoolID, tenant.EnvCognitoClientID, tenant.EnvCognitoDomain)
@@ -337,16 +359,6 @@ func TestNoWildcardActions(t *testing.T) {
 			t.Errorf("Gatepass role %s has managed policies %v", id, props(r)["ManagedPolicyArns"])
 		}
 	}
-	// Every Gatepass role reaches the table with exactly the store's actions.
-	var api []string
-	for m := range reflect.TypeFor[dynamo.API]().Methods() {
-		api = append(api, "dynamodb:"+m.Name)
-	}
-	for _, a := range api {
-		if !slices.Contains(tenant.TableActions, a) {
-			t.Errorf("the store calls %s, TableActions lacks it", a)
-		}
-	}
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
@@ -391,9 +403,16 @@ func TestTable(t *testing.T) {
 	if props(key)["EnableKeyRotation"] != true || key["DeletionPolicy"] != "Retain" {
 		t.Errorf("key %v", key)
 	}
-	for _, s := range ofType("AWS::SecretsManager::Secret") {
-		if !refersTo(props(s)["KmsKeyId"], keyID) || s["DeletionPolicy"] != "Retain" {
-			t.Errorf("secret %v", s)
+	originID := *stack.Stack.GetLogicalId(stack.OriginSecret.Node().DefaultChild().(awscdk.CfnElement))
+	for id, s := range ofType("AWS::SecretsManager::Secret") {
+		// The sealing key outlives the stack with the data it protects; the
+		// origin secret is worthless without the distribution.
+		want := "Retain"
+		if id == originID {
+			want = "Delete"
+		}
+		if !refersTo(props(s)["KmsKeyId"], keyID) || s["DeletionPolicy"] != want {
+			t.Errorf("secret %s: %v", id, s)
 		}
 	}
 	if len(ofType("Custom::GatepassSealingKey")) != 1 {
@@ -457,21 +476,28 @@ func TestDistribution(t *testing.T) {
 	}
 }
 
-// The authorizer is exported and API Gateway of the account may invoke it.
+// The authorizer is exported, and only the HTTP APIs named in context
+// authorizerConsumers may invoke it — through any of their authorizers, in
+// the stack's account.
 func TestAuthorizerExported(t *testing.T) {
 	out := outputs["AuthorizerArn"].(map[string]any)
 	if out["Export"].(map[string]any)["Name"] != "demo-gatepass-authorizer-arn" || !refersTo(out["Value"], fnID(t, "authorizer")) {
 		t.Errorf("output %v", out)
 	}
-	found := false
+	var sources []string
 	for _, p := range ofType("AWS::Lambda::Permission") {
 		p := props(p)
-		if refersTo(p["FunctionName"], fnID(t, "authorizer")) && p["Principal"] == "apigateway.amazonaws.com" && p["SourceAccount"] != nil {
-			found = true
+		if !refersTo(p["FunctionName"], fnID(t, "authorizer")) {
+			continue
+		}
+		src, _ := json.Marshal(p["SourceArn"])
+		sources = append(sources, string(src))
+		if p["Principal"] != "apigateway.amazonaws.com" || p["SourceAccount"] == nil {
+			t.Errorf("permission %v", p)
 		}
 	}
-	if !found {
-		t.Error("no permission for API Gateway to invoke the authorizer")
+	if len(sources) != 1 || !strings.Contains(sources[0], ":"+testConsumerAPI+"/authorizers/*") {
+		t.Errorf("authorizer invocable from %v, want only %s", sources, testConsumerAPI)
 	}
 }
 
@@ -497,10 +523,32 @@ func TestBootstrapResource(t *testing.T) {
 		t.Errorf("%d untyped custom resources", n)
 	}
 	// Every action the bootstrap role may call, by resource.
-	role := roleID(t, "bootstrap")
+	g := grantsOf(t, "bootstrap")
+	derived, _ := routes.DynamoDBActions("bootstrap")
+	if !slices.Equal(g.table, derived) || !slices.Equal(g.key["dynamodb"], tenant.TableKeyActions()) || len(g.ses) != 1 ||
+		!slices.Equal(g.logs, []string{"logs:CreateLogStream", "logs:PutLogEvents"}) ||
+		!slices.Equal(g.other, tenant.CognitoActions["bootstrap"]) {
+		t.Errorf("bootstrap role: %+v", g)
+	}
+}
+
+// grants are the actions one function's role may take, by resource.
+type grants struct {
+	table []string            // on the table
+	key   map[string][]string // on the tenant key, by the service of its kms:ViaService condition
+	ses   []string
+	logs  []string
+	other []string
+}
+
+// grantsOf collects the statements of the policies attached to function's
+// role. A key statement without a kms:ViaService condition fails the test.
+func grantsOf(t *testing.T, function string) grants {
+	t.Helper()
+	role := roleID(t, function)
 	tableID := *stack.Stack.GetLogicalId(stack.Table.Node().DefaultChild().(awscdk.CfnElement))
 	keyID := *stack.Stack.GetLogicalId(stack.Key.Node().DefaultChild().(awscdk.CfnElement))
-	var table, key, ses, logs, other []string
+	g := grants{key: map[string][]string{}}
 	for _, pol := range ofType("AWS::IAM::Policy") {
 		attached := false
 		for _, r := range asList(props(pol)["Roles"]) {
@@ -521,23 +569,63 @@ func TestBootstrapResource(t *testing.T) {
 			}
 			switch {
 			case refersTo(st["Resource"], tableID):
-				table = append(table, names...)
+				g.table = append(g.table, names...)
 			case refersTo(st["Resource"], keyID):
-				key = append(key, names...)
+				cond, _ := st["Condition"].(map[string]any)
+				eq, _ := cond["StringEquals"].(map[string]any)
+				via, _ := eq["kms:ViaService"].(string)
+				service, _, _ := strings.Cut(via, ".")
+				if service == "" {
+					t.Errorf("%s: key statement %v without a kms:ViaService condition", function, st)
+				}
+				g.key[service] = append(g.key[service], names...)
 			case slices.Equal(names, []string{"ses:SendEmail"}):
-				ses = append(ses, names...)
+				g.ses = append(g.ses, names...)
 			case strings.HasPrefix(names[0], "logs:"):
-				logs = append(logs, names...)
+				g.logs = append(g.logs, names...)
 			default:
-				other = append(other, names...)
+				g.other = append(g.other, names...)
 			}
 		}
 	}
-	slices.Sort(table)
-	slices.Sort(key)
-	if !slices.Equal(table, tenant.TableActions) || !slices.Equal(key, tenant.KeyActions) || len(ses) != 1 ||
-		!slices.Equal(logs, []string{"logs:CreateLogStream", "logs:PutLogEvents"}) || len(other) != 0 {
-		t.Errorf("bootstrap role: table %v, key %v, ses %v, logs %v, other %v", table, key, ses, logs, other)
+	for _, l := range append([][]string{g.table, g.ses, g.logs, g.other}, slices.Collect(maps.Values(g.key))...) {
+		slices.Sort(l)
+	}
+	return g
+}
+
+// Least privilege, proven: each function's role reaches the table with
+// exactly the DynamoDB actions its own flows send (derived by the route walk
+// of shared/app on DynamoDB Local, nothing missing, nothing extra), uses the
+// key only through DynamoDB and Secrets Manager, and reads only the secrets
+// it needs.
+func TestLeastPrivilegePerFunction(t *testing.T) {
+	for _, f := range routes.Table() {
+		g := grantsOf(t, f.Name)
+		derived, ok := routes.DynamoDBActions(f.Name)
+		if !ok || !slices.Equal(g.table, derived) {
+			t.Errorf("%s: table actions %v, its flows send %v", f.Name, g.table, derived)
+		}
+		if !slices.Equal(g.key["dynamodb"], tenant.TableKeyActions()) {
+			t.Errorf("%s: key actions through DynamoDB %v", f.Name, g.key["dynamodb"])
+		}
+		for service, actions := range g.key {
+			if service != "dynamodb" && (service != "secretsmanager" || !slices.Equal(actions, tenant.SecretKeyActions())) {
+				t.Errorf("%s: key actions through %s: %v", f.Name, service, actions)
+			}
+		}
+		for _, a := range slices.Concat(g.other, g.ses) {
+			if strings.HasPrefix(a, "dynamodb:") || strings.HasPrefix(a, "kms:") || strings.Contains(a, "*") {
+				t.Errorf("%s: %s granted outside the table and key statements", f.Name, a)
+			}
+		}
+		secrets := slices.Contains(g.other, "secretsmanager:GetSecretValue")
+		if want := f.HTTP() || tenant.FunctionNeeds[f.Name].Key; secrets != want {
+			t.Errorf("%s: reads secrets %v, want %v", f.Name, secrets, want)
+		}
+		if (len(g.key["secretsmanager"]) > 0) != secrets {
+			t.Errorf("%s: key through Secrets Manager %v without reading a secret", f.Name, g.key["secretsmanager"])
+		}
 	}
 }
 
@@ -633,7 +721,8 @@ func TestCognito(t *testing.T) {
 	for _, f := range routes.Table() {
 		env := props(resources[fnID(t, f.Name)])["Environment"].(map[string]any)["Variables"].(map[string]any)
 		for k, v := range env {
-			if strings.Contains(fmt.Sprint(v), "ClientSecret") || strings.Contains(k, "SECRET") && k != "GATEPASS_KEY_SECRET" {
+			if strings.Contains(fmt.Sprint(v), "ClientSecret") || strings.Contains(k, "SECRET") &&
+				k != "GATEPASS_KEY_SECRET" && k != tenant.EnvOriginSecret {
 				t.Errorf("%s: %s = %v looks like the client secret", f.Name, k, v)
 			}
 		}
@@ -865,4 +954,34 @@ func TestLockoutAlarm(t *testing.T) {
 	if body := joined(props(dash)["DashboardBody"]); !strings.Contains(body, `"`+metrics.Namespace+`","`+login.LockedMetric+`","`+login.LockedMetricDimension+`","demo"`) {
 		t.Errorf("no %s widget on the dashboard: %s", login.LockedMetric, body)
 	}
+}
+
+// cdk-nag's AwsSolutions and Serverless packs find nothing that is not
+// suppressed with its reason in the stack's code (nag.go).
+func TestCdkNag(t *testing.T) {
+	for _, f := range nagFindings {
+		t.Errorf("cdk-nag: %v at %s", f.Entry.Data, *f.Id)
+	}
+	if len(nagFindings) == 0 && len(metadataSuppressions()) == 0 {
+		t.Error("no cdk-nag suppression in the template: did the packs run?")
+	}
+}
+
+// metadataSuppressions lists the rules suppressed in the template, with the
+// logical ids suppressing them.
+func metadataSuppressions() map[string][]string {
+	out := map[string][]string{}
+	for id, r := range resources {
+		md, _ := r["Metadata"].(map[string]any)
+		nagMD, _ := md["cdk_nag"].(map[string]any)
+		rules, _ := nagMD["rules_to_suppress"].([]any)
+		for _, rule := range rules {
+			m := rule.(map[string]any)
+			if reason, _ := m["reason"].(string); len(reason) < 40 {
+				out["short reason"] = append(out["short reason"], id)
+			}
+			out[m["id"].(string)] = append(out[m["id"].(string)], id)
+		}
+	}
+	return out
 }
