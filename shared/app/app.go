@@ -21,6 +21,7 @@ import (
 	"github.com/gatepass/gatepass/shared/mail"
 	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/notify"
+	"github.com/gatepass/gatepass/shared/origin"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/passwordchange"
 	"github.com/gatepass/gatepass/shared/policy"
@@ -74,6 +75,11 @@ type Deps struct {
 	AliasPublisher admin.AliasPublisher
 	// SSO is the federation broker; zero for none.
 	SSO SSODeps
+	// Origin checks that a request came through CloudFront (or the local
+	// gateway playing it) and gives it the viewer's address (package
+	// origin). Required by every HTTP function: Handler refuses to build
+	// one without it rather than serve unverified.
+	Origin *origin.Verifier
 }
 
 // SSODeps connect the functions to the federation broker (the Cognito user
@@ -271,15 +277,22 @@ func Mux(name string, build Builder, d Deps) (*http.ServeMux, error) {
 }
 
 // Handler returns the named function's complete handler: its mux behind the
-// admin alias gate and the middleware every API response goes through.
+// admin alias gate and the middleware every API response goes through, with
+// the origin check (d.Origin) first in it — after the security headers and
+// the request id, before the CSRF checks, the alias gate and the handler, so
+// that a request that did not come through the edge reads nothing.
 func Handler(name string, build Builder, d Deps) (http.Handler, error) {
+	if d.Origin == nil {
+		return nil, fmt.Errorf("app: %s: HTTP functions need the origin check (Deps.Origin)", name)
+	}
 	plain := d.Store
 	d.Store = alias.Watch(d.Store) // a request's first read also decides its alias
 	mux, err := Mux(name, build, d)
 	if err != nil {
 		return nil, err
 	}
-	return httpapi.Chain(alias.Gate(mux, plain, notFound()), httpapi.Config{PublicURL: d.PublicURL, Logger: d.Logger})
+	return httpapi.Chain(alias.Gate(mux, plain, notFound()),
+		httpapi.Config{PublicURL: d.PublicURL, Logger: d.Logger, Admit: d.Origin.Admit})
 }
 
 func notFound() http.Handler {

@@ -3,6 +3,7 @@ package app_test
 import (
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,11 +16,13 @@ import (
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/origin"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/embedded"
+	"github.com/gatepass/gatepass/shared/store/storecount"
 )
 
 func deps(t *testing.T) app.Deps {
@@ -34,9 +37,89 @@ func deps(t *testing.T) app.Deps {
 	if err != nil {
 		t.Fatal(err)
 	}
+	verifier, err := origin.NewVerifier(t.Context(), origin.Config{
+		Source: origin.Static{Current: originSecret, Previous: previousOriginSecret}, Clock: clk, Tenant: "acme",
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return app.Deps{Secrets: box, Tenant: "acme", PublicURL: "http://127.0.0.1:8080", Store: st, Clock: clk,
 		Hasher: password.NewArgon2id(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: &apptest.Mailbox{}}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Mailer: &apptest.Mailbox{}, Origin: verifier}
+}
+
+// The origin secret of deps, and the one before its last rotation.
+const (
+	originSecret         = "app-test-origin-secret-0123456789abcdef"
+	previousOriginSecret = "app-test-origin-secret-before-rotation"
+)
+
+// Without the origin check there is no HTTP function: it is never built to
+// serve unverified.
+func TestHandlerNeedsTheOriginCheck(t *testing.T) {
+	d := deps(t)
+	d.Origin = nil
+	for name, build := range app.Builders() {
+		if _, err := app.Handler(name, build, d); err == nil {
+			t.Errorf("%s built without the origin check", name)
+		}
+	}
+}
+
+// CloudFront is the only way in (API.md "The client address"): on every
+// route of every function, a request around the edge — no secret, a wrong
+// one, the secret twice — is refused with 403 forbidden before anything
+// else, the CSRF checks and the alias gate included, and reads and writes
+// nothing.
+func TestEveryRouteRefusesRequestsAroundTheEdge(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	e.Account("boss", "a super admin passphrase", func(a *store.Account) { a.Roles = []string{"super_admin"} })
+	c, _ := e.SignIn("boss", "a super admin passphrase")
+	forged := map[string]string{origin.ViewerAddressHeader: "192.0.2.66:1234"}
+	tests := []struct {
+		name   string
+		header map[string]string
+		body   string
+		ctype  string
+	}{
+		{"no secret", forged, "{}", ""},
+		{"no secret, not JSON", forged, "x", "text/plain"},
+		{"wrong secret", map[string]string{origin.Header: "app-test-origin-secret-0123456789abcdeX"}, "{}", ""},
+		{"secret twice", map[string]string{origin.Header: e.OriginSecret + "," + e.OriginSecret}, "{}", ""},
+		{"secret of another environment", map[string]string{origin.Header: originSecret}, "{}", ""},
+	}
+	n := 0
+	for _, tt := range tests {
+		for _, f := range routes.Table() {
+			for _, key := range f.Routes {
+				n++
+				method, path := routes.Split(key)
+				body := tt.body
+				if method == http.MethodGet {
+					body = ""
+				}
+				e.Store.Reset()
+				header := maps.Clone(tt.header)
+				header["Origin"] = "https://evil.example" // CSRF would answer 403 too, but after the store
+				res := e.Do(apptest.Request{Method: method, Path: concrete(path), Body: body, Cookie: c,
+					ContentType: tt.ctype, Header: header, Direct: true})
+				if res.Status != http.StatusForbidden || res.Code(t) != "forbidden" ||
+					res.Header.Get("Content-Type") != "application/problem+json" || res.Header.Get("X-Request-Id") == "" ||
+					res.Header.Get("Cache-Control") != "no-store" {
+					t.Errorf("%s, %s: %d %v %s", tt.name, key, res.Status, res.Header, res.Body)
+				}
+				if counts := e.Store.Counts(); counts != (storecount.Counts{}) {
+					t.Errorf("%s, %s: the store was reached: %+v", tt.name, key, counts)
+				}
+			}
+		}
+	}
+	if n < 5*40 {
+		t.Fatalf("only %d requests", n)
+	}
+	if res := e.Get("/api/auth/session", c); res.Status != http.StatusOK {
+		t.Fatalf("through the edge the session works: %d %s", res.Status, res.Body)
+	}
 }
 
 // concrete turns a route key's path into a request path ({id} → x).

@@ -8,9 +8,13 @@ import (
 )
 
 // ClientIP returns the client address as the edge saw it: the host part of
-// r.RemoteAddr, where the apigw adapter puts API Gateway's
-// requestContext.http.sourceIp and net/http puts the peer address. It never
-// reads X-Forwarded-For or any other header (SECURITY.md "Login, lockout,
+// r.RemoteAddr. In Gatepass's functions that is CloudFront-Viewer-Address,
+// which the origin check (package origin, Config.Admit) puts there on a
+// request that carries the origin secret, in Lambda and in the local stack
+// alike; before that check, or where the header was missing, it is what the
+// apigw adapter puts there, API Gateway's requestContext.http.sourceIp (or
+// what net/http puts there, the peer address). It never reads
+// X-Forwarded-For or any other header (SECURITY.md "Login, lockout,
 // enumeration").
 //
 // RemoteAddr may come with or without a port and IPv6 brackets

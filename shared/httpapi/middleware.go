@@ -30,11 +30,21 @@ type Config struct {
 	// Logger receives the access log and error logs. nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// Admit, when set, decides whether a request may go on at all. It runs
+	// on every request once the security headers and the request id are in
+	// place (so a refusal looks like every other response and is logged
+	// like one), before the CSRF checks and before the handler: a refused
+	// request reaches nothing else. It returns the request the rest of the
+	// chain sees, or the problem to answer instead. The origin check
+	// (package origin) is the one Gatepass's functions use. nil admits
+	// every request as it is.
+	Admit func(*http.Request) (*http.Request, *Problem)
 }
 
 // chain is the handler built by Chain.
 type chain struct {
 	next   http.Handler
+	admit  func(*http.Request) (*http.Request, *Problem)
 	logger *slog.Logger
 	origin string // lower-case scheme://host[:port], default port removed
 	https  bool
@@ -51,6 +61,8 @@ type chain struct {
 //   - one access log line per request (method, path without query, status,
 //     duration_ms, request_id), never bodies, cookies or credentials;
 //   - panic recovery: a 500 internal problem, the panic logged;
+//   - Config.Admit, when set: a refused request gets its problem and goes
+//     no further;
 //   - CSRF checks on every method but GET, HEAD and OPTIONS (deny by
 //     default, so POST, PUT, PATCH, DELETE and any other): an Origin header,
 //     when present, must be the public origin (else 403 forbidden; "null"
@@ -69,7 +81,7 @@ func Chain(h http.Handler, cfg Config) (http.Handler, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &chain{next: h, logger: logger, origin: origin, https: https}, nil
+	return &chain{next: h, admit: cfg.Admit, logger: logger, origin: origin, https: https}, nil
 }
 
 // publicOrigin returns the RFC 6454 serialisation of the public URL's origin
@@ -128,6 +140,16 @@ func (c *chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.logAccess(r.Context(), logger, method, path, sw.statusOr(http.StatusOK), start)
 	}()
 
+	if c.admit != nil {
+		admitted, problem := c.admit(r)
+		if problem != nil {
+			WriteProblem(sw, r, problem)
+			return
+		}
+		if admitted != nil {
+			r = admitted
+		}
+	}
 	if problem := c.checkStateChanging(r); problem != nil {
 		WriteProblem(sw, r, problem)
 		return

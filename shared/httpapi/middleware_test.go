@@ -366,3 +366,59 @@ func TestChainDefaultStatusLogged(t *testing.T) {
 		t.Fatalf("access log: %s", logs.String())
 	}
 }
+
+// Admit runs once the security headers and the request id are set, before
+// the CSRF checks and the handler: a refusal reaches neither and looks like
+// every other problem; an admitted request goes on as Admit returns it.
+func TestChainAdmit(t *testing.T) {
+	tests := []struct {
+		name       string
+		refuse     bool
+		method     string
+		ctype      string
+		wantStatus int
+		wantCode   string
+		wantReach  bool
+	}{
+		{"refused GET", true, "GET", "", 403, CodeForbidden, false},
+		{"refused before the content type check", true, "POST", "text/plain", 403, CodeForbidden, false},
+		{"admitted, then CSRF", false, "POST", "text/plain", 415, CodeUnsupportedMediaType, false},
+		{"admitted", false, "POST", "application/json", 200, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var reached bool
+			var admitted string
+			h := mustChain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				reached, admitted = true, r.Header.Get("X-Admitted")
+				okHandler(w, r)
+			}), Config{PublicURL: "https://gp.example", Logger: slog.New(slog.DiscardHandler),
+				Admit: func(r *http.Request) (*http.Request, *Problem) {
+					if RequestID(r.Context()) == "" {
+						t.Error("Admit ran before the request id")
+					}
+					if tt.refuse {
+						return nil, Forbidden()
+					}
+					r = r.Clone(r.Context())
+					r.Header.Set("X-Admitted", "yes")
+					return r, nil
+				}})
+			r := httptest.NewRequest(tt.method, "https://gp.example/api/x", strings.NewReader("{}"))
+			if tt.ctype != "" {
+				r.Header.Set("Content-Type", tt.ctype)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tt.wantStatus || reached != tt.wantReach || reached && admitted != "yes" {
+				t.Fatalf("%d, handler reached %v with %q", w.Code, reached, admitted)
+			}
+			if tt.wantCode != "" && !strings.Contains(w.Body.String(), `"code":"`+tt.wantCode+`"`) {
+				t.Fatalf("body %s", w.Body)
+			}
+			if w.Header().Get("X-Request-Id") == "" || w.Header().Get("Cache-Control") != "no-store" {
+				t.Fatalf("headers %v", w.Header())
+			}
+		})
+	}
+}

@@ -36,8 +36,9 @@ func benchLogin(b *testing.B, hasher password.Hasher, user, pass string, want in
 	run := flowbench.Start(b, h.store)
 	for b.Loop() {
 		r := httptest.NewRequest("POST", "http://127.0.0.1:8080/api/auth/login", strings.NewReader(body))
-		r.RemoteAddr = "203.0.113.7"
+		r.RemoteAddr = "203.0.113.7:41000"
 		r.Header.Set("Content-Type", "application/json")
+		h.ViaEdge(r)
 		w := httptest.NewRecorder()
 		h.Handler.ServeHTTP(w, r)
 		if w.Code != want {
@@ -84,8 +85,9 @@ func BenchmarkSessionCheck(b *testing.B) {
 	run := flowbench.Start(b, h.store)
 	for b.Loop() {
 		r := httptest.NewRequest("GET", "http://127.0.0.1:8080/api/auth/session", nil)
-		r.RemoteAddr = "203.0.113.7"
+		r.RemoteAddr = "203.0.113.7:41000"
 		r.AddCookie(c)
+		h.ViaEdge(r)
 		w := httptest.NewRecorder()
 		h.Handler.ServeHTTP(w, r)
 		if w.Code != http.StatusOK {

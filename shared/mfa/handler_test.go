@@ -724,6 +724,7 @@ func TestConcurrentActivationsHaveOneWinner(t *testing.T) {
 			r := httptest.NewRequest("POST", public+"/api/auth/mfa/totp/activate", strings.NewReader(`{"code":"`+code+`"}`))
 			r.Header.Set("Content-Type", "application/json")
 			r.AddCookie(c)
+			e.ViaEdge(r)
 			w := httptest.NewRecorder()
 			e.handler.ServeHTTP(w, r)
 			statuses <- w.Code

@@ -10,8 +10,9 @@
 // answered by terminating TLS with a certificate for the requested host,
 // signed by that authority, and the requests inside are answered by minimal
 // fakes of DynamoDB (every key missing, every write accepted), Secrets
-// Manager (GetSecretValue returns a fixed 32-byte key) and SES v2
-// (SendEmail accepted). Each request is counted by service and operation.
+// Manager (GetSecretValue returns a fixed 32-byte key, or for OriginSecretID
+// the origin secret) and SES v2 (SendEmail accepted). Each request is
+// counted by service and operation.
 package awsfake
 
 import (
@@ -37,6 +38,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gatepass/gatepass/shared/origin"
 )
 
 // SystemBundle is the system's root bundle on Debian-like machines; its
@@ -44,10 +47,18 @@ import (
 // TLS handshake parses a bundle of realistic size, as in Lambda.
 const SystemBundle = "/etc/ssl/certs/ca-certificates.crt"
 
+// OriginSecretID names the secret whose GetSecretValue answer is
+// OriginSecret, as a string: the origin-verification secret, never rotated
+// (AWSCURRENT only; AWSPREVIOUS is not found).
+const OriginSecretID = "gatepass-bench-origin"
+
 // Server is a running fake.
 type Server struct {
-	// SecretKey is what GetSecretValue returns (SecretBinary).
+	// SecretKey is what GetSecretValue returns (SecretBinary) for every
+	// secret but OriginSecretID.
 	SecretKey []byte
+	// OriginSecret is OriginSecretID's value (SecretString).
+	OriginSecret string
 
 	dir    string
 	ca     *x509.Certificate
@@ -88,7 +99,7 @@ func Start(dir string) (*Server, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("awsfake: secret key: %w", err)
 	}
-	s := &Server{SecretKey: key, dir: dir, ca: ca, caKey: caKey, certs: map[string]*tls.Certificate{}, calls: map[string]int{}}
+	s := &Server{SecretKey: key, OriginSecret: origin.NewSecret(), dir: dir, ca: ca, caKey: caKey, certs: map[string]*tls.Certificate{}, calls: map[string]int{}}
 	if err := s.writeBundle(der); err != nil {
 		return nil, err
 	}
@@ -257,7 +268,7 @@ func (s *Server) count(name string) {
 
 // serveAWS answers the requests that arrive through the tunnel.
 func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.Copy(io.Discard, r.Body)
+	body, _ := io.ReadAll(r.Body)
 	host := r.Host
 	target := r.Header.Get("X-Amz-Target")
 	_, op, _ := strings.Cut(target, ".")
@@ -269,6 +280,20 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 		s.count("secretsmanager." + op)
 		if op != "GetSecretValue" {
 			writeAWSError(w, "application/x-amz-json-1.1", "InvalidRequestException", "awsfake: only GetSecretValue")
+			return
+		}
+		var in struct{ SecretId, VersionStage string }
+		_ = json.Unmarshal(body, &in)
+		if in.SecretId == OriginSecretID {
+			if in.VersionStage != "" && in.VersionStage != "AWSCURRENT" {
+				writeAWSError(w, "application/x-amz-json-1.1", "ResourceNotFoundException",
+					"Secrets Manager can't find the specified secret value for staging label: "+in.VersionStage)
+				return
+			}
+			writeJSON(w, "application/x-amz-json-1.1", map[string]any{
+				"ARN": "arn:aws:secretsmanager:eu-central-1:111111111111:secret:" + OriginSecretID, "Name": OriginSecretID,
+				"SecretString": s.OriginSecret, "VersionId": "bench-origin",
+			})
 			return
 		}
 		writeJSON(w, "application/x-amz-json-1.1", map[string]any{

@@ -17,6 +17,8 @@ import (
 
 	"github.com/gatepass/gatepass/infra/bench/awsfake"
 	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/origin"
+	"github.com/gatepass/gatepass/shared/origin/awssecret"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
@@ -52,6 +54,11 @@ func TestTheSDKReachesTheFakesThroughTheProxy(t *testing.T) {
 	if !bytes.Equal(out.SecretBinary, s.SecretKey) || len(s.SecretKey) != 32 {
 		t.Fatalf("secret = %x, want %x", out.SecretBinary, s.SecretKey)
 	}
+	// The origin secret, as the functions' origin check reads it.
+	vals, err := awssecret.Source{API: secretsmanager.NewFromConfig(cfg), SecretID: awsfake.OriginSecretID}.Values(ctx)
+	if err != nil || vals != (origin.Values{Current: s.OriginSecret}) {
+		t.Fatalf("origin secret: %+v, %v", vals, err)
+	}
 
 	// The real adapter reads a tenant with nothing stored, and writes.
 	st := dynamo.New(dynamodb.NewFromConfig(cfg), "gatepass", clock.System{})
@@ -67,7 +74,7 @@ func TestTheSDKReachesTheFakesThroughTheProxy(t *testing.T) {
 	}
 	calls := s.Calls()
 	if got := awsfake.FormatCalls(calls); !strings.HasPrefix(got, "dynamodb.BatchGetItem×1, dynamodb.") ||
-		calls["secretsmanager.GetSecretValue"] != 1 {
+		calls["secretsmanager.GetSecretValue"] != 3 {
 		t.Fatalf("calls = %s", got)
 	}
 	if len(s.Calls()) != 0 {

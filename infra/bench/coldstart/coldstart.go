@@ -4,8 +4,10 @@
 // the environment Lambda would give it and its AWS calls answered by
 // loopback fakes (package awsfake). It times exec → first GET
 // …/invocation/next (the cold start: Go runtime start, configuration, SDK
-// clients, the function's own init and, for the two-factor functions, the
-// Secrets Manager read), then invocations with a cheap real event.
+// clients, the function's own init and the Secrets Manager reads — the
+// origin secret's two stages for every HTTP function, the sealing key for
+// the two-factor ones), then invocations with a cheap real event, sent as
+// CloudFront sends it (origin secret, CloudFront-Viewer-Address).
 package coldstart
 
 import (
@@ -37,6 +39,7 @@ import (
 	"github.com/gatepass/gatepass/shared/apigw"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/ids"
+	"github.com/gatepass/gatepass/shared/origin"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/sessions"
 )
@@ -188,7 +191,7 @@ func measureOne(ctx context.Context, cfg Config, name, bin string, fake *awsfake
 			return Result{}, fmt.Errorf("coldstart: %s is not in the route table", name)
 		}
 		var err error
-		if ev, err = eventFor(fn, ack.url); err != nil {
+		if ev, err = eventFor(fn, ack.url, fake.OriginSecret); err != nil {
 			return Result{}, err
 		}
 	}
@@ -335,6 +338,7 @@ func Environment(name, runtimeAPI string, memoryMB int) []string {
 		"GATEPASS_PUBLIC_URL=" + PublicURL,
 		"GATEPASS_MAIL_FROM=no-reply@gatepass.example.com",
 		"GATEPASS_KEY_SECRET=gatepass-bench-key",
+		"GATEPASS_ORIGIN_SECRET_ARN=" + awsfake.OriginSecretID,
 	}
 }
 
@@ -350,11 +354,12 @@ type event struct {
 var pathParam = regexp.MustCompile(`\{[^}]+\}`)
 
 // eventFor builds the cheap real invocation of fn: for an HTTP function its
-// first route as API Gateway's v2 event, without a session (a GET, or a
+// first route as API Gateway's v2 event of a request through CloudFront
+// (originSecret, CloudFront-Viewer-Address), without a session (a GET, or a
 // POST of "{}" from the right Origin); for the authorizer a well-formed
 // session cookie of no session (one read, deny); for the custom resource a
 // CloudFormation Delete (nothing to do, acknowledged at responseURL).
-func eventFor(fn routes.Function, responseURL string) (event, error) {
+func eventFor(fn routes.Function, responseURL, originSecret string) (event, error) {
 	switch fn.Kind {
 	case routes.KindHTTP:
 		if len(fn.Routes) == 0 {
@@ -374,6 +379,7 @@ func eventFor(fn routes.Function, responseURL string) (event, error) {
 			r.Header.Set("Content-Type", "application/json")
 			r.Header.Set("Origin", PublicURL)
 		}
+		origin.SetEdgeHeaders(r, originSecret)
 		ev, err := apigw.NewEvent(r, key, time.Now())
 		if err != nil {
 			return event{}, fmt.Errorf("coldstart: event for %s: %w", key, err)

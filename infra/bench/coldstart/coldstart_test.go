@@ -47,7 +47,7 @@ func TestEveryFunctionHasAnEvent(t *testing.T) {
 		}
 	}
 	env := strings.Join(coldstart.Environment("login", "127.0.0.1:9", 1024), "\n")
-	for _, want := range []string{"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9", "GATEPASS_TABLE=", "GATEPASS_KEY_SECRET=", "AWS_REGION="} {
+	for _, want := range []string{"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9", "GATEPASS_TABLE=", "GATEPASS_KEY_SECRET=", "GATEPASS_ORIGIN_SECRET_ARN=", "AWS_REGION="} {
 		if !strings.Contains(env, want) {
 			t.Errorf("environment lacks %s", want)
 		}
@@ -75,7 +75,8 @@ func TestMeasureOneFunction(t *testing.T) {
 	if login.Outcome != "200" || login.Event != "GET /api/auth/config" || len(login.ExecToNext) != 2 || len(login.Warm) != 6 {
 		t.Fatalf("login: %+v", login)
 	}
-	if !strings.Contains(login.InitCalls, "secretsmanager.GetSecretValue×1") || login.InvokeCalls != "dynamodb.BatchGetItem×1" {
+	// The sealing key and the origin secret's two stages.
+	if !strings.Contains(login.InitCalls, "secretsmanager.GetSecretValue×3") || login.InvokeCalls != "dynamodb.BatchGetItem×1" {
 		t.Fatalf("login calls: init %s, invoke %s", login.InitCalls, login.InvokeCalls)
 	}
 	if authz.Outcome != "deny" || authz.InitCalls != "none" || authz.InvokeCalls != "dynamodb.BatchGetItem×1" {

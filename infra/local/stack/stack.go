@@ -33,6 +33,7 @@ import (
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/mail/outbox"
+	"github.com/gatepass/gatepass/shared/origin"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/policy"
@@ -163,6 +164,13 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		st.Close()
 		return nil, err
 	}
+	// The gateway plays CloudFront with the origin secret too: a fresh one
+	// per start, known to this process only.
+	originSecret := origin.NewSecret()
+	if deps.Origin, err = origin.NewVerifier(ctx, origin.Config{Source: origin.Static{Current: originSecret},
+		Clock: cfg.Clock, Logger: cfg.Logger, Tenant: cfg.Tenant}); err != nil {
+		return fail(fmt.Errorf("local stack: %w", err))
+	}
 	if deps.Breached, err = breachedClient(cfg, ln.Addr().String()); err != nil {
 		return fail(err)
 	}
@@ -196,7 +204,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		dev.Handle(DevClockPath, devClk)
 	}
 	dev.Handle("/", box.Handler())
-	gw, err := newGateway(deps, cfg.WebDir, dev)
+	gw, err := newGateway(deps, originSecret, cfg.WebDir, dev)
 	if err != nil {
 		return fail(err)
 	}
@@ -376,10 +384,14 @@ type gateway struct {
 	// store is read for the admin alias on every request, as CloudFront
 	// reads its KeyValueStore: a change applies to the next request.
 	store alias.Loader
+	// originSecret is what the gateway sends as origin.Header, as
+	// CloudFront sends the deployment's secret.
+	originSecret string
 }
 
-func newGateway(d app.Deps, webDir string, dev http.Handler) (*gateway, error) {
-	g := &gateway{api: http.NewServeMux(), clock: d.Clock, static: staticFiles(webDir), dev: dev, store: d.Store}
+func newGateway(d app.Deps, originSecret, webDir string, dev http.Handler) (*gateway, error) {
+	g := &gateway{api: http.NewServeMux(), clock: d.Clock, static: staticFiles(webDir), dev: dev, store: d.Store,
+		originSecret: originSecret}
 	builders := app.Builders()
 	for _, f := range routes.Table() {
 		if !f.HTTP() {
@@ -417,7 +429,9 @@ const hiddenStaticPath = "/.gatepass/not-found"
 // ServeHTTP plays CloudFront: /_dev/ (local only, whatever the alias), the
 // admin alias — only paths under /<alias>/ exist, stripped of it and marked
 // with alias.Header for the functions' own check — then /api/ to the
-// functions and everything else to the web app.
+// functions, with the origin secret and the TCP peer as
+// CloudFront-Viewer-Address in place of whatever the client sent of either
+// (origin.SetEdgeHeaders), and everything else to the web app.
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/_dev/mail" || strings.HasPrefix(r.URL.Path, "/_dev/") {
 		g.dev.ServeHTTP(w, r) // local stack only; never in a Lambda deployment
@@ -451,6 +465,7 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Header.Set(alias.Header, secret)
 	}
 	if isAPIPath(path) {
+		origin.SetEdgeHeaders(r, g.originSecret)
 		g.api.ServeHTTP(w, r)
 		return
 	}

@@ -1,7 +1,10 @@
 // Package apptest runs every Gatepass function in one test environment:
 // handlers built by package app exactly as in Lambda, routed by the route
 // table, over a store of the test's choice, a fake clock, a cheap hasher and a
-// mailbox that records what would be sent.
+// mailbox that records what would be sent. Requests reach the functions the
+// way they do through CloudFront: with the environment's origin secret and
+// the caller's address as CloudFront-Viewer-Address (Env.ViaEdge), checked
+// by the functions' real origin check.
 package apptest
 
 import (
@@ -12,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -25,6 +29,7 @@ import (
 	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
 	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/origin"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/policy"
@@ -117,6 +122,9 @@ type Env struct {
 	// the tests of functions that serve no routes (the authorizer, the
 	// bootstrap custom resource) to build them the same way.
 	Deps app.Deps
+	// OriginSecret is the environment's origin-verification secret, random
+	// per environment: the only value Deps.Origin accepts.
+	OriginSecret string
 }
 
 // Options adjust an environment.
@@ -192,7 +200,13 @@ func New(tb testing.TB, o Options) *Env {
 		tb.Fatal(err)
 	}
 	e.Box = box
-	d := app.Deps{Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher, Secrets: box, Policy: policy.NewChecker(),
+	e.OriginSecret = origin.NewSecret()
+	verifier, err := origin.NewVerifier(context.Background(), origin.Config{
+		Source: origin.Static{Current: e.OriginSecret}, Clock: clk, Logger: slog.New(slog.NewJSONHandler(logTo, nil)), Tenant: "acme"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d := app.Deps{Origin: verifier, Tenant: "acme", PublicURL: o.PublicURL, Store: e.Store, Clock: clk, Hasher: o.Hasher, Secrets: box, Policy: policy.NewChecker(),
 		AliasEdge: !o.NoAliasEdge, SSO: o.SSO,
 		Logger: slog.New(slog.NewJSONHandler(logTo, nil)), Mailer: e.Mail, Pacer: noPacer{}}
 	if o.Pacer != nil {
@@ -315,13 +329,21 @@ func (r Response) Cookie(name string) *http.Cookie {
 type Request struct {
 	Method, Path, Body string
 	Cookie             *http.Cookie
-	IP                 string
+	// IP is the caller's address, with or without a port (default
+	// 203.0.113.7): the TCP peer CloudFront sees and sends on as
+	// CloudFront-Viewer-Address.
+	IP string
 	// ContentType replaces application/json on requests with a body.
 	ContentType string
 	// Header adds request headers (Origin, X-Forwarded-For, …).
 	Header map[string]string
 	// Host replaces the Host the request names (default the public URL's).
 	Host string
+	// Direct sends the request straight to the functions, as a call to the
+	// API Gateway endpoint around CloudFront would arrive: without the
+	// origin secret or a CloudFront-Viewer-Address but those in Header, and
+	// IP as API Gateway's source address.
+	Direct bool
 }
 
 // Do serves one request.
@@ -335,6 +357,9 @@ func (e *Env) Do(rq Request) Response {
 	r.RemoteAddr = "203.0.113.7"
 	if rq.IP != "" {
 		r.RemoteAddr = rq.IP
+	}
+	if !rq.Direct {
+		r.RemoteAddr = withPort(r.RemoteAddr)
 	}
 	if rq.Method != http.MethodGet {
 		r.Header.Set("Content-Type", "application/json")
@@ -352,11 +377,37 @@ func (e *Env) Do(rq Request) Response {
 	if rq.Cookie != nil {
 		r.AddCookie(rq.Cookie)
 	}
+	if !rq.Direct {
+		e.ViaEdge(r)
+	}
 	w := httptest.NewRecorder()
 	e.Handler.ServeHTTP(w, r)
 	res := w.Result()
 	b, _ := io.ReadAll(res.Body)
 	return Response{Status: res.StatusCode, Header: res.Header, Body: b, res: res}
+}
+
+// ViaEdge does to r what CloudFront does before it forwards a request to
+// the functions (origin.SetEdgeHeaders with the environment's secret), for
+// tests and benchmarks that serve requests on Handler themselves. r's
+// RemoteAddr is the peer's address and port.
+func (e *Env) ViaEdge(r *http.Request) {
+	origin.SetEdgeHeaders(r, e.OriginSecret)
+}
+
+// peerPort is the port of a test caller's address given without one.
+const peerPort = 41000
+
+// withPort returns addr with a port, as a TCP peer's address always has
+// one: addr itself when it has one or is no address.
+func withPort(addr string) string {
+	if _, err := netip.ParseAddrPort(addr); err == nil {
+		return addr
+	}
+	if a, err := netip.ParseAddr(strings.Trim(addr, "[]")); err == nil {
+		return netip.AddrPortFrom(a, peerPort).String()
+	}
+	return addr
 }
 
 // Post sends a JSON body built from v.

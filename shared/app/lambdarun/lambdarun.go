@@ -15,11 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/gatepass/gatepass/shared/apigw"
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/breached"
 	"github.com/gatepass/gatepass/shared/clock"
+	"github.com/gatepass/gatepass/shared/origin"
+	"github.com/gatepass/gatepass/shared/origin/awssecret"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
@@ -47,6 +50,14 @@ const DefaultBreachedURL = "https://api.pwnedpasswords.com/range/"
 // that the CDK stack can name it without linking that client.
 const EnvAliasKVS = "GATEPASS_ALIAS_KVS_ARN"
 
+// EnvOriginSecret is the ARN (or name) of the Secrets Manager secret that
+// holds the origin-verification secret CloudFront sends as origin.Header.
+// Every HTTP function (Start) reads its AWSCURRENT and AWSPREVIOUS versions
+// at cold start and fails the cold start when it cannot; a warm function
+// reads it again after a refusal, at most once per origin.RefreshInterval.
+// The authorizer and the custom resources (StartWith) never read it.
+const EnvOriginSecret = "GATEPASS_ORIGIN_SECRET_ARN"
+
 // Configure adds a function's extra adapters (a mailer, for instance) to its
 // dependencies at cold start. Only the mains that need an adapter import its
 // package, which keeps the other binaries small.
@@ -57,24 +68,50 @@ type Configure func(ctx context.Context, cfg aws.Config, d *app.Deps) error
 type Build func(app.Deps) (any, error)
 
 // Start runs the named HTTP function until the Lambda runtime stops it: its
-// routes' handlers from build, with an argon2id hasher, behind the API
-// Gateway v2 adapter. It never returns; a configuration error is logged and
-// exits, failing the cold start.
+// routes' handlers from build, with an argon2id hasher and the origin check
+// (EnvOriginSecret), behind the API Gateway v2 adapter. It never returns; a
+// configuration error is logged and exits, failing the cold start.
 func Start(name string, build app.Builder, configure ...Configure) {
-	b, c := httpFunction(name, build, configure)
+	b, c := httpFunction(name, build, secretsManager, configure)
 	StartWith(name, b, c...)
 }
 
+// secretsManager is the Secrets Manager client of the origin check.
+func secretsManager(cfg aws.Config) awssecret.GetSecretValueAPI {
+	return secretsmanager.NewFromConfig(cfg)
+}
+
 // httpFunction is what Start hands StartWith: the function's handler behind
-// the v2 adapter, and its configuration after the hasher's.
-func httpFunction(name string, build app.Builder, configure []Configure) (Build, []Configure) {
+// the v2 adapter, and its configuration after the hasher's and the origin
+// check's, whose secret it reads through the client secrets makes.
+func httpFunction(name string, build app.Builder, secrets func(aws.Config) awssecret.GetSecretValueAPI,
+	configure []Configure) (Build, []Configure) {
 	return func(d app.Deps) (any, error) {
 		h, err := app.Handler(name, build, d)
 		if err != nil {
 			return nil, err
 		}
 		return apigw.Handler(h), nil
-	}, append([]Configure{argon2id, breachedPasswords}, configure...)
+	}, append([]Configure{argon2id, breachedPasswords, originCheck(secrets)}, configure...)
+}
+
+// originCheck gives an HTTP function its origin.Verifier, over the secret
+// EnvOriginSecret names. No secret, no function: the cold start fails
+// rather than serve requests it cannot verify.
+func originCheck(secrets func(aws.Config) awssecret.GetSecretValueAPI) Configure {
+	return func(ctx context.Context, cfg aws.Config, d *app.Deps) error {
+		id := os.Getenv(EnvOriginSecret)
+		if id == "" {
+			return fmt.Errorf("%s must be set", EnvOriginSecret)
+		}
+		v, err := origin.NewVerifier(ctx, origin.Config{Source: awssecret.Source{API: secrets(cfg), SecretID: id},
+			Clock: d.Clock, Logger: d.Logger, Tenant: d.Tenant})
+		if err != nil {
+			return fmt.Errorf("origin secret: %w", err)
+		}
+		d.Origin = v
+		return nil
+	}
 }
 
 // StartWith runs the named function with the handler build makes, for
