@@ -38,6 +38,7 @@ import (
 	"github.com/gatepass/gatepass/shared/app/lambdarun/sesmail"
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/login"
+	"github.com/gatepass/gatepass/shared/origin"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
 )
@@ -705,7 +706,7 @@ func APIForwardedHeaders() []string {
 
 // ViewerAddressHeader is the CloudFront header with the client's address and
 // port (API.md "The client address").
-const ViewerAddressHeader = "CloudFront-Viewer-Address"
+const ViewerAddressHeader = origin.ViewerAddressHeader
 
 // cdn: CloudFront in front of the bucket (default) and the HTTP API
 // (/api/* and */api/*), with the admin-alias function on every behaviour.
@@ -806,9 +807,9 @@ func (s *Stack) cdn(cfg Config, web awss3.Bucket) awscloudfront.Distribution {
 	return dist
 }
 
-// OriginHeader and EnvOriginSecret: placeholders until the functions' origin
-// package lands.
+// OriginHeader is the header CloudFront sends the API the origin secret in;
+// EnvOriginSecret names the secret for the functions (package origin).
 const (
-	OriginHeader    = "X-Gatepass-Origin"
-	EnvOriginSecret = "GATEPASS_ORIGIN_SECRET_ARN"
+	OriginHeader    = origin.Header
+	EnvOriginSecret = lambdarun.EnvOriginSecret
 )
