@@ -58,7 +58,8 @@ type chain struct {
 //   - a request id: the client's X-Request-Id when valid (1–128 characters
 //     of [A-Za-z0-9._:-]), else a new random one, echoed on the response and
 //     available through RequestID and Logger;
-//   - one access log line per request (method, path without query, status,
+//   - one access log line per request (method, path without query,
+//     client_ip — the admitted client's, else the source address — status,
 //     duration_ms, request_id), never bodies, cookies or credentials;
 //   - panic recovery: a 500 internal problem, the panic logged;
 //   - Config.Admit, when set: a refused request gets its problem and goes
@@ -119,12 +120,15 @@ func (c *chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	logger := c.logger.With(slog.String("request_id", id))
 	r = r.WithContext(context.WithValue(r.Context(), requestKey{}, &requestInfo{id: id, logger: logger}))
 	method, path := r.Method, r.URL.Path
+	// The client address as far as it is known: the source address, until
+	// the edge's check admits the request and names the client.
+	client := ClientIP(r)
 	sw := &statusWriter{ResponseWriter: w}
 
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
-				c.logAccess(r.Context(), logger, method, path, sw.statusOr(http.StatusOK), start)
+				c.logAccess(r.Context(), logger, method, path, client, sw.statusOr(http.StatusOK), start)
 				panic(v)
 			}
 			logger.Error("panic while serving request",
@@ -137,7 +141,7 @@ func (c *chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				WriteProblem(sw, r, Internal())
 			}
 		}
-		c.logAccess(r.Context(), logger, method, path, sw.statusOr(http.StatusOK), start)
+		c.logAccess(r.Context(), logger, method, path, client, sw.statusOr(http.StatusOK), start)
 	}()
 
 	if c.admit != nil {
@@ -148,6 +152,7 @@ func (c *chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		if admitted != nil {
 			r = admitted
+			client = ClientIP(r)
 		}
 	}
 	if problem := c.checkStateChanging(r); problem != nil {
@@ -157,10 +162,11 @@ func (c *chain) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.next.ServeHTTP(sw, r)
 }
 
-func (c *chain) logAccess(ctx context.Context, logger *slog.Logger, method, path string, status int, start time.Time) {
+func (c *chain) logAccess(ctx context.Context, logger *slog.Logger, method, path, client string, status int, start time.Time) {
 	logger.LogAttrs(ctx, slog.LevelInfo, "http request",
 		slog.String("method", method),
 		slog.String("path", path),
+		slog.String("client_ip", client),
 		slog.Int("status", status),
 		slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 }

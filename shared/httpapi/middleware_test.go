@@ -389,10 +389,11 @@ func TestChainAdmit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var reached bool
 			var admitted string
+			var logs bytes.Buffer
 			h := mustChain(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				reached, admitted = true, r.Header.Get("X-Admitted")
 				okHandler(w, r)
-			}), Config{PublicURL: "https://gp.example", Logger: slog.New(slog.DiscardHandler),
+			}), Config{PublicURL: "https://gp.example", Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 				Admit: func(r *http.Request) (*http.Request, *Problem) {
 					if RequestID(r.Context()) == "" {
 						t.Error("Admit ran before the request id")
@@ -402,6 +403,7 @@ func TestChainAdmit(t *testing.T) {
 					}
 					r = r.Clone(r.Context())
 					r.Header.Set("X-Admitted", "yes")
+					r.RemoteAddr = "198.51.100.7:443" // the client the edge names
 					return r, nil
 				}})
 			r := httptest.NewRequest(tt.method, "https://gp.example/api/x", strings.NewReader("{}"))
@@ -418,6 +420,14 @@ func TestChainAdmit(t *testing.T) {
 			}
 			if w.Header().Get("X-Request-Id") == "" || w.Header().Get("Cache-Control") != "no-store" {
 				t.Fatalf("headers %v", w.Header())
+			}
+			// The access line names the admitted client, else the source.
+			want := `"client_ip":"198.51.100.7"`
+			if tt.refuse {
+				want = `"client_ip":"192.0.2.1"` // httptest's RemoteAddr
+			}
+			if !strings.Contains(logs.String(), want) {
+				t.Fatalf("access line %s lacks %s", logs.String(), want)
 			}
 		})
 	}
