@@ -223,9 +223,10 @@ func (v *Verifier) Verify(ctx context.Context, presented string) bool {
 	if v.matches(&digest) {
 		return true
 	}
-	if !v.refresh(ctx) {
-		return false
-	}
+	// Compare again whatever refresh says: a concurrent refusal may have
+	// re-read the secret between the first compare and this one, and then
+	// this refresh finds the interval not yet over.
+	v.refresh(ctx)
 	return v.matches(&digest)
 }
 
@@ -245,14 +246,13 @@ func (v *Verifier) matches(digest *[sha256.Size]byte) bool {
 }
 
 // refresh re-reads the secret unless that happened less than
-// RefreshInterval ago, and reports whether the accepted values changed.
-// Concurrent refusals wait for one re-read.
-func (v *Verifier) refresh(ctx context.Context) bool {
+// RefreshInterval ago. Concurrent refusals wait for one re-read.
+func (v *Verifier) refresh(ctx context.Context) {
 	v.refreshMu.Lock()
 	defer v.refreshMu.Unlock()
 	now := v.clock.Now()
 	if now.Sub(v.lastRead) < RefreshInterval {
-		return false
+		return
 	}
 	v.lastRead = now
 	// The read serves every later request too: a client that goes away
@@ -263,7 +263,7 @@ func (v *Verifier) refresh(ctx context.Context) bool {
 	if err != nil {
 		v.logger.Warn("origin: re-reading the secret failed; the values read before stay accepted",
 			slog.Any("error", err))
-		return false
+		return
 	}
 	v.mu.Lock()
 	changed := a != v.accepted
@@ -272,7 +272,6 @@ func (v *Verifier) refresh(ctx context.Context) bool {
 	if changed {
 		v.logger.Info("origin: the secret changed; the new values are accepted")
 	}
-	return changed
 }
 
 // Admit is the httpapi.Config.Admit of every HTTP function. A request
