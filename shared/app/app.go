@@ -292,7 +292,7 @@ func Handler(name string, build Builder, d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	return httpapi.Chain(alias.Gate(mux, plain, notFound()),
-		httpapi.Config{PublicURL: d.PublicURL, Logger: d.Logger, Admit: d.Origin.Admit})
+		httpapi.Config{PublicURL: d.PublicURL, Logger: d.Logger, Admit: d.Origin.Admit, Tenant: d.Tenant})
 }
 
 func notFound() http.Handler {

@@ -458,7 +458,7 @@ func assertMetric(t *testing.T, m map[string]any) {
 	def, _ := cwm[0].(map[string]any)
 	want := fmt.Sprint(map[string]any{
 		"Namespace":  "Gatepass",
-		"Dimensions": []any{[]any{"Tenant"}},
+		"Dimensions": []any{[]any{"Tenant"}, []any{}},
 		"Metrics":    []any{map[string]any{"Name": "BreachedCheckUnavailable", "Unit": "Count"}},
 	})
 	if got := fmt.Sprint(def); got != want {

@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/gatepass/gatepass/shared/metrics"
 )
 
 // RequestIDHeader carries the request id on requests and responses.
@@ -39,12 +41,24 @@ type Config struct {
 	// (package origin) is the one Gatepass's functions use. nil admits
 	// every request as it is.
 	Admit func(*http.Request) (*http.Request, *Problem)
+	// Tenant is the value of ServerErrorsMetric's dimension.
+	Tenant string
 }
+
+// ServerErrorsMetric counts the responses with a 5xx status (namespace
+// metrics.Namespace, dimension ServerErrorsDimension = the tenant, and the
+// aggregate across tenants): an API that answers 500 for a failing store
+// has no Lambda error to alarm on.
+const (
+	ServerErrorsMetric    = "ServerErrors"
+	ServerErrorsDimension = "Tenant"
+)
 
 // chain is the handler built by Chain.
 type chain struct {
 	next   http.Handler
 	admit  func(*http.Request) (*http.Request, *Problem)
+	tenant string
 	logger *slog.Logger
 	origin string // lower-case scheme://host[:port], default port removed
 	https  bool
@@ -82,7 +96,7 @@ func Chain(h http.Handler, cfg Config) (http.Handler, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &chain{next: h, admit: cfg.Admit, logger: logger, origin: origin, https: https}, nil
+	return &chain{next: h, admit: cfg.Admit, tenant: cfg.Tenant, logger: logger, origin: origin, https: https}, nil
 }
 
 // publicOrigin returns the RFC 6454 serialisation of the public URL's origin
@@ -169,6 +183,9 @@ func (c *chain) logAccess(ctx context.Context, logger *slog.Logger, method, path
 		slog.String("client_ip", client),
 		slog.Int("status", status),
 		slog.Int64("duration_ms", time.Since(start).Milliseconds()))
+	if status >= http.StatusInternalServerError {
+		metrics.Count(ctx, logger, time.Now(), ServerErrorsMetric, ServerErrorsDimension, c.tenant)
+	}
 }
 
 // setResponseHeaders sets the security headers and the request id.

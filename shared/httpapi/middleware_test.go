@@ -267,7 +267,7 @@ func TestChainPanic(t *testing.T) {
 		http.SetCookie(w, &http.Cookie{Name: "session", Value: "half-made"})
 		w.Header().Set("X-Custom", "x")
 		panic("boom: secret internals at handler.go:42")
-	}), Config{PublicURL: "https://gp.example", Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	}), Config{PublicURL: "https://gp.example", Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Tenant: "acme"})
 	req := httptest.NewRequest("GET", "/api/auth/session", nil)
 	req.Header.Set("X-Request-Id", "panic-1")
 	rec := httptest.NewRecorder()
@@ -298,6 +298,11 @@ func TestChainPanic(t *testing.T) {
 	access := findLog(t, &logs, "INFO")
 	if access == nil || access["status"] != float64(500) {
 		t.Errorf("access log should record 500: %s", logs.String())
+	}
+	// A 5xx is counted, per tenant and across tenants (the operator's alarm).
+	if !strings.Contains(logs.String(), `"ServerErrors":1`) || !strings.Contains(logs.String(), `"Tenant":"acme"`) ||
+		!strings.Contains(logs.String(), `"Dimensions":[["Tenant"],[]]`) {
+		t.Errorf("no ServerErrors metric line: %s", logs.String())
 	}
 }
 

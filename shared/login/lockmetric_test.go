@@ -55,7 +55,7 @@ func lockMetrics(t *testing.T, logs *bytes.Buffer) []map[string]any {
 		var all map[string]any
 		_ = json.Unmarshal(sc.Bytes(), &all)
 		if len(cwm) != 1 || cwm[0].Namespace != metrics.Namespace || len(cwm[0].Metrics) != 1 || cwm[0].Metrics[0].Unit != "Count" ||
-			!slices.EqualFunc(cwm[0].Dimensions, [][]string{{login.LockedMetricDimension}}, slices.Equal) ||
+			!slices.EqualFunc(cwm[0].Dimensions, [][]string{{login.LockedMetricDimension}, {}}, slices.Equal) ||
 			all[login.LockedMetricDimension] != "acme" || all[login.LockedMetric] != float64(1) {
 			t.Errorf("metric line %s", sc.Bytes())
 		}

@@ -32,11 +32,18 @@ const Charset = "UTF-8"
 // complaints per kind.
 const TagKind = "kind"
 
+// TagTenant is the message tag that carries the sending tenant: tenants of
+// an account send through the operator's configuration set, whose event
+// destination turns bounces and complaints into CloudWatch metrics with a
+// dimension of the same name.
+const TagTenant = "Tenant"
+
 // Sender implements mail.Sender with SES v2. It is safe for concurrent use.
 type Sender struct {
 	api              API
 	from             string
 	configurationSet string
+	tenant           string
 }
 
 var _ mail.Sender = (*Sender)(nil)
@@ -44,9 +51,10 @@ var _ mail.Sender = (*Sender)(nil)
 // New returns a sender that sends from the address from (a verified SES
 // identity, optionally with a display name: "Acme Backoffice
 // <no-reply@example.com>") and, when configurationSet is not empty, through
-// that configuration set.
-func New(api API, from, configurationSet string) *Sender {
-	return &Sender{api: api, from: from, configurationSet: configurationSet}
+// that configuration set, tagging every mail with tenant (TagTenant) when it
+// is not empty.
+func New(api API, from, configurationSet, tenant string) *Sender {
+	return &Sender{api: api, from: from, configurationSet: configurationSet, tenant: tenant}
 }
 
 // Send sends m to m.To. A message without a recipient, a subject or any body
@@ -74,7 +82,10 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) error {
 		in.ConfigurationSetName = aws.String(s.configurationSet)
 	}
 	if m.Kind.Valid() {
-		in.EmailTags = []types.MessageTag{{Name: aws.String(TagKind), Value: aws.String(string(m.Kind))}}
+		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(TagKind), Value: aws.String(string(m.Kind))})
+	}
+	if s.tenant != "" {
+		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(TagTenant), Value: aws.String(s.tenant)})
 	}
 	if _, err := s.api.SendEmail(ctx, in); err != nil {
 		return fmt.Errorf("ses: send %s mail: %w", kindName(m.Kind), err)

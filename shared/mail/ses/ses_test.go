@@ -47,7 +47,7 @@ func TestSendArrives(t *testing.T) {
 		{"with configuration set", "john@example.com", "gatepass-acme"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sender := ses.New(client, "Acme Backoffice <no-reply@example.com>", tc.configurationSet)
+			sender := ses.New(client, "Acme Backoffice <no-reply@example.com>", tc.configurationSet, "")
 			want := message(tc.to)
 			if err := sender.Send(ctx, want); err != nil {
 				t.Fatalf("Send: %v\n%s", err, srv.Output())
@@ -86,23 +86,27 @@ func TestInput(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
 		configurationSet string
+		tenant           string
 		mutate           func(*mail.Message)
 		check            func(t *testing.T, in *sesv2.SendEmailInput)
 	}{
 		{
-			name: "everything", configurationSet: "gatepass-acme",
+			name: "everything", configurationSet: "gatepass", tenant: "acme",
 			check: func(t *testing.T, in *sesv2.SendEmailInput) {
 				m := message("jane@example.com")
 				simple := in.Content.Simple
 				if aws.ToString(in.FromEmailAddress) != "no-reply@example.com" ||
 					len(in.Destination.ToAddresses) != 1 || in.Destination.ToAddresses[0] != m.To ||
-					aws.ToString(in.ConfigurationSetName) != "gatepass-acme" ||
+					aws.ToString(in.ConfigurationSetName) != "gatepass" ||
 					aws.ToString(simple.Subject.Data) != m.Subject || aws.ToString(simple.Subject.Charset) != "UTF-8" ||
 					aws.ToString(simple.Body.Text.Data) != m.Text || aws.ToString(simple.Body.Text.Charset) != "UTF-8" ||
 					aws.ToString(simple.Body.Html.Data) != m.HTML || aws.ToString(simple.Body.Html.Charset) != "UTF-8" {
 					t.Fatalf("input %+v", in)
 				}
-				if len(in.EmailTags) != 1 || aws.ToString(in.EmailTags[0].Name) != "kind" || aws.ToString(in.EmailTags[0].Value) != "reset_link" {
+				// The kind, and the tenant the operator's event destination
+				// counts bounces and complaints by.
+				if len(in.EmailTags) != 2 || aws.ToString(in.EmailTags[0].Name) != "kind" || aws.ToString(in.EmailTags[0].Value) != "reset_link" ||
+					aws.ToString(in.EmailTags[1].Name) != ses.TagTenant || aws.ToString(in.EmailTags[1].Value) != "acme" {
 					t.Fatalf("tags %+v", in.EmailTags)
 				}
 				if in.Content.Raw != nil || in.Content.Template != nil {
@@ -143,7 +147,7 @@ func TestInput(t *testing.T) {
 			if tc.mutate != nil {
 				tc.mutate(&m)
 			}
-			if err := ses.New(api, "no-reply@example.com", tc.configurationSet).Send(t.Context(), m); err != nil {
+			if err := ses.New(api, "no-reply@example.com", tc.configurationSet, tc.tenant).Send(t.Context(), m); err != nil {
 				t.Fatal(err)
 			}
 			tc.check(t, api.in)
@@ -171,7 +175,7 @@ func TestErrors(t *testing.T) {
 			if tc.mutate != nil {
 				tc.mutate(&m)
 			}
-			err := ses.New(api, "no-reply@example.com", "").Send(t.Context(), m)
+			err := ses.New(api, "no-reply@example.com", "", "").Send(t.Context(), m)
 			if err == nil {
 				t.Fatal("Send succeeded")
 			}

@@ -26,6 +26,6 @@ func Configure(_ context.Context, cfg aws.Config, d *app.Deps) error {
 	if from == "" {
 		return fmt.Errorf("%s must be set", EnvFrom)
 	}
-	d.Mailer = ses.New(sesv2.NewFromConfig(cfg), from, os.Getenv(EnvConfigurationSet))
+	d.Mailer = ses.New(sesv2.NewFromConfig(cfg), from, os.Getenv(EnvConfigurationSet), d.Tenant)
 	return nil
 }
