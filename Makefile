@@ -8,10 +8,13 @@ MAX_BOOTSTRAP_BYTES := 12582912
 EMULATORS := infra/emulators/node_modules/.package-lock.json
 E2E_DEPS := web/e2e/node_modules/.package-lock.json
 CDK_CLI := infra/aws/node_modules/.package-lock.json
-# make synth's tenant: dummy context, no AWS account needed (override to synthesize a real one).
-SYNTH_CONTEXT ?= -c tenant=demo -c adminEmail=admin@example.com -c mailFrom=no-reply@example.com
+# The tenant registry (infra/aws/tenants.json: the operator and every tenant's context); the
+# committed one is an example of two tenants, which make synth uses without any AWS account.
+REGISTRY ?= tenants.json
+VERSION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+SYNTH_CONTEXT ?= -c registry=$(REGISTRY) -c version=$(VERSION)
 
-.PHONY: run test build lint emulators e2e synth bench clean
+.PHONY: run test build lint emulators e2e synth diff deploy deploy-all bench clean
 
 ## run: the local stack on embedded defaults (http://127.0.0.1:8080)
 run:
@@ -40,11 +43,25 @@ build:
 ## The region is AWS_REGION's: the CLI hands the app its own default region as
 ## CDK_DEFAULT_REGION, replacing any the caller set (-c region=… overrides both).
 synth: build $(CDK_CLI)
+	rm -rf cdk.out
 	env -u AWS_PROFILE -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN \
 	  AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true \
 	  CDK_DEFAULT_ACCOUNT=111111111111 AWS_REGION=eu-central-1 \
 	  infra/aws/node_modules/.bin/cdk synth --no-notices --quiet $(SYNTH_CONTEXT)
 	@ls -1 cdk.out/*.template.json
+## diff, deploy, deploy-all: the registry's stacks in the account of your AWS credentials, with the
+## pinned CLI. Always look at the diff first: make diff TENANT=acme (or make diff for every stack).
+## make deploy TENANT=acme deploys gatepass-acme, and first the operator and edge stacks it uses;
+## make deploy-all deploys every stack of the registry. Both build first.
+CDK_RUN = infra/aws/node_modules/.bin/cdk
+STACKS = $(if $(TENANT),gatepass-$(TENANT),--all)
+diff: build $(CDK_CLI)
+	$(CDK_RUN) diff $(SYNTH_CONTEXT) $(STACKS)
+deploy: build $(CDK_CLI)
+	@test -n "$(TENANT)" || { echo "make deploy TENANT=<name of a registered tenant> (or make deploy-all)"; exit 2; }
+	$(CDK_RUN) deploy $(SYNTH_CONTEXT) gatepass-$(TENANT)
+deploy-all: build $(CDK_CLI)
+	$(CDK_RUN) deploy $(SYNTH_CONTEXT) --all --concurrency 4
 $(CDK_CLI): infra/aws/package.json infra/aws/package-lock.json
 	npm ci --prefix infra/aws --no-audit --no-fund --loglevel=error
 	@touch $@

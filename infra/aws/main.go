@@ -1,7 +1,16 @@
-// Command aws is the Gatepass CDK app: one stack per tenant, named
-// gatepass-<tenant>, configured from CDK context (see package tenant and
-// cdk.json). Run it through the pinned CLI: make synth, or
-// npx --prefix infra/aws cdk deploy -c tenant=... from the repository root.
+// Command aws is the Gatepass CDK app. It synthesizes, for one account:
+//   - gatepass-edge (us-east-1): the WAF WebACL every tenant's CloudFront
+//     distribution attaches (package edge);
+//   - gatepass-operator-<region>, one per region the tenants use: the SES
+//     identities and configuration set, the operator's alarms and dashboard,
+//     the key of the tenants' data (package operator);
+//   - gatepass-<tenant>, one per tenant (package tenant).
+//
+// The tenants come from the registry (context registry, default
+// tenants.json in infra/aws; package registry), or — the single-tenant form —
+// from -c tenant=… and the other tenant context keys on the command line.
+// Run it through the pinned CLI: make synth, make deploy, or
+// infra/aws/node_modules/.bin/cdk … from the repository root.
 package main
 
 import (
@@ -13,8 +22,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/gatepass/gatepass/infra/aws/edge"
 	"github.com/gatepass/gatepass/infra/aws/nag"
+	"github.com/gatepass/gatepass/infra/aws/registry"
 	"github.com/gatepass/gatepass/infra/aws/tenant"
 )
 
@@ -26,6 +35,21 @@ func main() {
 	}
 }
 
+// Context keys of the app itself (the tenants' are package tenant's).
+const (
+	// CtxRegistry is the registry file, relative to infra/aws.
+	CtxRegistry = "registry"
+	// CtxOperatorEmail receives the operator's alarms in the single-tenant
+	// form (default the tenant's adminEmail).
+	CtxOperatorEmail = "operatorEmail"
+	// CtxAccountConcurrency is the account's Lambda concurrency quota in
+	// the single-tenant form (the registry's operator.accountConcurrency).
+	CtxAccountConcurrency = "accountConcurrency"
+)
+
+// DefaultRegistry is the registry the app reads without context registry.
+const DefaultRegistry = "tenants.json"
+
 func run() error {
 	cliDir := flag.String("cli-dir", "", "the aws-cdk CLI's working directory, when it is not this one: a relative CDK_OUTDIR is resolved against it (cdk.json runs the app from infra/aws)")
 	flag.Parse()
@@ -34,29 +58,12 @@ func run() error {
 		props.Outdir = jsii.String(filepath.Join(*cliDir, out))
 	}
 	app := awscdk.NewApp(&props)
-	cfg, err := tenant.FromContext(func(key string) any { return app.Node().TryGetContext(jsii.String(key)) })
+	get := func(key string) any { return app.Node().TryGetContext(jsii.String(key)) }
+	reg, err := load(get)
 	if err != nil {
-		return fmt.Errorf("context: %w", err)
+		return err
 	}
-	env := environment(cfg, os.Getenv)
-	tenantProps := &awscdk.StackProps{Env: env}
-	if cfg.WAF && cfg.WebACLArn == "" {
-		// The account's edge stack (us-east-1) holds the WebACL; the tenant
-		// stack reads its ARN through a CDK cross-region reference.
-		if env == nil || env.Account == nil {
-			return fmt.Errorf("the WAF needs the account: run with AWS credentials (CDK_DEFAULT_ACCOUNT), or give -c %s=<arn>, or -c %s=false", tenant.CtxWebACLArn, tenant.CtxWAF)
-		}
-		e, err := edge.New(app, edge.StackName, &awscdk.StackProps{
-			Env:                   &awscdk.Environment{Account: env.Account, Region: jsii.String(edge.Region)},
-			CrossRegionReferences: jsii.Bool(true),
-		}, edge.Config{})
-		if err != nil {
-			return err
-		}
-		cfg.WebACLArn = *e.WebACL.AttrArn()
-		tenantProps.CrossRegionReferences = jsii.Bool(true)
-	}
-	if _, err := tenant.New(app, "gatepass-"+cfg.Tenant, tenantProps, cfg); err != nil {
+	if _, err := Build(app, reg, os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION")); err != nil {
 		return err
 	}
 	nag.Check(app)
@@ -64,25 +71,47 @@ func run() error {
 	return nil
 }
 
-// environment is the stack's account and region: the account the CLI
-// found (CDK_DEFAULT_ACCOUNT), and the context's region, else the one the
-// CLI gives (CDK_DEFAULT_REGION). The CLI sets CDK_DEFAULT_REGION for the
-// app itself — from AWS_REGION or the AWS configuration, else us-east-1 —
-// over whatever the caller's environment held: to choose the region, set
-// AWS_REGION (as make synth does) or -c region=<region>. Without an account
-// (no credentials) the stack is environment-agnostic unless the context
-// names a region.
-func environment(cfg tenant.Config, getenv func(string) string) *awscdk.Environment {
-	account, region := getenv("CDK_DEFAULT_ACCOUNT"), getenv("CDK_DEFAULT_REGION")
-	if cfg.Region != "" {
-		region = cfg.Region
+// load reads the tenants: the single-tenant form when context tenant is
+// set, else the registry.
+func load(get func(string) any) (registry.Registry, error) {
+	str := func(key string) string {
+		if v := get(key); v != nil {
+			return fmt.Sprint(v)
+		}
+		return ""
 	}
-	switch {
-	case account != "" && region != "":
-		return &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
-	case cfg.Region != "":
-		return &awscdk.Environment{Region: jsii.String(region)}
-	default:
-		return nil
+	if str(tenant.CtxTenant) == "" {
+		path := str(CtxRegistry)
+		if path == "" {
+			path = DefaultRegistry
+		}
+		defaults := map[string]any{}
+		for _, k := range []string{tenant.CtxBinDir, tenant.CtxWebDir, tenant.CtxVersion} {
+			if v := get(k); v != nil {
+				defaults[k] = v
+			}
+		}
+		reg, err := registry.Load(path, defaults)
+		if err != nil {
+			return registry.Registry{}, fmt.Errorf("%w (the registry %s, relative to infra/aws; or give -c %s=<name> … for one tenant)",
+				err, path, tenant.CtxTenant)
+		}
+		return reg, nil
 	}
+	cfg, err := tenant.FromContext(get)
+	if err != nil {
+		return registry.Registry{}, fmt.Errorf("context: %w", err)
+	}
+	op := registry.Operator{AlarmEmail: str(CtxOperatorEmail), LockoutAlarm: cfg.LockoutAlarm,
+		AccountConcurrency: registry.DefaultAccountConcurrency}
+	if op.AlarmEmail == "" {
+		op.AlarmEmail = cfg.AdminEmail
+	}
+	if s := str(CtxAccountConcurrency); s != "" {
+		if _, err := fmt.Sscan(s, &op.AccountConcurrency); err != nil {
+			return registry.Registry{}, fmt.Errorf("context %s: %w", CtxAccountConcurrency, err)
+		}
+	}
+	reg := registry.Registry{Operator: op, Tenants: []tenant.Config{cfg}}
+	return reg, reg.CheckConcurrency()
 }

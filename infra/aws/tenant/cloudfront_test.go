@@ -12,8 +12,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/gatepass/gatepass/infra/aws/operator"
 	"github.com/gatepass/gatepass/infra/aws/tenant"
 	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/routes"
 )
 
 func jsonOf(v any) string { b, _ := json.Marshal(v); return string(b) }
@@ -133,27 +135,6 @@ func TestSSOSyncFollowsTheAppClient(t *testing.T) {
 	}
 }
 
-// The alarm topic takes only TLS publishers; the tenant's bounces and
-// complaints become metrics with its Tenant dimension.
-func TestAlarmTopicAndMailEvents(t *testing.T) {
-	policies := jsonOf(ofType("AWS::SNS::TopicPolicy"))
-	if !strings.Contains(policies, "aws:SecureTransport") {
-		t.Errorf("alarm topic policy %s", policies)
-	}
-	dests := ofType("AWS::SES::ConfigurationSetEventDestination")
-	if len(dests) != 1 {
-		t.Fatalf("%d event destinations", len(dests))
-	}
-	for _, d := range dests {
-		e := props(d)["EventDestination"].(map[string]any)
-		types := jsonOf(e["MatchingEventTypes"])
-		if !strings.Contains(types, "bounce") || !strings.Contains(types, "complaint") ||
-			!strings.Contains(jsonOf(e["CloudWatchDestination"]), `"DefaultDimensionValue":"demo"`) {
-			t.Errorf("event destination %v", e)
-		}
-	}
-}
-
 // With a custom domain, viewers need TLS 1.2 with the 2025 ciphers.
 func TestCustomDomainTLS(t *testing.T) {
 	dir := t.TempDir()
@@ -163,8 +144,13 @@ func TestCustomDomainTLS(t *testing.T) {
 	cfg := testConfig(dir)
 	cfg.DomainName, cfg.CertificateArn = "backoffice.example.com", "arn:aws:acm:us-east-1:111111111111:certificate/abc"
 	a := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
-	s, err := tenant.New(a, "gatepass-domain", &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-central-1")}}, cfg)
+	env := &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-central-1")}
+	op, err := operator.New(a, "operator", &awscdk.StackProps{Env: env}, operator.Config{AlarmEmail: "ops@example.com",
+		MailDomains: []string{cfg.MailDomain()}, LockoutAlarm: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := tenant.New(a, "gatepass-domain", &awscdk.StackProps{Env: env}, cfg, sharedOf(op))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,5 +164,55 @@ func TestCustomDomainTLS(t *testing.T) {
 		if vc["MinimumProtocolVersion"] != "TLSv1.2_2025" || !slices.Contains(asList(props(r)["DistributionConfig"].(map[string]any)["Aliases"]), any("backoffice.example.com")) {
 			t.Errorf("viewer certificate %v", vc)
 		}
+	}
+}
+
+// Restore: a stack adopts a table restored from a point in time and a
+// retained user pool instead of creating them, and its functions use them.
+func TestAdoptTableAndUserPool(t *testing.T) {
+	dir := t.TempDir()
+	if err := fakeAssets(dir); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(dir)
+	cfg.TableName, cfg.UserPoolID = "gatepass-demo-restored-20261207", "eu-central-1_Restored1"
+	a := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
+	env := &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-central-1")}
+	op, err := operator.New(a, "operator", &awscdk.StackProps{Env: env}, operator.Config{AlarmEmail: "ops@example.com",
+		MailDomains: []string{cfg.MailDomain()}, LockoutAlarm: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := tenant.New(a, "gatepass-restored", &awscdk.StackProps{Env: env}, cfg, sharedOf(op))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl := jsonOf(*assertions.Template_FromStack(s.Stack, nil).ToJSON())
+	for _, typ := range []string{"AWS::DynamoDB::Table", "AWS::Cognito::UserPool"} {
+		if strings.Contains(tpl, `"Type":"`+typ+`"`) {
+			t.Errorf("an adopted %s was created", typ)
+		}
+	}
+	if !strings.Contains(tpl, `"GATEPASS_TABLE":"gatepass-demo-restored-20261207"`) ||
+		!strings.Contains(tpl, `table/gatepass-demo-restored-20261207`) ||
+		!strings.Contains(tpl, `"UserPoolId":"eu-central-1_Restored1"`) {
+		t.Error("the functions do not use the adopted table and pool")
+	}
+}
+
+// Tenants share the operator's mail identities: each sends only as its own
+// sender address.
+func TestMailOnlyAsItsOwnSender(t *testing.T) {
+	for _, f := range routes.Table() {
+		if !tenant.FunctionNeeds[f.Name].Mail {
+			continue
+		}
+		policies := jsonOf(ofType("AWS::IAM::Policy"))
+		if !strings.Contains(policies, `"ses:FromAddress":"no-reply@mail.example.com"`) {
+			t.Errorf("%s: SES without the sender condition", f.Name)
+		}
+	}
+	if strings.Contains(jsonOf(resources), `"Type":"AWS::SES::`) {
+		t.Error("the tenant stack defines SES resources")
 	}
 }

@@ -98,19 +98,14 @@ func (c cognitoConfig) env(env map[string]*string) {
 // only: nobody signs up or recovers an account in it, Gatepass does MFA,
 // and the federated identity providers are added through the admin API.
 func (s *Stack) cognito(cfg Config, publicURL string) cognitoConfig {
-	pool := awscognito.NewUserPool(s.Stack, jsii.String("UserPool"), &awscognito.UserPoolProps{
-		SelfSignUpEnabled:   jsii.Bool(false),
-		AccountRecovery:     awscognito.AccountRecovery_NONE,
-		Mfa:                 awscognito.Mfa_OFF,
-		FeaturePlan:         awscognito.FeaturePlan_LITE, // no threat protection (advanced security): it costs per MAU
-		DeletionProtection:  jsii.Bool(true),
-		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
-		SignInCaseSensitive: jsii.Bool(false),
-		CustomAttributes: &map[string]awscognito.ICustomAttribute{
-			GroupsAttribute: awscognito.NewStringAttribute(&awscognito.StringAttributeProps{
-				MinLen: jsii.Number(0), MaxLen: jsii.Number(2048), Mutable: jsii.Bool(true)}),
-		},
-	})
+	var pool awscognito.IUserPool
+	if cfg.UserPoolID != "" {
+		// Adopted: a pool a destroyed stack retained, with its federated
+		// users; the stack adds its own domain and app client.
+		pool = awscognito.UserPool_FromUserPoolId(s.Stack, jsii.String("UserPool"), jsii.String(cfg.UserPoolID))
+	} else {
+		pool = s.newUserPool()
+	}
 	s.UserPool = pool
 	domain := pool.AddDomain(jsii.String("UserPoolDomain"), &awscognito.UserPoolDomainOptions{
 		CognitoDomain: &awscognito.CognitoDomainOptions{DomainPrefix: jsii.String(CognitoDomainPrefix(cfg.Tenant, *s.Stack.Account()))},
@@ -156,4 +151,22 @@ func (s *Stack) cognito(cfg Config, publicURL string) cognitoConfig {
 	awscdk.NewCfnOutput(s.Stack, jsii.String("CognitoClientId"), &awscdk.CfnOutputProps{Value: c.clientID, Description: jsii.String("The sso function's app client (its secret stays in Cognito)")})
 	awscdk.NewCfnOutput(s.Stack, jsii.String("CognitoDomain"), &awscdk.CfnOutputProps{Value: c.domain, Description: jsii.String("The user pool's hosted domain")})
 	return c
+}
+
+// newUserPool is a new user pool: a broker only — nobody signs up or
+// recovers an account in it, Gatepass does MFA — retained with its users.
+func (s *Stack) newUserPool() awscognito.UserPool {
+	return awscognito.NewUserPool(s.Stack, jsii.String("UserPool"), &awscognito.UserPoolProps{
+		SelfSignUpEnabled:   jsii.Bool(false),
+		AccountRecovery:     awscognito.AccountRecovery_NONE,
+		Mfa:                 awscognito.Mfa_OFF,
+		FeaturePlan:         awscognito.FeaturePlan_LITE, // no threat protection (advanced security): it costs per MAU
+		DeletionProtection:  jsii.Bool(true),
+		RemovalPolicy:       awscdk.RemovalPolicy_RETAIN,
+		SignInCaseSensitive: jsii.Bool(false),
+		CustomAttributes: &map[string]awscognito.ICustomAttribute{
+			GroupsAttribute: awscognito.NewStringAttribute(&awscognito.StringAttributeProps{
+				MinLen: jsii.Number(0), MaxLen: jsii.Number(2048), Mutable: jsii.Bool(true)}),
+		},
+	})
 }

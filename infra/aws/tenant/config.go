@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/gatepass/gatepass/shared/routes"
 )
 
 // Context keys the app reads (cdk.json, or -c key=value).
@@ -36,13 +38,37 @@ const (
 	// the stack's account and region) that may invoke the authorizer;
 	// default none.
 	CtxAuthorizerConsumers = "authorizerConsumers"
+	// CtxVersion is the commit the tenant runs (tag gatepass:version); make
+	// deploy and make synth pass git's.
+	CtxVersion = "version"
+	// CtxTableName adopts an existing table (one restored from PITR) instead
+	// of creating one; CtxUserPoolID an existing Cognito user pool.
+	CtxTableName  = "tableName"
+	CtxUserPoolID = "userPoolId"
+	// CtxAlarmAdminEmail, when set, also mails the tenant's own alarms
+	// (sign-in locks and server errors of this tenant) to this address;
+	// every alarm goes to the operator in any case.
+	CtxAlarmAdminEmail = "alarmAdminEmail"
 )
+
+// ContextKeys lists every context key a tenant has: on the command line
+// (-c key=value) or as the keys of its entry in the registry.
+func ContextKeys() []string {
+	return []string{CtxTenant, CtxAdminEmail, CtxMailFrom, CtxDomainName, CtxCertificateArn, CtxHashConcurrency,
+		CtxBinDir, CtxWebDir, CtxReinviteAdmin, CtxLockoutAlarm, CtxRegion, CtxWebACLArn, CtxWAF,
+		CtxAuthorizerConsumers, CtxVersion, CtxTableName, CtxUserPoolID, CtxAlarmAdminEmail}
+}
 
 // Defaults, relative to infra/aws (where cdk.json's app runs).
 const (
-	DefaultBinDir          = "../../bin"
-	DefaultWebDir          = "../../web"
-	DefaultHashConcurrency = 10
+	DefaultBinDir = "../../bin"
+	DefaultWebDir = "../../web"
+	// DefaultHashConcurrency is each hashing function's reserved
+	// concurrency: 5 functions × 2 = 10 a tenant, so that 50 tenants (500)
+	// fit an account of 1,000 with room for the other functions. Two
+	// instances hash about 50 sign-ins a second: far above a Backoffice's
+	// morning peak, and a bound on what an attack can spend.
+	DefaultHashConcurrency = 2
 	DefaultLockoutAlarm    = 20
 )
 
@@ -83,15 +109,36 @@ type Config struct {
 	// AuthorizerConsumers are the ids of the HTTP APIs that may invoke the
 	// authorizer (API Gateway of this account and region); none by default.
 	AuthorizerConsumers []string
+	// Version is the commit the tenant runs (tag gatepass:version).
+	Version string
+	// TableName and UserPoolID adopt an existing table (restored from a
+	// point in time) and user pool instead of creating them.
+	TableName, UserPoolID string
+	// AlarmAdminEmail also receives the tenant's own alarms; "" for none.
+	AlarmAdminEmail string
+}
+
+// ReservedConcurrency is the Lambda concurrency the tenant reserves: each
+// hashing function's HashConcurrency.
+func (c Config) ReservedConcurrency() int {
+	n := 0
+	for _, f := range routes.Table() {
+		if f.Hashes {
+			n += c.HashConcurrency
+		}
+	}
+	return n
 }
 
 var (
-	tenantRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
-	emailRe  = regexp.MustCompile(`^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+$`)
-	domainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$`)
-	regionRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	apiIDRe  = regexp.MustCompile(`^[a-z0-9]{10}$`)
-	wafArnRe = regexp.MustCompile(`^arn:aws:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$`)
+	tenantRe   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
+	emailRe    = regexp.MustCompile(`^[^@\s]+@([A-Za-z0-9-]+\.)+[A-Za-z0-9-]+$`)
+	domainRe   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$`)
+	regionRe   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	apiIDRe    = regexp.MustCompile(`^[a-z0-9]{10}$`)
+	tableRe    = regexp.MustCompile(`^[A-Za-z0-9_.-]{3,255}$`)
+	userPoolRe = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+_[A-Za-z0-9]+$`)
+	wafArnRe   = regexp.MustCompile(`^arn:aws:wafv2:us-east-1:[0-9]{12}:global/webacl/[A-Za-z0-9_-]+/[a-f0-9-]+$`)
 )
 
 // FromContext reads a Config through get, which returns a context value
@@ -118,6 +165,10 @@ func FromContext(get func(key string) any) (Config, error) {
 		Region:          str(CtxRegion),
 		WAF:             str(CtxWAF) != "false",
 		WebACLArn:       str(CtxWebACLArn),
+		Version:         str(CtxVersion),
+		TableName:       str(CtxTableName),
+		UserPoolID:      str(CtxUserPoolID),
+		AlarmAdminEmail: str(CtxAlarmAdminEmail),
 	}
 	for _, id := range strings.Split(str(CtxAuthorizerConsumers), ",") {
 		if id = strings.TrimSpace(id); id != "" {
@@ -179,6 +230,15 @@ func (c Config) Validate() error {
 	}
 	if c.WebACLArn != "" && !strings.HasPrefix(c.WebACLArn, "${Token[") && !wafArnRe.MatchString(c.WebACLArn) {
 		errs = append(errs, fmt.Errorf("context %s=%q: want the ARN of a CloudFront-scope WebACL (global, us-east-1)", CtxWebACLArn, c.WebACLArn))
+	}
+	if c.AlarmAdminEmail != "" && !emailRe.MatchString(c.AlarmAdminEmail) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want an email address", CtxAlarmAdminEmail, c.AlarmAdminEmail))
+	}
+	if c.TableName != "" && !tableRe.MatchString(c.TableName) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want a DynamoDB table name", CtxTableName, c.TableName))
+	}
+	if c.UserPoolID != "" && !userPoolRe.MatchString(c.UserPoolID) {
+		errs = append(errs, fmt.Errorf("context %s=%q: want a Cognito user pool id such as eu-central-1_AbC123", CtxUserPoolID, c.UserPoolID))
 	}
 	if c.Region != "" && !regionRe.MatchString(c.Region) {
 		errs = append(errs, fmt.Errorf("context %s=%q: want an AWS region such as eu-central-1", CtxRegion, c.Region))

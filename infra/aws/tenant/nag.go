@@ -53,9 +53,6 @@ func (s *Stack) suppressions(cfg Config) {
 	nag.Suppress(s.OriginSecret, nag.Suppression{Rule: "AwsSolutions-SMG4", Reason: "CloudFront reads the value at " +
 		"deploy time (a dynamic reference), so rotating it needs a deploy: the README's runbook puts a new value, " +
 		"deploys, and the functions accept the current and the previous value meanwhile."})
-	nag.Suppress(s.alarmTopic, nag.Suppression{Rule: "Serverless-SNSRedrivePolicy", Reason: "The only subscriber " +
-		"is the alarm mail; failed deliveries show in SNS's NumberOfNotificationsFailed, and a queue of unsent " +
-		"alarm mails would be read by nobody."})
 	// CDK's own provider of the web app's BucketDeployment (a singleton
 	// Lambda CDK writes and updates).
 	for _, c := range *s.Stack.Node().Children() {

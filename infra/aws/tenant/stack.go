@@ -26,7 +26,6 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -37,7 +36,6 @@ import (
 	"github.com/gatepass/gatepass/shared/app/lambdarun/secretkey"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/sesmail"
 	"github.com/gatepass/gatepass/shared/httpapi"
-	"github.com/gatepass/gatepass/shared/login"
 	"github.com/gatepass/gatepass/shared/origin"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
@@ -163,11 +161,25 @@ var EdgeStoreActions = []string{"cloudfront-keyvaluestore:DescribeKeyValueStore"
 //go:embed keyinit.js
 var keyInitSource string
 
+// Shared is what a tenant stack uses of its operator's stack in the same
+// account and region (package operator).
+type Shared struct {
+	// Key encrypts the table and the secrets.
+	Key awskms.IKey
+	// ConfigurationSet is the SES configuration set the tenant sends
+	// through; the operator stack holds the identity of its mail domain.
+	ConfigurationSet string
+	// AlarmTopic receives the tenant's own alarms (AlarmAdminEmail).
+	AlarmTopic awssns.ITopic
+}
+
 // Stack is the tenant stack and the constructs its tests look at.
 type Stack struct {
-	Stack  awscdk.Stack
-	Table  awsdynamodb.Table
-	Key    awskms.Key
+	Stack awscdk.Stack
+	// Table is the tenant's table: created, or adopted (context tableName).
+	Table awsdynamodb.ITable
+	// Key is the operator's key.
+	Key    awskms.IKey
 	Secret awssecretsmanager.Secret
 	// OriginSecret is the value CloudFront sends the API as the origin
 	// header: the functions refuse requests without it.
@@ -181,8 +193,9 @@ type Stack struct {
 	EdgeStore awscloudfront.KeyValueStore
 	// Bootstrap is the custom resource that invites the first super_admin.
 	Bootstrap awscdk.CustomResource
-	// UserPool and UserPoolClient are what SSO federates through (7/8).
-	UserPool       awscognito.UserPool
+	// UserPool and UserPoolClient are what SSO federates through (7/8); the
+	// pool is created, or adopted (context userPoolId).
+	UserPool       awscognito.IUserPool
 	UserPoolClient awscognito.UserPoolClient
 	// SSOSync is the custom resource that gives the app client back the
 	// providers saved through the admin API after a deploy updated it.
@@ -191,20 +204,25 @@ type Stack struct {
 	Logs awss3.Bucket
 	// APIAccessLogs is the HTTP API stage's access log.
 	APIAccessLogs awslogs.LogGroup
+	// AdminAlarms is the topic of the tenant's own alarms, mailed to
+	// AlarmAdminEmail; nil without one.
+	AdminAlarms awssns.Topic
 
-	alarmTopic awssns.Topic
-	routes     []awsapigatewayv2.HttpRoute
-	keyInit    awslambda.Function
+	routes  []awsapigatewayv2.HttpRoute
+	keyInit awslambda.Function
 }
 
 // New defines the stack of cfg's tenant in scope. It fails, before
 // defining anything, when cfg is invalid or a function's binary is missing.
-func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Config) (*Stack, error) {
+func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Config, shared Shared) (*Stack, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("tenant config: %w", err)
 	}
 	if err := checkCognitoTenant(cfg.Tenant); err != nil {
 		return nil, fmt.Errorf("tenant config: %w", err)
+	}
+	if shared.Key == nil || shared.ConfigurationSet == "" || shared.AlarmTopic == nil {
+		return nil, errors.New("tenant: the operator's key, configuration set and alarm topic are required (package operator)")
 	}
 	if cfg.WAF && cfg.WebACLArn == "" {
 		return nil, fmt.Errorf("tenant config: the WAF is on (context %s) but no WebACL is named: the app attaches the edge stack's, or give -c %s=<arn>", CtxWAF, CtxWebACLArn)
@@ -234,15 +252,24 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 	if props.Description == nil {
 		props.Description = jsii.String("Gatepass access service of tenant " + cfg.Tenant)
 	}
+	if props.TerminationProtection == nil {
+		props.TerminationProtection = jsii.Bool(true) // a tenant's sign-in is not deleted by accident
+	}
 	st := awscdk.NewStack(scope, jsii.String(id), props)
 	awscdk.Tags_Of(st).Add(jsii.String("gatepass:tenant"), jsii.String(cfg.Tenant), nil)
-	s := &Stack{Stack: st, Functions: map[string]awslambda.Function{}, Roles: map[string]awsiam.Role{}}
+	version := cfg.Version
+	if version == "" {
+		version = "unknown"
+	}
+	awscdk.Tags_Of(st).Add(jsii.String("gatepass:version"), jsii.String(version), nil)
+	s := &Stack{Stack: st, Key: shared.Key, Functions: map[string]awslambda.Function{}, Roles: map[string]awsiam.Role{}}
 
 	s.data(cfg)
-	mail := s.mail(cfg)
+	mail := s.mail(cfg, shared)
 	s.Logs = s.logBucket()
 	web := s.webBucket(cfg)
 	s.API = awsapigatewayv2.NewHttpApi(st, jsii.String("Api"), &awsapigatewayv2.HttpApiProps{
+		ApiName:            jsii.String("gatepass-" + cfg.Tenant),
 		Description:        jsii.String("Gatepass " + cfg.Tenant),
 		CreateDefaultStage: jsii.Bool(false),
 	})
@@ -259,7 +286,7 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 	s.exportAuthorizer(cfg)
 	s.bootstrap(cfg)
 	s.ssoSync()
-	s.alarms(cfg, fns)
+	s.alarms(cfg, shared)
 	s.suppressions(cfg)
 
 	awscdk.NewCfnOutput(st, jsii.String("Url"), &awscdk.CfnOutputProps{Value: jsii.String(publicURL), Description: jsii.String("The tenant's Backoffice URL")})
@@ -287,26 +314,31 @@ func checkAssets(cfg Config, fns []routes.Function) error {
 	return nil
 }
 
-// data: the tenant key, the table and the TOTP sealing-key secret.
+// data: the table (created, or adopted from a restore), the origin secret
+// and the TOTP sealing-key secret, all under the operator's key.
 func (s *Stack) data(cfg Config) {
-	s.Key = awskms.NewKey(s.Stack, jsii.String("Key"), &awskms.KeyProps{
-		Description:       jsii.String("Gatepass " + cfg.Tenant + ": table and secrets"),
-		EnableKeyRotation: jsii.Bool(true),
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
-	})
-	s.Table = awsdynamodb.NewTable(s.Stack, jsii.String("Table"), &awsdynamodb.TableProps{
-		PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String(dynamo.AttrPartitionKey), Type: awsdynamodb.AttributeType_STRING},
-		SortKey:             &awsdynamodb.Attribute{Name: jsii.String(dynamo.AttrSortKey), Type: awsdynamodb.AttributeType_STRING},
-		BillingMode:         awsdynamodb.BillingMode_PAY_PER_REQUEST,
-		TimeToLiveAttribute: jsii.String(dynamo.AttrTTL),
-		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
-			PointInTimeRecoveryEnabled: jsii.Bool(true),
-		},
-		DeletionProtection: jsii.Bool(true),
-		Encryption:         awsdynamodb.TableEncryption_CUSTOMER_MANAGED,
-		EncryptionKey:      s.Key,
-		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
-	})
+	if cfg.TableName != "" {
+		// A table restored from a point in time (README runbook): the
+		// stack uses it as it is; PITR and deletion protection are set on
+		// it by the runbook.
+		s.Table = awsdynamodb.Table_FromTableAttributes(s.Stack, jsii.String("Table"), &awsdynamodb.TableAttributes{
+			TableName: jsii.String(cfg.TableName), EncryptionKey: s.Key,
+		})
+	} else {
+		s.Table = awsdynamodb.NewTable(s.Stack, jsii.String("Table"), &awsdynamodb.TableProps{
+			PartitionKey:        &awsdynamodb.Attribute{Name: jsii.String(dynamo.AttrPartitionKey), Type: awsdynamodb.AttributeType_STRING},
+			SortKey:             &awsdynamodb.Attribute{Name: jsii.String(dynamo.AttrSortKey), Type: awsdynamodb.AttributeType_STRING},
+			BillingMode:         awsdynamodb.BillingMode_PAY_PER_REQUEST,
+			TimeToLiveAttribute: jsii.String(dynamo.AttrTTL),
+			PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+				PointInTimeRecoveryEnabled: jsii.Bool(true),
+			},
+			DeletionProtection: jsii.Bool(true),
+			Encryption:         awsdynamodb.TableEncryption_CUSTOMER_MANAGED,
+			EncryptionKey:      s.Key,
+			RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		})
+	}
 	// Created with a placeholder value, replaced by the key-init custom
 	// resource with base64 of 32 random bytes (awskey's format).
 	s.Secret = awssecretsmanager.NewSecret(s.Stack, jsii.String("SealingKey"), &awssecretsmanager.SecretProps{
@@ -330,7 +362,7 @@ func (s *Stack) data(cfg Config) {
 	role.AddToPolicy(statement([]string{"secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"}, s.Secret.SecretArn()))
 	// PutSecretValue encrypts the new value with the key: a data key.
 	role.AddToPolicy(s.keyStatement([]string{"kms:Decrypt", "kms:GenerateDataKey"}, "secretsmanager"))
-	logs := s.logGroup("KeyInitLogs", role)
+	logs := s.logGroup("KeyInitLogs", LogGroupName(cfg.Tenant, "key-init"), role)
 	s.keyInit = awslambda.NewFunction(s.Stack, jsii.String("KeyInit"), &awslambda.FunctionProps{
 		Runtime:       awslambda.Runtime_NODEJS_24_X(),
 		Architecture:  awslambda.Architecture_ARM_64(),
@@ -357,43 +389,17 @@ type mailConfig struct {
 	sendArns         []*string
 }
 
-// mail: the SES configuration set and the mail-from domain's identity.
-func (s *Stack) mail(cfg Config) mailConfig {
-	cs := awsses.NewConfigurationSet(s.Stack, jsii.String("MailConfigurationSet"), &awsses.ConfigurationSetProps{
-		SuppressionReasons: awsses.SuppressionReasons_BOUNCES_AND_COMPLAINTS,
-		ReputationMetrics:  jsii.Bool(true),
-		TlsPolicy:          awsses.ConfigurationSetTlsPolicy_REQUIRE,
-	})
-	// Bounces and complaints of this tenant's mail as CloudWatch metrics
-	// with a Tenant dimension: SES's own reputation metrics are the
-	// account's, across tenants.
-	cs.AddEventDestination(jsii.String("BouncesAndComplaints"), &awsses.ConfigurationSetEventDestinationOptions{
-		Destination: awsses.EventDestination_CloudWatchDimensions(&[]*awsses.CloudWatchDimension{{
-			Name: jsii.String(login.LockedMetricDimension), Source: awsses.CloudWatchDimensionSource_MESSAGE_TAG,
-			DefaultValue: jsii.String(cfg.Tenant),
-		}}),
-		Events: &[]awsses.EmailSendingEvent{awsses.EmailSendingEvent_BOUNCE, awsses.EmailSendingEvent_COMPLAINT},
-	})
-	domain := cfg.MailDomain()
-	identity := awsses.NewEmailIdentity(s.Stack, jsii.String("MailIdentity"), &awsses.EmailIdentityProps{
-		Identity:         awsses.Identity_Domain(jsii.String(domain)),
-		ConfigurationSet: cs,
-	})
-	for i, r := range *identity.DkimRecords() {
-		awscdk.NewCfnOutput(s.Stack, jsii.String(fmt.Sprintf("DkimRecord%d", i+1)), &awscdk.CfnOutputProps{
-			Value:       awscdk.Fn_Join(jsii.String(" CNAME "), &[]*string{r.Name, r.Value}),
-			Description: jsii.String("Publish in the DNS of " + domain + " (SES DKIM)"),
-		})
-	}
+// mail: what the tenant sends mail through — the operator's identity of its
+// mail-from domain and the operator's configuration set. The tenant owns no
+// SES resource: two tenants may share a domain, and destroying one leaves
+// the other's mail alone.
+func (s *Stack) mail(cfg Config, shared Shared) mailConfig {
 	arn := func(resource, name string) *string {
 		return s.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String(resource), ResourceName: jsii.String(name)})
 	}
 	return mailConfig{
-		configurationSet: *cs.ConfigurationSetName(),
-		sendArns: []*string{
-			arn("identity", domain),
-			s.Stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"), Resource: jsii.String("configuration-set"), ResourceName: cs.ConfigurationSetName()}),
-		},
+		configurationSet: shared.ConfigurationSet,
+		sendArns:         []*string{arn("identity", cfg.MailDomain()), arn("configuration-set", shared.ConfigurationSet)},
 	}
 }
 
@@ -404,9 +410,12 @@ func (s *Stack) lambdaRole(id string) awsiam.Role {
 	})
 }
 
-// logGroup is a function's log group, writable by its role only.
-func (s *Stack) logGroup(id string, role awsiam.Role) awslogs.LogGroup {
-	lg := awslogs.NewLogGroup(s.Stack, jsii.String(id), &awslogs.LogGroupProps{Retention: LogRetention})
+// logGroup is a function's log group, named name, writable by its role only.
+func (s *Stack) logGroup(id, name string, role awsiam.Role) awslogs.LogGroup {
+	lg := awslogs.NewLogGroup(s.Stack, jsii.String(id), &awslogs.LogGroupProps{
+		LogGroupName: jsii.String(name), Retention: LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN, // the record of who signed in, kept after the stack
+	})
 	role.AddToPolicy(statement([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, lg.LogGroupArn()))
 	return lg
 }
@@ -443,7 +452,12 @@ func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail m
 		lambdarun.EnvPublicURL: jsii.String(publicURL),
 	}
 	if needs.Mail {
-		role.AddToPolicy(statement([]string{"ses:SendEmail"}, mail.sendArns...))
+		// Only as its own sender: tenants share the operator's identities.
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings("ses:SendEmail"),
+			Resources:  &mail.sendArns,
+			Conditions: &map[string]any{"StringEquals": map[string]any{"ses:FromAddress": cfg.MailFrom}},
+		}))
 		env[sesmail.EnvFrom] = jsii.String(cfg.MailFrom)
 		env[sesmail.EnvConfigurationSet] = jsii.String(mail.configurationSet)
 	}
@@ -484,7 +498,7 @@ func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail m
 		ReservedConcurrentExecutions: reserved,
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(10)),
 		Role:                         role,
-		LogGroup:                     s.logGroup(id+"-Logs", role),
+		LogGroup:                     s.logGroup(id+"-Logs", LogGroupName(cfg.Tenant, f.Name), role),
 		LoggingFormat:                awslambda.LoggingFormat_JSON,
 		Environment:                  &env,
 	})

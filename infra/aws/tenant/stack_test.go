@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gatepass/gatepass/infra/aws/nag"
+	"github.com/gatepass/gatepass/infra/aws/operator"
 	"github.com/gatepass/gatepass/infra/aws/tenant"
 	"github.com/gatepass/gatepass/shared/alias"
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
@@ -34,7 +35,20 @@ var (
 	outputs   map[string]any
 	// nagFindings are cdk-nag's errors and warnings on the stack.
 	nagFindings []*cxapi.SynthesisMessage
+	// operatorStack is the operator stack the tenant uses.
+	operatorStack *operator.Stack
 )
+
+// sharedOf is what a tenant stack takes of op.
+func sharedOf(op *operator.Stack) tenant.Shared {
+	return tenant.Shared{Key: op.Key, ConfigurationSet: operator.ConfigurationSetName, AlarmTopic: op.AlarmTopic}
+}
+
+// operatorKeyID is the logical id of the operator's key, which the tenant
+// template imports.
+func operatorKeyID() string {
+	return *operatorStack.CDK.GetLogicalId(operatorStack.Key.Node().DefaultChild().(awscdk.CfnElement))
+}
 
 func TestMain(m *testing.M) {
 	code, err := synth()
@@ -57,9 +71,14 @@ func synth() (func(*testing.M) int, error) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(filepath.Join(dir, "cdk.out"))})
 	nag.Check(app)
 	cfg := testConfig(dir)
-	s, err := tenant.New(app, "gatepass-demo", &awscdk.StackProps{
-		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-central-1")},
-	}, cfg)
+	env := &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-central-1")}
+	op, err := operator.New(app, "gatepass-operator-eu-central-1", &awscdk.StackProps{Env: env}, operator.Config{
+		AlarmEmail: "ops@example.com", MailDomains: []string{cfg.MailDomain()}, LockoutAlarm: tenant.DefaultLockoutAlarm})
+	if err != nil {
+		return nil, err
+	}
+	operatorStack = op
+	s, err := tenant.New(app, "gatepass-demo", &awscdk.StackProps{Env: env}, cfg, sharedOf(op))
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +102,7 @@ func testConfig(dir string) tenant.Config {
 		LockoutAlarm: tenant.DefaultLockoutAlarm,
 		WAF:          true, WebACLArn: testWebACL,
 		AuthorizerConsumers: []string{testConsumerAPI},
+		AlarmAdminEmail:     "oncall@example.com",
 	}
 }
 
@@ -160,6 +180,11 @@ func refersTo(v any, id string) bool {
 	switch v := v.(type) {
 	case map[string]any:
 		if v["Ref"] == id {
+			return true
+		}
+		// A value of another stack of the app: its export's name holds the
+		// logical id.
+		if imp, ok := v["Fn::ImportValue"].(string); ok && strings.Contains(imp, id) {
 			return true
 		}
 		if ga, ok := v["Fn::GetAtt"].([]any); ok && len(ga) > 0 && ga[0] == id {
@@ -370,7 +395,7 @@ func TestTable(t *testing.T) {
 	if len(tables) != 1 {
 		t.Fatalf("%d tables", len(tables))
 	}
-	keyID := *stack.Stack.GetLogicalId(stack.Key.Node().DefaultChild().(awscdk.CfnElement))
+	keyID := operatorKeyID()
 	for _, tb := range tables {
 		p := props(tb)
 		want := map[string]any{
@@ -398,10 +423,6 @@ func TestTable(t *testing.T) {
 		if p["GlobalSecondaryIndexes"] != nil || p["LocalSecondaryIndexes"] != nil {
 			t.Error("the table has an index")
 		}
-	}
-	key := resources[keyID]
-	if props(key)["EnableKeyRotation"] != true || key["DeletionPolicy"] != "Retain" {
-		t.Errorf("key %v", key)
 	}
 	originID := *stack.Stack.GetLogicalId(stack.OriginSecret.Node().DefaultChild().(awscdk.CfnElement))
 	for id, s := range ofType("AWS::SecretsManager::Secret") {
@@ -547,7 +568,7 @@ func grantsOf(t *testing.T, function string) grants {
 	t.Helper()
 	role := roleID(t, function)
 	tableID := *stack.Stack.GetLogicalId(stack.Table.Node().DefaultChild().(awscdk.CfnElement))
-	keyID := *stack.Stack.GetLogicalId(stack.Key.Node().DefaultChild().(awscdk.CfnElement))
+	keyID := operatorKeyID()
 	g := grants{key: map[string][]string{}}
 	for _, pol := range ofType("AWS::IAM::Policy") {
 		attached := false
@@ -626,28 +647,6 @@ func TestLeastPrivilegePerFunction(t *testing.T) {
 		if (len(g.key["secretsmanager"]) > 0) != secrets {
 			t.Errorf("%s: key through Secrets Manager %v without reading a secret", f.Name, g.key["secretsmanager"])
 		}
-	}
-}
-
-// Alarms: API 5xx, errors and throttles of every function, SES bounces;
-// all notify.
-func TestAlarms(t *testing.T) {
-	metrics := map[string]int{}
-	for _, a := range ofType("AWS::CloudWatch::Alarm") {
-		p := props(a)
-		metrics[p["MetricName"].(string)]++
-		if len(asList(p["AlarmActions"])) == 0 {
-			t.Errorf("alarm %v has no action", p["AlarmDescription"])
-		}
-	}
-	n := len(routes.Table())
-	for m, want := range map[string]int{"5xx": 1, "Errors": n, "Throttles": n, "Reputation.BounceRate": 1, login.LockedMetric: 1} {
-		if metrics[m] != want {
-			t.Errorf("%d alarms on %s, want %d (all: %v)", metrics[m], m, want, metrics)
-		}
-	}
-	if len(ofType("AWS::CloudWatch::Dashboard")) != 1 {
-		t.Error("no dashboard")
 	}
 }
 
@@ -777,7 +776,7 @@ func TestCognitoReservedTenant(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(dir)
 	cfg.Tenant = "aws-lab"
-	_, err := tenant.New(awscdk.NewApp(nil), "x", nil, cfg)
+	_, err := tenant.New(awscdk.NewApp(nil), "x", nil, cfg, sharedOf(operatorStack))
 	if err == nil || !strings.Contains(err.Error(), "Cognito domain prefix") {
 		t.Fatalf("err = %v", err)
 	}
@@ -806,7 +805,7 @@ func joined(v any) string {
 func TestMissingBinary(t *testing.T) {
 	dir := t.TempDir()
 	cfg := testConfig(dir)
-	_, err := tenant.New(awscdk.NewApp(nil), "x", nil, cfg)
+	_, err := tenant.New(awscdk.NewApp(nil), "x", nil, cfg, sharedOf(operatorStack))
 	if err == nil || !strings.Contains(err.Error(), "run make build first") {
 		t.Fatalf("err = %v", err)
 	}
@@ -925,37 +924,6 @@ func TestAdminWritesTheEdgeStore(t *testing.T) {
 	}
 }
 
-// The lockout alarm watches exactly the metric the login function emits —
-// namespace, name and the one dimension, the tenant — summed over 5
-// minutes, at the default threshold, notifying the alarm topic; the
-// dashboard shows it.
-func TestLockoutAlarm(t *testing.T) {
-	var found []map[string]any
-	for _, a := range ofType("AWS::CloudWatch::Alarm") {
-		if props(a)["MetricName"] == login.LockedMetric {
-			found = append(found, props(a))
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("%d alarms on %s", len(found), login.LockedMetric)
-	}
-	p := found[0]
-	wantDims := []any{map[string]any{"Name": login.LockedMetricDimension, "Value": "demo"}}
-	if p["Namespace"] != metrics.Namespace || !reflect.DeepEqual(p["Dimensions"], wantDims) || p["Statistic"] != "Sum" ||
-		p["Period"] != float64(300) || p["EvaluationPeriods"] != float64(1) || p["Threshold"] != float64(tenant.DefaultLockoutAlarm) ||
-		p["ComparisonOperator"] != "GreaterThanOrEqualToThreshold" || p["TreatMissingData"] != "notBreaching" {
-		t.Errorf("lockout alarm %v", p)
-	}
-	topicID, _ := single(t, "AWS::SNS::Topic")
-	if actions := asList(p["AlarmActions"]); len(actions) != 1 || !refersTo(actions[0], topicID) {
-		t.Errorf("lockout alarm actions %v, want the topic %s", p["AlarmActions"], topicID)
-	}
-	_, dash := single(t, "AWS::CloudWatch::Dashboard")
-	if body := joined(props(dash)["DashboardBody"]); !strings.Contains(body, `"`+metrics.Namespace+`","`+login.LockedMetric+`","`+login.LockedMetricDimension+`","demo"`) {
-		t.Errorf("no %s widget on the dashboard: %s", login.LockedMetric, body)
-	}
-}
-
 // cdk-nag's AwsSolutions and Serverless packs find nothing that is not
 // suppressed with its reason in the stack's code (nag.go).
 func TestCdkNag(t *testing.T) {
@@ -984,4 +952,40 @@ func metadataSuppressions() map[string][]string {
 		}
 	}
 	return out
+}
+
+// The operator watches every tenant; with alarmAdminEmail the tenant's
+// administrator also gets the tenant's own two alarms — sign-in locks and
+// server errors of this tenant (dimension Tenant) — which notify the
+// operator too.
+func TestTenantAlarms(t *testing.T) {
+	alarms := ofType("AWS::CloudWatch::Alarm")
+	if len(alarms) != 2 {
+		t.Fatalf("%d alarms, want 2", len(alarms))
+	}
+	topicID := *stack.Stack.GetLogicalId(stack.AdminAlarms.Node().DefaultChild().(awscdk.CfnElement))
+	opTopicID := *operatorStack.CDK.GetLogicalId(operatorStack.AlarmTopic.Node().DefaultChild().(awscdk.CfnElement))
+	names := map[string]bool{}
+	for _, a := range alarms {
+		p := props(a)
+		names[p["MetricName"].(string)] = true
+		dims := jsonOf(p["Dimensions"])
+		if p["Namespace"] != metrics.Namespace || !strings.Contains(dims, `"Value":"demo"`) || !strings.Contains(dims, `"Name":"Tenant"`) {
+			t.Errorf("alarm %v", p)
+		}
+		actions := asList(p["AlarmActions"])
+		if len(actions) != 2 || !refersTo(actions[0], topicID) || !refersTo(actions[1], opTopicID) {
+			t.Errorf("alarm actions %v", actions)
+		}
+	}
+	if !names[login.LockedMetric] || !names["ServerErrors"] {
+		t.Errorf("alarms on %v", names)
+	}
+	subs := jsonOf(ofType("AWS::SNS::Subscription"))
+	if !strings.Contains(subs, "oncall@example.com") || !strings.Contains(jsonOf(ofType("AWS::SNS::TopicPolicy")), "aws:SecureTransport") {
+		t.Errorf("admin alarm topic: %s", subs)
+	}
+	if len(ofType("AWS::CloudWatch::Dashboard")) != 0 || len(ofType("AWS::KMS::Key")) != 0 || len(ofType("AWS::SES::EmailIdentity")) != 0 {
+		t.Error("the tenant stack holds what the operator's shares (dashboard, key or mail identity)")
+	}
 }
