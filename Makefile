@@ -11,7 +11,7 @@ CDK_CLI := infra/aws/node_modules/.package-lock.json
 # make synth's tenant: dummy context, no AWS account needed (override to synthesize a real one).
 SYNTH_CONTEXT ?= -c tenant=demo -c adminEmail=admin@example.com -c mailFrom=no-reply@example.com
 
-.PHONY: run test build lint emulators e2e synth bench clean
+.PHONY: run test build lint emulators e2e synth cost bench clean
 
 ## run: the local stack on embedded defaults (http://127.0.0.1:8080)
 run:
@@ -45,6 +45,14 @@ synth: build $(CDK_CLI)
 	  CDK_DEFAULT_ACCOUNT=111111111111 AWS_REGION=eu-central-1 \
 	  infra/aws/node_modules/.bin/cdk synth --no-notices --quiet $(SYNTH_CONTEXT)
 	@ls -1 cdk.out/*.template.json
+## cost: what every synthesized stack costs a month at rest, from make synth's templates and the
+## price table in infra/cost (no AWS); prints the operator stacks' fixed cost and a tenant's
+## ceiling under attack, rewrites README's cost section, fails above $(COST_BUDGET) per tenant.
+## Another assembly: go run ./infra/cost -cdk-out <dir>
+COST_BUDGET ?= 1.00
+cost: synth
+	$(GO) run ./infra/cost -cdk-out cdk.out -readme README.md -budget $(COST_BUDGET)
+
 $(CDK_CLI): infra/aws/package.json infra/aws/package-lock.json
 	npm ci --prefix infra/aws --no-audit --no-fund --loglevel=error
 	@touch $@
