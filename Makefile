@@ -14,7 +14,7 @@ REGISTRY ?= tenants.json
 VERSION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 SYNTH_CONTEXT ?= -c registry=$(REGISTRY) -c version=$(VERSION)
 
-.PHONY: run test build lint emulators e2e synth diff deploy deploy-all bench clean
+.PHONY: run test build lint emulators e2e synth cost diff deploy deploy-all bench clean
 
 ## run: the local stack on embedded defaults (http://127.0.0.1:8080)
 run:
@@ -49,6 +49,14 @@ synth: build $(CDK_CLI)
 	  CDK_DEFAULT_ACCOUNT=111111111111 AWS_REGION=eu-central-1 \
 	  infra/aws/node_modules/.bin/cdk synth --no-notices --quiet $(SYNTH_CONTEXT)
 	@ls -1 cdk.out/*.template.json
+## cost: what every synthesized stack costs a month at rest, from make synth's templates and the
+## price table in infra/cost (no AWS); prints the operator stacks' fixed cost and a tenant's
+## ceiling under attack, rewrites README's cost section, fails above $(COST_BUDGET) per tenant.
+## Another assembly: go run ./infra/cost -cdk-out <dir>
+COST_BUDGET ?= 1.00
+cost: synth
+	$(GO) run ./infra/cost -cdk-out cdk.out -readme README.md -budget $(COST_BUDGET)
+
 ## diff, deploy, deploy-all: the registry's stacks in the account of your AWS credentials, with the
 ## pinned CLI. Always look at the diff first: make diff TENANT=acme (or make diff for every stack).
 ## make deploy TENANT=acme deploys gatepass-acme, and first the operator and edge stacks it uses;
