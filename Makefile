@@ -52,10 +52,10 @@ synth: build $(CDK_CLI)
 ## cost: what every synthesized stack costs a month at rest, from make synth's templates and the
 ## price table in infra/cost (no AWS); prints the operator stacks' fixed cost and a tenant's
 ## ceiling under attack, rewrites README's cost section, fails above $(COST_BUDGET) per tenant.
-## Another assembly: go run ./infra/cost -cdk-out <dir>
+## Another assembly: go run ./infra/cost/cmd/cost -cdk-out <dir>
 COST_BUDGET ?= 1.00
 cost: synth
-	$(GO) run ./infra/cost -cdk-out cdk.out -readme README.md -budget $(COST_BUDGET)
+	$(GO) run ./infra/cost/cmd/cost -cdk-out cdk.out -readme README.md -budget $(COST_BUDGET)
 
 ## diff, deploy, deploy-all: the registry's stacks in the account of your AWS credentials, with the
 ## pinned CLI. Always look at the diff first: make diff TENANT=acme (or make diff for every stack).

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gatepass/gatepass/infra/aws/edge"
+	"github.com/gatepass/gatepass/infra/cost"
 	"github.com/gatepass/gatepass/infra/aws/operator"
 	"github.com/gatepass/gatepass/infra/aws/registry"
 	"github.com/gatepass/gatepass/infra/aws/tenant"
@@ -171,5 +172,42 @@ func TestSingleTenantContext(t *testing.T) {
 	ctx["operatorEmail"] = "ops@solo.example"
 	if reg, _ := load(func(k string) any { return ctx[k] }); reg.Operator.AlarmEmail != "ops@solo.example" {
 		t.Fatalf("operator email %q", reg.Operator.AlarmEmail)
+	}
+}
+
+// An idle tenant of the example registry costs at most $1.00 a month at
+// list prices, computed from its synthesized template by the price table of
+// make cost; the operator's fixed cost is priced apart.
+func TestIdleCostPerTenant(t *testing.T) {
+	bin, web := fakeAssets(t)
+	reg, err := registry.Load(DefaultRegistry, map[string]any{tenant.CtxBinDir: bin, tenant.CtxWebDir: web})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "cdk.out")
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(out)})
+	if _, err := Build(app, reg, "111111111111", "eu-central-1"); err != nil {
+		t.Fatal(err)
+	}
+	app.Synth(nil)
+	stacks, err := cost.LoadAssembly(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenants := 0
+	for _, s := range stacks {
+		c, err := cost.PriceStack(s, cost.Published(), cost.DefaultAssumptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Kind == cost.KindTenant {
+			tenants++
+			if c.Month > 1.00 {
+				t.Errorf("%s costs $%.2f a month at rest, over $1.00: %+v", s.Name, c.Month, c.Lines)
+			}
+		}
+	}
+	if tenants != len(reg.Tenants) {
+		t.Fatalf("priced %d tenant stacks, want %d", tenants, len(reg.Tenants))
 	}
 }

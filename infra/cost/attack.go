@@ -1,4 +1,4 @@
-package main
+package cost
 
 import (
 	"encoding/json"
@@ -428,6 +428,13 @@ func AttackCeiling(s Stack, operators []Stack, d Documented, p Prices, a Assumpt
 			return c, fmt.Errorf("%s: stage default: %w", s.Name, err)
 		}
 		row := CeilingRow{Routes: len(defaults), Rate: defRate, Flow: d.Flows[pa.flow].Label, Basis: pa.basis, PerRequest: per}
+		// A rate rule that covers every one of them bounds one address.
+		for i := range waf {
+			if !slices.ContainsFunc(defaults, func(k string) bool { return !waf[i].Covers(k) }) {
+				row.WAF = &waf[i]
+				break
+			}
+		}
 		row.PerHour = row.Rate * 3600 * row.PerRequest * float64(row.Routes)
 		c.Default = row.PerHour
 		c.Rate += row.Rate * float64(row.Routes)

@@ -1,4 +1,5 @@
-// Command cost is `make cost`: what Gatepass's stacks cost a month at rest,
+// Package cost is `make cost` (infra/cost/cmd/cost): what Gatepass's stacks
+// cost a month at rest,
 // computed from the synthesized CloudFormation templates (cdk.out) and the
 // price table in prices.go — every resource type priced, or declared free
 // with its reason, or the command fails — each tenant stack checked against
@@ -7,16 +8,16 @@
 // rate limit of its stage held, each request priced by the cost model of
 // docs/cost-model.md plus the edge.
 //
-//	go run ./infra/cost                          # after make synth: cdk.out/, report only
-//	go run ./infra/cost -readme README.md        # also rewrite README's cost section (what make cost runs)
-//	go run ./infra/cost -cdk-out other.out -budget 1.00 -tenants 50
+//	go run ./infra/cost/cmd/cost                       # after make synth: cdk.out/, report only
+//	go run ./infra/cost/cmd/cost -readme README.md     # also rewrite README's cost section (what make cost runs)
+//	go run ./infra/cost/cmd/cost -cdk-out other.out -budget 1.00 -tenants 50
 //
 // Exit status: 0 every tenant within the budget, 1 a tenant over it (the
 // report and README are written all the same), 2 an error — a resource type
 // without a price among them.
 //
 // It reads JSON only and links no CDK: it belongs to the root module.
-package main
+package cost
 
 import (
 	"errors"
@@ -29,14 +30,12 @@ import (
 	"github.com/gatepass/gatepass/infra/bench/report"
 )
 
-// Exit statuses.
+// Exit statuses of Run.
 const (
 	exitPass  = 0
 	exitOver  = 1
 	exitError = 2
 )
-
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 // options are the command's flags.
 type options struct {
@@ -45,8 +44,8 @@ type options struct {
 	tenants              int
 }
 
-// run is the command: it returns the exit status.
-func run(args []string, stdout, stderr io.Writer) int {
+// Run is the command with its arguments: it returns the exit status.
+func Run(args []string, stdout, stderr io.Writer) int {
 	var o options
 	fl := flag.NewFlagSet("cost", flag.ContinueOnError)
 	fl.SetOutput(stderr)

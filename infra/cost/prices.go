@@ -1,4 +1,4 @@
-package main
+package cost
 
 import (
 	"github.com/gatepass/gatepass/infra/bench/report"

@@ -30,13 +30,21 @@ const DefaultRateLimit = 300
 // RateWindowSeconds is the rate rule's evaluation window.
 const RateWindowSeconds = 300
 
-// RateLimitedPaths are the path parts of the routes the rate rule counts:
-// sign-in and its second step and passkey steps, reset request, verify and
-// confirm, and step-up re-authentication. They are matched anywhere in the
-// path, so that they count under the admin alias prefix too.
+// RateLimitedPaths are the path parts of the routes the rate rule counts —
+// every route that hashes a password, redeems a link or starts a sign-in:
+// sign-in with its second step and passkey steps, reset request, verify and
+// confirm, password change, invitations, step-up re-authentication and SSO.
+// They are matched anywhere in the path, so that they count under the admin
+// alias prefix too.
 func RateLimitedPaths() []string {
-	return []string{"/api/auth/login", "/api/auth/password/reset", "/api/auth/reauth"}
+	return []string{"/api/auth/login", "/api/auth/password/", "/api/auth/reauth", "/api/auth/invitation/", "/api/auth/sso/"}
 }
+
+// DefaultAPIRateLimit is how many requests to any API route one client
+// address may send in RateWindowSeconds: 10 a second, far above what a
+// person's browser sends, so that one address cannot hold every route at
+// API Gateway's throttle limit.
+const DefaultAPIRateLimit = 3000
 
 // IPReputationRuleGroup is the AWS managed rule group of addresses with a
 // bad reputation (bots, known attackers) that the WebACL blocks.
@@ -106,7 +114,7 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 	}
 	acl := awswafv2.NewCfnWebACL(st, jsii.String("WebAcl"), &awswafv2.CfnWebACLProps{
 		Scope:            jsii.String("CLOUDFRONT"),
-		Description:      jsii.String("Gatepass: IP reputation, and a rate limit per client address on the password routes"),
+		Description:      jsii.String("Gatepass: IP reputation, and rate limits per client address on the password routes and on the whole API"),
 		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: map[string]any{}},
 		VisibilityConfig: visibility("gatepass-edge"),
 		CustomResponseBodies: &map[string]any{
@@ -147,6 +155,36 @@ func New(scope constructs.Construct, id string, props *awscdk.StackProps, cfg Co
 					},
 				},
 				VisibilityConfig: visibility("gatepass-password-routes-rate"),
+			},
+			&awswafv2.CfnWebACL_RuleProperty{
+				Name: jsii.String("api-rate"), Priority: jsii.Number(2),
+				Action: &awswafv2.CfnWebACL_RuleActionProperty{Block: &awswafv2.CfnWebACL_BlockActionProperty{
+					CustomResponse: &awswafv2.CfnWebACL_CustomResponseProperty{
+						ResponseCode:          jsii.Number(429),
+						CustomResponseBodyKey: jsii.String("too_many_requests"),
+						ResponseHeaders: &[]any{&awswafv2.CfnWebACL_CustomHTTPHeaderProperty{
+							Name: jsii.String("Retry-After"), Value: jsii.String(fmt.Sprint(RateWindowSeconds)),
+						}},
+					},
+				}},
+				Statement: &awswafv2.CfnWebACL_StatementProperty{
+					RateBasedStatement: &awswafv2.CfnWebACL_RateBasedStatementProperty{
+						AggregateKeyType:    jsii.String("IP"),
+						Limit:               jsii.Number(DefaultAPIRateLimit),
+						EvaluationWindowSec: jsii.Number(RateWindowSeconds),
+						ScopeDownStatement: &awswafv2.CfnWebACL_StatementProperty{
+							ByteMatchStatement: &awswafv2.CfnWebACL_ByteMatchStatementProperty{
+								FieldToMatch:         &awswafv2.CfnWebACL_FieldToMatchProperty{UriPath: map[string]any{}},
+								PositionalConstraint: jsii.String("CONTAINS"),
+								SearchString:         jsii.String("/api/"),
+								TextTransformations: &[]any{&awswafv2.CfnWebACL_TextTransformationProperty{
+									Priority: jsii.Number(0), Type: jsii.String("LOWERCASE"),
+								}},
+							},
+						},
+					},
+				},
+				VisibilityConfig: visibility("gatepass-api-rate"),
 			},
 		},
 	})

@@ -61,7 +61,7 @@ func TestWebACL(t *testing.T) {
 		if p.Scope != "CLOUDFRONT" || p.VisibilityConfig["SampledRequestsEnabled"] != true {
 			t.Errorf("scope %q, visibility %v", p.Scope, p.VisibilityConfig)
 		}
-		if len(p.Rules) != 2 {
+		if len(p.Rules) != 3 {
 			t.Fatalf("rules %+v", p.Rules)
 		}
 		managed, _ := json.Marshal(p.Rules[0].Statement)

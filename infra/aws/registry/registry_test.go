@@ -44,3 +44,13 @@ func TestParse(t *testing.T) {
 		})
 	}
 }
+
+// A tenant may not be named like the account's shared stacks.
+func TestReservedTenantNames(t *testing.T) {
+	for _, name := range []string{"edge", "operator", "operator-eu", "edge-1"} {
+		doc := `{"operator":{"alarmEmail":"o@x.example"},"tenants":[{"tenant":"` + name + `","adminEmail":"x@a.example","mailFrom":"n@a.example"}]}`
+		if _, err := registry.Parse([]byte(doc), nil); err == nil || !strings.Contains(err.Error(), "shared stacks") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

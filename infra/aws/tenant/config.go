@@ -199,6 +199,9 @@ func FromContext(get func(key string) any) (Config, error) {
 // Validate reports every problem of c at once.
 func (c Config) Validate() error {
 	var errs []error
+	if reservedTenant(c.Tenant) {
+		errs = append(errs, fmt.Errorf("context %s=%q: edge and operator name the account's shared stacks (gatepass-edge, gatepass-operator-<region>)", CtxTenant, c.Tenant))
+	}
 	if !tenantRe.MatchString(c.Tenant) {
 		errs = append(errs, fmt.Errorf("context %s=%q: want 1-32 of [a-z0-9-], not starting or ending with '-' (e.g. -c %s=acme)", CtxTenant, c.Tenant, CtxTenant))
 	}
@@ -244,6 +247,12 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("context %s=%q: want an AWS region such as eu-central-1", CtxRegion, c.Region))
 	}
 	return errors.Join(errs...)
+}
+
+// reservedTenant reports whether a tenant name would name one of the
+// account's shared stacks: gatepass-edge, gatepass-operator-<region>.
+func reservedTenant(name string) bool {
+	return name == "edge" || name == "operator" || strings.HasPrefix(name, "edge-") || strings.HasPrefix(name, "operator-")
 }
 
 // MailDomain is the domain part of MailFrom.

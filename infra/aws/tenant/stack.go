@@ -126,7 +126,10 @@ var ThrottledRoutes = []string{
 // Throttling: the stage's default and the auth routes' (requests per
 // second, burst).
 const (
-	StageRate, StageBurst = 100, 200
+	// StageRate is each route's own limit unless it has a tighter one: far
+	// above what a tenant's staff send, and the bound of what an attack
+	// on the other routes can cost (make cost: "Under attack").
+	StageRate, StageBurst = 20, 40
 	AuthRate, AuthBurst   = 10, 20
 )
 

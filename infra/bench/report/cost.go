@@ -64,7 +64,9 @@ func Published() Prices {
 			{10_000_001, 0.0025}},
 		CognitoEssentials: []Tier{{1, 0}, {10_001, 0.015}},
 		CognitoFederated:  []Tier{{1, 0}, {51, 0.015}},
-		Fixed:             []FixedCost{{"Secrets Manager secret (TOTP sealing key)", 0.40}, {"KMS customer-managed key (table)", 1.00}},
+		// A tenant stack's own fixed items (make cost computes them from the
+		// template; the key, alarms and dashboard are the operator's).
+		Fixed: []FixedCost{{"Secrets Manager secret (TOTP sealing key)", 0.40}, {"Secrets Manager secret (origin verification)", 0.40}},
 	}
 }
 
