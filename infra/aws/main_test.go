@@ -14,10 +14,10 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/gatepass/gatepass/infra/aws/edge"
-	"github.com/gatepass/gatepass/infra/cost"
 	"github.com/gatepass/gatepass/infra/aws/operator"
 	"github.com/gatepass/gatepass/infra/aws/registry"
 	"github.com/gatepass/gatepass/infra/aws/tenant"
+	"github.com/gatepass/gatepass/infra/cost"
 	"github.com/gatepass/gatepass/shared/routes"
 )
 
