@@ -1,6 +1,8 @@
 // A fresh local stack per test: the binary the runner built, a free loopback
 // port (the stack binds 127.0.0.1:0 and prints its URL), a fresh data dir and
-// a bootstrap super_admin "admin" with a known passphrase.
+// a bootstrap super_admin "admin" with a known passphrase. The tests use the
+// URL exactly as printed: http://localhost:PORT (WebAuthn refuses IP-address
+// origins, so the stack names its origin localhost) or http://127.0.0.1:PORT.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -40,7 +42,7 @@ export async function startStack() {
       const s = d.toString();
       log.push(s);
       out += s;
-      const m = /URL:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      const m = /URL:\s+(http:\/\/(?:127\.0\.0\.1|localhost):\d+)\//.exec(out);
       if (m) { clearTimeout(timer); res(m[1]); }
     });
     child.stderr.on("data", (d) => log.push(d.toString()));
