@@ -11,6 +11,10 @@ export const state = {
   notice: "",
   /** the MFA challenge between the two login steps (never stored) */
   challenge: "",
+  /** the second-step methods the login answer offered ("totp", "passkey", "recovery_code") */
+  mfaMethods: [],
+  /** the WebAuthn request options for a passkey second step (login answer's passkeyOptions) */
+  passkeyOptions: null,
 };
 
 /** loadConfig reads the tenant configuration once. */

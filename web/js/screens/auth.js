@@ -3,7 +3,7 @@
 // session may have to pass first (forced password change, forced two-factor
 // enrolment).
 import { api, message, violations } from "../api.js";
-import { errorBox, field, h } from "../dom.js";
+import { errorBox, field, h, uid } from "../dom.js";
 import { register, t } from "../i18n.js";
 import { route } from "../router.js";
 import { refreshSession, state } from "../state.js";
@@ -11,6 +11,7 @@ import { busyForm, clearFieldErrors, focusLater, setFieldError, showViolations, 
 import { authCard, landingPath, signOutButton, takeNotice } from "./common/layout.js";
 import { codeField, readCode, totpEnrolment } from "./common/mfa.js";
 import { newPasswordFields, passwordField, submitPasswordChange } from "./common/password.js";
+import { cancelled, conditionalAvailable, get as getPasskey, getConditional, stopConditional, supported as passkeysSupported } from "../webauthn.js";
 
 register({
   en: {
@@ -28,6 +29,8 @@ register({
     "login.sso_no_account": "There is no Backoffice account for this single sign-on identity. Ask your administrator for access.",
     "login.sso_inactive": "Your Backoffice account is not active. Ask your administrator.",
     "login.spoof": "Check that the address in your browser is your company's Backoffice before you enter your password.",
+    "login.passkey": "Sign in with a passkey",
+    "login.passkey.failed": "Signing in with a passkey didn't work. Try again, or sign in with your username and password.",
     "mfalogin.title": "Two-factor authentication",
     "mfalogin.intro": "Enter the 6-digit code from your authenticator app.",
     "mfalogin.intro.recovery": "Enter one of the recovery codes you saved when you set up two-factor authentication.",
@@ -39,6 +42,13 @@ register({
     "mfalogin.use.code": "Use a code from the app instead",
     "mfalogin.back": "Back to sign-in",
     "mfalogin.lost": "Lost your phone and your recovery codes? Ask your administrator to reset two-factor authentication.",
+    "mfalogin.lost.passkey": "Lost your passkey and your recovery codes? Ask your administrator to reset two-factor authentication.",
+    "mfalogin.intro.passkey": "Confirm it's you with your passkey. Your browser will ask for your fingerprint, face, screen lock or security key.",
+    "mfalogin.passkey": "Use your passkey",
+    "mfalogin.passkey.failed": "That passkey was not accepted. Try again, or choose another way below.",
+    "mfalogin.use.passkey": "Use your passkey instead",
+    "mfalogin.remember": "Remember this browser",
+    "mfalogin.remember.hint": "This browser then skips this step for a while; your password is still asked every time. Don't tick it on a shared computer.",
     "forgot.title": "Reset your password",
     "forgot.intro": "Enter your username or email address. We'll email you a link to choose a new password.",
     "forgot.identifier": "Username or email",
@@ -92,6 +102,8 @@ register({
     "login.sso_no_account": "Für diese Single-Sign-on-Identität gibt es kein Backoffice-Konto. Bitten Sie Ihre Administration um Zugang.",
     "login.sso_inactive": "Ihr Backoffice-Konto ist nicht aktiv. Wenden Sie sich an Ihre Administration.",
     "login.spoof": "Prüfen Sie, ob die Adresse in Ihrem Browser das Backoffice Ihres Unternehmens ist, bevor Sie Ihr Passwort eingeben.",
+    "login.passkey": "Mit einem Passkey anmelden",
+    "login.passkey.failed": "Die Anmeldung mit einem Passkey hat nicht funktioniert. Versuchen Sie es erneut oder melden Sie sich mit Benutzername und Passwort an.",
     "mfalogin.title": "Zwei-Faktor-Authentifizierung",
     "mfalogin.intro": "Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein.",
     "mfalogin.intro.recovery": "Geben Sie einen der Wiederherstellungscodes ein, die Sie bei der Einrichtung gesichert haben.",
@@ -103,6 +115,13 @@ register({
     "mfalogin.use.code": "Stattdessen einen Code aus der App verwenden",
     "mfalogin.back": "Zurück zur Anmeldung",
     "mfalogin.lost": "Smartphone und Wiederherstellungscodes verloren? Bitten Sie Ihre Administration, die Zwei-Faktor-Authentifizierung zurückzusetzen.",
+    "mfalogin.lost.passkey": "Passkey und Wiederherstellungscodes verloren? Bitten Sie Ihre Administration, die Zwei-Faktor-Authentifizierung zurückzusetzen.",
+    "mfalogin.intro.passkey": "Bestätigen Sie Ihre Identität mit Ihrem Passkey. Ihr Browser fragt nach Fingerabdruck, Gesicht, Bildschirmsperre oder Sicherheitsschlüssel.",
+    "mfalogin.passkey": "Passkey verwenden",
+    "mfalogin.passkey.failed": "Dieser Passkey wurde nicht akzeptiert. Versuchen Sie es erneut oder wählen Sie unten einen anderen Weg.",
+    "mfalogin.use.passkey": "Stattdessen den Passkey verwenden",
+    "mfalogin.remember": "Diesen Browser merken",
+    "mfalogin.remember.hint": "Dieser Browser überspringt diesen Schritt dann eine Zeit lang; Ihr Passwort wird weiterhin jedes Mal abgefragt. Nicht auf einem gemeinsam genutzten Computer ankreuzen.",
     "forgot.title": "Passwort zurücksetzen",
     "forgot.intro": "Geben Sie Ihren Benutzernamen oder Ihre E-Mail-Adresse ein. Wir senden Ihnen einen Link, mit dem Sie ein neues Passwort wählen.",
     "forgot.identifier": "Benutzername oder E-Mail-Adresse",
@@ -148,9 +167,13 @@ const policy = () => (state.config && state.config.passwordPolicy) || { minLengt
 /** afterSignIn handles a login / login-mfa success body. */
 function afterSignIn(ctx, body) {
   state.challenge = "";
+  state.mfaMethods = [];
+  state.passkeyOptions = null;
   switch (body.status) {
     case "mfa_required":
       state.challenge = body.challenge;
+      state.mfaMethods = Array.isArray(body.methods) ? body.methods : [];
+      state.passkeyOptions = body.passkeyOptions || null;
       return ctx.go("/mfa");
     case "password_change_required":
       state.session = body.session;
@@ -174,7 +197,9 @@ function login(ctx) {
   const err = errorBox();
   const ssoError = ctx.query.get("error");
   const notice = takeNotice();
-  const username = field({ label: t("login.username"), name: "username", autocomplete: "username", required: true,
+  // "webauthn": the browser offers this site's passkeys in the username
+  // field's suggestions (conditional mediation, started below).
+  const username = field({ label: t("login.username"), name: "username", autocomplete: "username webauthn", required: true,
     attrs: { autocapitalize: "off", spellcheck: "false" } });
   const password = passwordField({ label: t("login.password"), name: "password", autocomplete: "current-password" });
   const submit = h("button", { type: "submit", class: "full" }, t("login.submit"));
@@ -182,6 +207,68 @@ function login(ctx) {
     h("div", { class: "form-row-end" }, h("a", { href: "#/forgot", class: "small-link" }, t("login.forgot"))),
     submit);
   [username, password].forEach((f) => f.input.addEventListener("input", () => setFieldError(f, "")));
+
+  // The passkey sign-in: a button (a modal browser prompt), and the
+  // autofill request that runs while this screen is shown. Only one browser
+  // request runs at a time: the autofill one stops before anything else.
+  let done = false; // signed in, or left the screen: no new autofill request
+  let autofillTicket = 0;
+  let autofillFailures = 0; // a passkey the server keeps refusing is not offered forever
+  const stopAutofill = () => { autofillTicket += 1; return stopConditional(); };
+  const finishPasskey = async (challenge, credential) => {
+    const res = await api("POST", "api/auth/login/passkey/finish", { challenge, credential });
+    if (res.ok) {
+      done = true;
+      return afterSignIn(ctx, res.body);
+    }
+    err.set(res.code === "invalid_credentials" || res.code === "invalid_request" ? t("login.passkey.failed") : message(res));
+  };
+  const startAutofill = async () => {
+    const ticket = ++autofillTicket;
+    if (done || !(await conditionalAvailable())) return;
+    const begin = await api("POST", "api/auth/login/passkey/begin", {});
+    if (!begin.ok || !begin.body || done || ticket !== autofillTicket || !node.isConnected) return;
+    const credential = await getConditional(begin.body.options);
+    if (!credential || done || ticket !== autofillTicket || !node.isConnected) return;
+    await busyForm(methods, () => finishPasskey(begin.body.challenge, credential));
+    autofillFailures += 1;
+    if (!done && node.isConnected && autofillFailures < 3) startAutofill();
+  };
+  const leave = () => {
+    done = true;
+    stopAutofill();
+    window.removeEventListener("hashchange", leave);
+  };
+  window.addEventListener("hashchange", leave);
+
+  const passkeyButton = passkeysSupported()
+    ? h("button", { type: "button", class: "secondary full", "data-action": "passkey-sign-in" }, t("login.passkey"))
+    : null;
+  if (passkeyButton) {
+    passkeyButton.addEventListener("click", () => {
+      err.set("");
+      clearFieldErrors(form);
+      busyForm(methods, async () => {
+        await stopAutofill();
+        const begin = await api("POST", "api/auth/login/passkey/begin", {});
+        if (!begin.ok || !begin.body) { err.set(message(begin)); return; }
+        let credential;
+        try {
+          credential = await getPasskey(begin.body.options);
+        } catch (e) {
+          // A dismissed prompt just returns to the form.
+          if (!cancelled(e)) err.set(t("login.passkey.failed"));
+          return;
+        }
+        await finishPasskey(begin.body.challenge, credential);
+      }).finally(() => {
+        if (!done && node.isConnected) {
+          focusLater(passkeyButton);
+          startAutofill();
+        }
+      });
+    });
+  }
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -192,26 +279,32 @@ function login(ctx) {
     if (!u) setFieldError(username, t("login.required.username"));
     if (!p) setFieldError(password, t("login.required.password"));
     if (!u || !p) { (u ? password : username).input.focus(); return; }
-    busyForm(form, async () => {
+    busyForm(methods, async () => {
+      await stopAutofill();
       const res = await api("POST", "api/auth/login", { username: u, password: p });
-      if (res.ok) return afterSignIn(ctx, res.body);
+      if (res.ok) {
+        done = true;
+        return afterSignIn(ctx, res.body);
+      }
       password.input.value = "";
       password.conceal();
       err.set(message(res));
       focusLater(password.input);
+      startAutofill();
     });
   });
 
   const providers = (state.config && state.config.sso && state.config.sso.providers) || [];
   // After SSO the browser comes back to the app's root (under the admin
   // alias, the server adds it), where the session decides the screen.
-  const sso = providers.length ? [
-    h("div", { class: "sso-buttons" }, providers.map((p) => h("a", {
+  const others = providers.length || passkeyButton ? [
+    h("div", { class: "sso-buttons" }, passkeyButton, providers.map((p) => h("a", {
       class: "button secondary full", href: `api/auth/sso/${encodeURIComponent(p.id)}/start`,
       "data-provider": p.id,
     }, t("login.sso", { name: p.name || p.id })))),
     h("div", { class: "divider", role: "separator" }, t("login.or")),
   ] : null;
+  const methods = h("div", { class: "login-methods" }, others, form);
 
   const ssoMessage = ssoError && ["sso_failed", "sso_no_account", "sso_inactive"].includes(ssoError)
     ? t(`login.${ssoError}`) : (ssoError ? t("login.sso_failed") : "");
@@ -220,48 +313,116 @@ function login(ctx) {
     ctx, testid: "login",
     title: t("login.title"),
     intro: t("login.intro"),
-    body: [noticeBox(notice), noticeBox(ssoMessage, "error"), sso, form],
+    body: [noticeBox(notice), noticeBox(ssoMessage, "error"), methods],
     footer: h("p", { class: "hint spoof" }, t("login.spoof")),
   });
-  whenAttached(node, () => { if (!document.activeElement || document.activeElement.tagName !== "INPUT") focusLater(username.input); });
+  whenAttached(node, () => {
+    if (!document.activeElement || document.activeElement.tagName !== "INPUT") focusLater(username.input);
+    startAutofill();
+  });
   return node;
 }
 
 /* ---------- #/mfa ---------- */
+
+function rememberField() {
+  const id = uid("remember");
+  const hintId = `${id}-hint`;
+  const input = h("input", { type: "checkbox", id, name: "rememberDevice", "aria-describedby": hintId });
+  const wrapper = h("div", { class: "field checkbox-field remember" },
+    h("label", { class: "checkbox", for: id }, input, h("span", {}, t("mfalogin.remember"))),
+    h("p", { class: "hint", id: hintId }, t("mfalogin.remember.hint")));
+  wrapper.input = input;
+  return wrapper;
+}
 
 function mfa(ctx) {
   if (!state.challenge) {
     ctx.go("/login", { replace: true });
     return h("div");
   }
-  let recovery = false;
+  // What the login answer offered; an answer without the list means TOTP.
+  const offered = state.mfaMethods.length ? state.mfaMethods : ["totp", "recovery_code"];
+  const modes = [
+    offered.includes("passkey") && state.passkeyOptions && passkeysSupported() ? "passkey" : null,
+    offered.includes("totp") ? "code" : null,
+    offered.includes("recovery_code") ? "recovery" : null,
+  ].filter(Boolean);
+  if (!modes.length) modes.push("code");
+  let mode = modes[0];
+
   const err = errorBox();
-  const intro = h("p", { class: "intro" }, t("mfalogin.intro"));
+  const intro = h("p", { class: "intro" });
   const code = codeField();
   const rc = field({
     label: t("mfalogin.recovery"), name: "recoveryCode", autocomplete: "off", required: true, hint: t("mfalogin.recovery.hint"),
     attrs: { autocapitalize: "off", spellcheck: "false", class: "recovery-input" },
   });
   rc.input.addEventListener("input", () => setFieldError(rc, ""));
-  const slot = h("div", {}, code);
-  const toggle = h("button", { type: "button", class: "link-button", "data-action": "toggle-method" }, t("mfalogin.use.recovery"));
-  toggle.addEventListener("click", () => {
-    recovery = !recovery;
+  const remember = rememberField();
+  const slot = h("div", {});
+  const submit = h("button", { type: "submit", class: "full" });
+  const toggles = h("p", { class: "method-toggle" });
+  const toggleLabel = { passkey: "mfalogin.use.passkey", code: "mfalogin.use.code", recovery: "mfalogin.use.recovery" };
+  const introText = { passkey: "mfalogin.intro.passkey", code: "mfalogin.intro", recovery: "mfalogin.intro.recovery" };
+
+  const show = (next, { focus = true } = {}) => {
+    mode = next;
     err.set("");
     clearFieldErrors(form);
-    slot.replaceChildren(recovery ? rc : code);
-    intro.textContent = recovery ? t("mfalogin.intro.recovery") : t("mfalogin.intro");
-    toggle.textContent = recovery ? t("mfalogin.use.code") : t("mfalogin.use.recovery");
-    (recovery ? rc : code).input.focus();
-  });
-  const form = h("form", { novalidate: true, "data-testid": "mfa-form" }, err, slot,
-    h("button", { type: "submit", class: "full" }, t("mfalogin.submit")),
-    h("p", { class: "method-toggle" }, toggle));
+    slot.replaceChildren(mode === "code" ? code : mode === "recovery" ? rc : "");
+    intro.textContent = t(introText[mode]);
+    submit.textContent = mode === "passkey" ? t("mfalogin.passkey") : t("mfalogin.submit");
+    submit.setAttribute("data-action", mode === "passkey" ? "use-passkey" : "verify");
+    toggles.replaceChildren(...modes.filter((m) => m !== mode).map((m) => h("button", {
+      type: "button", class: "link-button", "data-action": `use-${m}`, onclick: () => show(m),
+    }, t(toggleLabel[m]))));
+    if (focus) focusLater(mode === "code" ? code.input : mode === "recovery" ? rc.input : submit);
+  };
+
+  const form = h("form", { novalidate: true, "data-testid": "mfa-form" }, err, slot, remember, submit, toggles);
+  show(mode, { focus: false });
+
+  const completed = async (body) => {
+    const res = await api("POST", "api/auth/login/mfa", { ...body, ...(remember.input.checked ? { rememberDevice: true } : {}) });
+    if (res.ok) {
+      state.mfaMethods = [];
+      state.passkeyOptions = null;
+      await afterSignIn(ctx, res.body);
+      return null;
+    }
+    if (res.code === "challenge_invalid" || res.code === "invalid_request") {
+      state.challenge = "";
+      state.notice = message(res.code === "invalid_request" ? { code: "challenge_invalid" } : res);
+      ctx.go("/login");
+      return null;
+    }
+    return res;
+  };
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     err.set("");
     clearFieldErrors(form);
+    if (mode === "passkey") {
+      busyForm(form, async () => {
+        let passkey;
+        try {
+          passkey = await getPasskey(state.passkeyOptions);
+        } catch (x) {
+          // A dismissed prompt: nothing to say, the choice stays.
+          if (!cancelled(x)) err.set(t("mfalogin.passkey.failed"));
+          focusLater(submit);
+          return;
+        }
+        const res = await completed({ challenge: state.challenge, passkey });
+        if (!res) return;
+        err.set(res.code === "invalid_code" ? t("mfalogin.passkey.failed") : message(res));
+        focusLater(submit);
+      });
+      return;
+    }
+    const recovery = mode === "recovery";
     let body;
     if (recovery) {
       const v = rc.input.value.trim();
@@ -273,15 +434,10 @@ function mfa(ctx) {
       body = { challenge: state.challenge, code: v };
     }
     busyForm(form, async () => {
-      const res = await api("POST", "api/auth/login/mfa", body);
-      if (res.ok) return afterSignIn(ctx, res.body);
+      const res = await completed(body);
+      if (!res) return;
       const target = recovery ? rc : code;
       target.input.value = "";
-      if (res.code === "challenge_invalid" || res.code === "invalid_request") {
-        state.challenge = "";
-        state.notice = message(res.code === "invalid_request" ? { code: "challenge_invalid" } : res);
-        return ctx.go("/login");
-      }
       if (res.code === "invalid_code") setFieldError(target, message(res));
       else err.set(message(res));
       focusLater(target.input);
@@ -294,11 +450,11 @@ function mfa(ctx) {
     intro,
     body: form,
     footer: [
-      h("p", { class: "hint" }, t("mfalogin.lost")),
+      h("p", { class: "hint" }, t(modes.includes("passkey") && !modes.includes("code") ? "mfalogin.lost.passkey" : "mfalogin.lost")),
       h("p", {}, h("a", { href: "#/login", onclick: () => { state.challenge = ""; } }, t("mfalogin.back"))),
     ],
   });
-  whenAttached(node, () => code.input.isConnected && focusLater(code.input));
+  whenAttached(node, () => focusLater(mode === "code" ? code.input : mode === "recovery" ? rc.input : submit));
   return node;
 }
 
