@@ -103,7 +103,7 @@ function home(ctx) {
         h("p", { class: "eyebrow" }, network ? t("home.kind.network") : t("home.kind.facility")),
         h("h1", { "data-testid": "home-view" }, name),
         h("p", { class: "muted" }, t("home.greeting", { name: user.displayName || user.username })))),
-    !s.mfa.totp && !user.sso
+    !s.mfa.totp && !(s.mfa.passkeys > 0) && !user.sso
       ? h("div", { class: "notice notice-row" },
         h("span", {}, t("home.mfa.suggest")),
         h("a", { href: "#/account?section=mfa", class: "notice-action" }, t("home.mfa.setup")))

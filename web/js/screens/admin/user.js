@@ -214,7 +214,7 @@ export async function userScreen(ctx) {
         h("span", { class: "username" }, u.username),
         statusBadge(u.status),
         u.locked ? lockedBadge() : null,
-        u.mfa && u.mfa.totp ? h("span", { class: "badge ok" }, t("admin.mfa.on")) : h("span", { class: "badge" }, t("admin.mfa.off")),
+        u.mfa && (u.mfa.totp || u.mfa.passkeys > 0) ? h("span", { class: "badge ok" }, t("admin.mfa.on")) : h("span", { class: "badge" }, t("admin.mfa.off")),
         u.sso ? h("span", { class: "badge info" }, t("admin.sso")) : null,
         roleBadges(u.roles)));
 
@@ -378,7 +378,7 @@ export async function userScreen(ctx) {
         rows.push(actionRow(t("admin.act.password"), t("admin.act.password.hint"),
           confirmed(t("admin.act.password"), "secondary", passwordDialog)));
       }
-      if (u.mfa && u.mfa.totp) {
+      if (u.mfa && (u.mfa.totp || u.mfa.passkeys > 0)) {
         rows.push(actionRow(t("admin.act.mfa"), t("admin.act.mfa.hint"),
           confirmed(t("admin.act.mfa"), "secondary", confirmAction({
             title: t("admin.act.mfa.title", { name }), text: t("admin.act.mfa.text", { name }),

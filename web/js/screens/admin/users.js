@@ -133,7 +133,7 @@ export async function usersScreen(ctx) {
       h("td", { class: "facilities-cell" }, facilityNames(u, byId)),
       h("td", { class: "nowrap" }, statusBadge(u.status), u.locked ? lockedBadge() : null,
         u.sso ? h("span", { class: "badge" }, t("admin.sso")) : null),
-      h("td", { class: "nowrap" }, u.mfa && u.mfa.totp
+      h("td", { class: "nowrap" }, u.mfa && (u.mfa.totp || u.mfa.passkeys > 0)
         ? h("span", { class: "badge ok" }, t("admin.users.mfa.on"))
         : h("span", { class: "muted" }, t("admin.users.mfa.off"))),
       h("td", { class: "nowrap" }, when(u.lastLoginAt, t("admin.never"))));

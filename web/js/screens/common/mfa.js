@@ -228,7 +228,12 @@ export function totpEnrolment({ onDone, onCancel, headingLevel = 2, onStep } = {
       if (!value) return;
       busyForm(form, async () => {
         const res = await api("POST", "api/auth/mfa/totp/activate", { code: value });
-        if (res.ok) return stepCodes(res.body.recoveryCodes || []);
+        if (res.ok) {
+          // Codes come with an account's first second factor only: after a
+          // passkey, the app joins the codes the account already has.
+          const codes = (res.body && res.body.recoveryCodes) || [];
+          return codes.length ? stepCodes(codes) : onDone();
+        }
         code.input.value = "";
         if (res.code === "invalid_code") { setFieldError(code, message(res)); focusLater(code.input); return; }
         if (res.code === "conflict") { err.set(t("mfa.expired")); restart.hidden = false; return; }

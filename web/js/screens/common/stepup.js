@@ -1,9 +1,11 @@
 // "Confirm it's you": the step-up dialog. api.js asks for it (main.js
 // registers stepUpDialog with onStepUp) when a sensitive admin call answers
 // 403 step_up_required — the session's sign-in is older than the server's
-// window. It asks for the password, plus a 6-digit code when the account
-// has two-factor authentication, and POSTs api/auth/reauth; api.js then
-// retries the call, so no screen has to know about step-up.
+// window. It asks for the password, plus the second factor when the account
+// has one — a 6-digit code, or a passkey (POST api/auth/reauth/passkey/begin,
+// then the browser's prompt), with the choice when it has both — and POSTs
+// api/auth/reauth; api.js then retries the call, so no screen has to know
+// about step-up.
 //
 // SSO accounts have no password here: they confirm by signing in through
 // their provider again, which leaves the page and comes back to where they
@@ -17,6 +19,7 @@ import { cancelButton, openDialog } from "./dialog.js";
 import { busyForm, clearFieldErrors, focusLater, setFieldError, showViolations } from "./forms.js";
 import { codeField, readCode } from "./mfa.js";
 import { passwordField } from "./password.js";
+import { cancelled, get as getPasskey } from "../../webauthn.js";
 
 register({
   en: {
@@ -26,6 +29,12 @@ register({
     "stepup.password": "Password",
     "stepup.password.required": "Enter your password.",
     "stepup.code.required": "Enter the 6-digit code from your authenticator app as well.",
+    "stepup.text.passkey": "This change needs a recent sign-in. Enter your password, then confirm with your passkey.",
+    "stepup.text.choice": "This change needs a recent sign-in. Enter your password, then confirm with your passkey or a code from your authenticator app.",
+    "stepup.passkey.hint": "When you confirm, your browser asks for your passkey.",
+    "stepup.passkey.failed": "That passkey was not accepted. Try again.",
+    "stepup.use.code": "Use a code from the app instead",
+    "stepup.use.passkey": "Use your passkey instead",
     "stepup.submit": "Confirm",
     "stepup.sso.text": "You signed in with single sign-on. To confirm it's you, sign in with your provider again. You'll come back to this page; then make the change once more.",
     "stepup.sso.button": "Sign in again with {name}",
@@ -38,6 +47,12 @@ register({
     "stepup.password": "Passwort",
     "stepup.password.required": "Geben Sie Ihr Passwort ein.",
     "stepup.code.required": "Geben Sie auch den 6-stelligen Code aus Ihrer Authenticator-App ein.",
+    "stepup.text.passkey": "Für diese Änderung ist eine aktuelle Anmeldung nötig. Geben Sie Ihr Passwort ein und bestätigen Sie dann mit Ihrem Passkey.",
+    "stepup.text.choice": "Für diese Änderung ist eine aktuelle Anmeldung nötig. Geben Sie Ihr Passwort ein und bestätigen Sie dann mit Ihrem Passkey oder einem Code aus Ihrer Authenticator-App.",
+    "stepup.passkey.hint": "Wenn Sie bestätigen, fragt Ihr Browser nach Ihrem Passkey.",
+    "stepup.passkey.failed": "Dieser Passkey wurde nicht akzeptiert. Versuchen Sie es erneut.",
+    "stepup.use.code": "Stattdessen einen Code aus der App verwenden",
+    "stepup.use.passkey": "Stattdessen den Passkey verwenden",
     "stepup.submit": "Bestätigen",
     "stepup.sso.text": "Sie haben sich per Single Sign-on angemeldet. Um Ihre Identität zu bestätigen, melden Sie sich erneut bei Ihrem Anbieter an. Danach kehren Sie auf diese Seite zurück; nehmen Sie die Änderung dann noch einmal vor.",
     "stepup.sso.button": "Erneut mit {name} anmelden",
@@ -55,32 +70,73 @@ export function stepUpDialog() {
   if (!session || !session.user) return Promise.resolve(false);
   const sso = Boolean(session.user.sso);
   const totp = Boolean(session.mfa && session.mfa.totp);
+  const passkey = Boolean(session.mfa && session.mfa.passkeys > 0);
+  const text = passkey && totp ? "stepup.text.choice" : passkey ? "stepup.text.passkey" : totp ? "stepup.text.totp" : "stepup.text";
   const handle = openDialog({
     title: t("stepup.title"),
-    description: sso ? t("stepup.sso.text") : t(totp ? "stepup.text.totp" : "stepup.text"),
-    content: (dlg) => (sso ? ssoChoice(dlg) : proofForm(dlg, session, totp)),
+    description: sso ? t("stepup.sso.text") : t(text),
+    content: (dlg) => (sso ? ssoChoice(dlg) : proofForm(dlg, session, { totp, passkey })),
   });
   handle.dialog.setAttribute("data-testid", "step-up");
   return handle.closed.then((v) => v === true);
 }
 
-/** proofForm is the password (and code) form; it closes the dialog with true once proved. */
-function proofForm(dlg, session, withCode) {
+/**
+ * proofForm is the password form plus the second factor: a code field, or
+ * the passkey (asked for on Confirm), with a switch when the account has
+ * both. It closes the dialog with true once proved.
+ */
+function proofForm(dlg, session, factors) {
   const err = errorBox();
   const pw = passwordField({ label: t("stepup.password"), name: "password", autocomplete: "current-password" });
   pw.input.addEventListener("input", () => setFieldError(pw, ""));
-  let code = withCode ? codeField() : null;
-  const codeSlot = h("div", {}, code);
+  let code = factors.totp ? codeField() : null;
+  // "passkey", "code" or "" (the password alone)
+  let mode = factors.passkey ? "passkey" : factors.totp ? "code" : "";
+  const codeSlot = h("div", {});
+  const toggle = h("p", { class: "method-toggle left" });
+  const showMode = (next, focus) => {
+    mode = next;
+    err.set("");
+    if (code) setFieldError(code, "");
+    codeSlot.replaceChildren(mode === "code" ? code : mode === "passkey" ? h("p", { class: "hint" }, t("stepup.passkey.hint")) : "");
+    toggle.replaceChildren(factors.passkey && factors.totp ? h("button", {
+      type: "button", class: "link-button", "data-action": mode === "code" ? "use-passkey" : "use-code",
+      onclick: () => showMode(mode === "code" ? "passkey" : "code", true),
+    }, t(mode === "code" ? "stepup.use.passkey" : "stepup.use.code")) : "");
+    if (focus && mode === "code") code.input.focus();
+  };
+  showMode(mode, false);
   // Lets a password manager offer the right login.
   const userHint = h("input", { type: "text", name: "username", autocomplete: "username", value: session.user.username || "",
     hidden: true, readonly: true, tabindex: "-1", "aria-hidden": "true" });
-  const form = h("form", { novalidate: true, "data-testid": "step-up-form" }, err, userHint, pw, codeSlot,
+  const submit = h("button", { type: "submit", class: "primary" }, t("stepup.submit"));
+  const form = h("form", { novalidate: true, "data-testid": "step-up-form" }, err, userHint, pw, codeSlot, toggle,
     h("div", { class: "actions end" },
       cancelButton(dlg),
-      h("button", { type: "submit", class: "primary" }, t("stepup.submit"))));
+      submit));
 
   // No Escape while the proof is on its way: its answer decides the result.
   dlg.dialog.addEventListener("cancel", (e) => { if (form.hasAttribute("aria-busy")) e.preventDefault(); });
+
+  /** proof builds the reauth body's second factor; null when there is none (the person cancelled, or it failed). */
+  const proof = async () => {
+    if (mode === "code") {
+      const value = readCode(code);
+      return value ? { code: value } : null;
+    }
+    if (mode !== "passkey") return {};
+    const begin = await api("POST", "api/auth/reauth/passkey/begin", {});
+    if (!begin.ok || !begin.body) { err.set(message(begin)); return null; }
+    try {
+      return { challenge: begin.body.challenge, passkey: await getPasskey(begin.body.options) };
+    } catch (e) {
+      // A dismissed prompt: back to the dialog, quietly.
+      if (!cancelled(e)) err.set(t("stepup.passkey.failed"));
+      focusLater(submit);
+      return null;
+    }
+  };
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
@@ -92,13 +148,11 @@ function proofForm(dlg, session, withCode) {
       focusLater(pw.input);
       return;
     }
-    let value = "";
-    if (code) {
-      value = readCode(code);
-      if (!value) return;
-    }
+    if (mode === "code" && !readCode(code)) return;
     busyForm(form, async () => {
-      const res = await api("POST", "api/auth/reauth", code ? { password, code: value } : { password });
+      const second = await proof();
+      if (!second) return;
+      const res = await api("POST", "api/auth/reauth", { password, ...second });
       if (res.ok) {
         dlg.close(true);
         return;
@@ -111,22 +165,27 @@ function proofForm(dlg, session, withCode) {
           focusLater(pw.input);
           return;
         case "invalid_code":
-          if (!code) break;
+          if (mode === "passkey") {
+            err.set(t("stepup.passkey.failed"));
+            focusLater(submit);
+            return;
+          }
+          if (!code || mode !== "code") break;
           code.input.value = "";
           setFieldError(code, message(res));
           focusLater(code.input);
           return;
         case "invalid_request": {
           const found = violations(res);
-          if (found.code && !code) {
+          if (found.code && mode === "") {
             // Two-factor was turned on since the session document was read.
             code = codeField();
-            codeSlot.replaceChildren(code);
+            showMode("code", false);
             setFieldError(code, t("stepup.code.required"));
             focusLater(code.input);
             return;
           }
-          const rest = showViolations(found, code ? { password: pw, code } : { password: pw });
+          const rest = showViolations(found, mode === "code" ? { password: pw, code } : { password: pw });
           if (rest.length || !Object.keys(found).length) err.set(rest.length ? rest.join(" ") : message(res));
           return;
         }
