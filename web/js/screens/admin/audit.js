@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   "user.created", "user.updated", "user.deactivated", "user.activated", "user.unlocked", "user.deleted",
   "view.selected", "sso.login.succeeded", "sso.login.failed", "parameters.changed",
   "facility.created", "facility.updated", "facility.deleted",
+  "mfa.passkey.added", "mfa.passkey.removed", "mfa.device.remembered", "mfa.device.forgotten",
 ];
 
 const EN = {
@@ -26,6 +27,8 @@ const EN = {
   "sso.login.succeeded": "Signed in with SSO", "sso.login.failed": "SSO sign-in failed",
   "parameters.changed": "Parameters changed", "facility.created": "Facility created",
   "facility.updated": "Facility changed", "facility.deleted": "Facility deleted",
+  "mfa.passkey.added": "Passkey added", "mfa.passkey.removed": "Passkey removed",
+  "mfa.device.remembered": "Browser remembered", "mfa.device.forgotten": "Remembered browser forgotten",
 };
 const DE = {
   "login.succeeded": "Angemeldet", "login.failed": "Anmeldung fehlgeschlagen", "login.locked": "Anmeldung gesperrt",
@@ -40,6 +43,8 @@ const DE = {
   "view.selected": "Ansicht gewählt", "sso.login.succeeded": "Mit SSO angemeldet", "sso.login.failed": "SSO-Anmeldung fehlgeschlagen",
   "parameters.changed": "Parameter geändert", "facility.created": "Standort angelegt", "facility.updated": "Standort geändert",
   "facility.deleted": "Standort gelöscht",
+  "mfa.passkey.added": "Passkey hinzugefügt", "mfa.passkey.removed": "Passkey entfernt",
+  "mfa.device.remembered": "Browser gemerkt", "mfa.device.forgotten": "Gemerkter Browser vergessen",
 };
 const prefixed = (map) => Object.fromEntries(Object.entries(map).map(([k, v]) => [`admin.event.${k}`, v]));
 
