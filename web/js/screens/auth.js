@@ -228,7 +228,10 @@ function login(ctx) {
     if (done || !(await conditionalAvailable())) return;
     const begin = await api("POST", "api/auth/login/passkey/begin", {});
     if (!begin.ok || !begin.body || done || ticket !== autofillTicket || !node.isConnected) return;
+    // Marks the form while the browser offers passkeys in the username field.
+    form.setAttribute("data-passkey-autofill", "waiting");
     const credential = await getConditional(begin.body.options);
+    form.removeAttribute("data-passkey-autofill");
     if (!credential || done || ticket !== autofillTicket || !node.isConnected) return;
     await busyForm(methods, () => finishPasskey(begin.body.challenge, credential));
     autofillFailures += 1;
