@@ -40,7 +40,7 @@ export async function startStack() {
       const s = d.toString();
       log.push(s);
       out += s;
-      const m = /URL:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      const m = /URL:\s+(http:\/\/(?:127\.0\.0\.1|localhost):\d+)\//.exec(out);
       if (m) { clearTimeout(timer); res(m[1]); }
     });
     child.stderr.on("data", (d) => log.push(d.toString()));
