@@ -146,8 +146,11 @@ func (s *Service) SecondStep(ctx context.Context, in Second) (Outcome, error) {
 		return Outcome{}, fmt.Errorf("login: second step: %w", err)
 	}
 	issued := s.sessions.New(&updated, in.Meta, restriction, view, p)
-	events := []store.AuditEvent{audit.New(now, audit.LoginSucceeded, a.ID, src,
-		map[string]string{"method": "password+" + in.Proof.Method})}
+	detail := map[string]string{"method": "password+" + in.Proof.Method}
+	for k, v := range use.Detail {
+		detail[k] = v
+	}
+	events := []store.AuditEvent{audit.New(now, audit.LoginSucceeded, a.ID, src, detail)}
 	events = append(events, use.Events...)
 	ops := []store.Op{
 		store.ConsumeToken{Key: key, Version: tok.Version},
