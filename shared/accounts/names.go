@@ -11,6 +11,8 @@ import (
 	"golang.org/x/text/cases"
 	"golang.org/x/text/secure/precis"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/gatepass/gatepass/shared/validate"
 )
 
 // Errors of the name rules (API.md "Usernames and display names"). Neither
@@ -162,4 +164,26 @@ func allIn(list, set []string) bool {
 		}
 	}
 	return true
+}
+
+// CheckName checks a name of people (what: "display name") or places, sent
+// in field, and returns it as stored: enforced by the PRECIS Nickname
+// profile (EnforceName), non-empty, of at most most characters.
+// Characters the profile refuses are the violation invalid_characters (422).
+func CheckName(v *validate.List, field, what, raw string, most int) string {
+	if len(raw) > MaxIdentifierBytes {
+		v.Add(field, "too_long", fmt.Sprintf("The %s must not exceed %d characters.", what, most))
+		return ""
+	}
+	name, err := EnforceName(raw)
+	switch {
+	case err != nil:
+		v.Add(field, validate.CodeInvalidCharacters,
+			"The "+what+" must not contain invisible, formatting or control characters.")
+	case name == "":
+		v.Add(field, "required", "Enter a "+what+".")
+	case utf8.RuneCountInString(name) > most:
+		v.Add(field, "too_long", fmt.Sprintf("The %s must not exceed %d characters.", what, most))
+	}
+	return name
 }

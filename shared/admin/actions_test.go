@@ -10,6 +10,7 @@ import (
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/mfa/totp"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -115,7 +116,7 @@ func TestResetMFA(t *testing.T) {
 	u := f.operatorIn("lostphone")
 	c, _ := f.SignIn("lostphone", pw)
 	a := f.Load(u.ID)
-	a.TOTPSecret = []byte("sealed secret") // enrolled after signing in
+	f.WithTOTP(totp.NewSecret(), "abcd-efgh-jkmn-pqrs")(&a) // enrolled after signing in
 	if err := f.Store.Commit(context.Background(), store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey}); err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -40,6 +41,7 @@ type Store interface {
 	ListAudit(ctx context.Context, q store.AuditQuery) (store.AuditPage, error)
 	ListFacilities(ctx context.Context) ([]store.Facility, error)
 	ListAccounts(ctx context.Context, q store.AccountQuery) (store.AccountPage, error)
+	ListCredentials(ctx context.Context, userID string, kind store.CredentialKind) ([]store.Credential, error)
 }
 
 // Inviter creates and sends invitation links (package recovery).
@@ -172,6 +174,15 @@ func NewService(c Config) *Service {
 
 // commit writes ops followed by the audit events, and logs the events once
 // written.
+// writeErr wraps a failed write of flow for the caller, leaving a conflict
+// as it is for the optimistic retry (store.Optimistic) to see.
+func writeErr(flow string, err error) error {
+	if err == nil || errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	return fmt.Errorf("admin: %s: %w", flow, err)
+}
+
 func (s *Service) commit(ctx context.Context, ops []store.Op, events ...store.AuditEvent) error {
 	for _, e := range events {
 		ops = append(ops, audit.Op(e))

@@ -35,7 +35,7 @@ func (s *Service) ListFacilities(ctx context.Context) ([]store.Facility, error) 
 // checkFacilityName checks a facility name and returns it as stored (PRECIS
 // Nickname, like display names).
 func checkFacilityName(v *validate.List, raw string) string {
-	return checkName(v, "name", "name", raw, maxFacilityNameChars)
+	return accounts.CheckName(v, "name", "name", raw, maxFacilityNameChars)
 }
 
 // nameTaken reports whether another facility than self has the name, case
@@ -97,10 +97,11 @@ func (s *Service) UpdateFacility(ctx context.Context, actor Actor, id string, p 
 	if err := v.Err(); err != nil {
 		return store.Facility{}, err
 	}
-	for attempt := 1; ; attempt++ {
+	var out store.Facility
+	err := store.Optimistic(ctx, maxAttempts, func(int) error {
 		f, err := s.loadFacility(ctx, id)
 		if err != nil {
-			return store.Facility{}, err
+			return err
 		}
 		before := f
 		var fields []string
@@ -108,10 +109,10 @@ func (s *Service) UpdateFacility(ctx context.Context, actor Actor, id string, p 
 		if p.Name != nil && name != f.Name {
 			list, err := s.ListFacilities(ctx)
 			if err != nil {
-				return store.Facility{}, err
+				return err
 			}
 			if nameTaken(list, name, f.ID) {
-				return store.Facility{}, conflict("A facility with this name exists already.")
+				return conflict("A facility with this name exists already.")
 			}
 			fields = append(fields, "name")
 			detail["name"] = f.Name + " → " + name
@@ -122,48 +123,46 @@ func (s *Service) UpdateFacility(ctx context.Context, actor Actor, id string, p 
 			detail["status"] = f.Status + " → " + *p.Status
 			f.Status = *p.Status
 		}
+		out = f
 		if len(fields) == 0 {
-			return f, nil
+			return nil
 		}
 		now := s.clock.Now()
 		f.UpdatedAt = now
 		detail["fields"] = strings.Join(fields, ",")
 		event := audit.New(now, audit.FacilityUpdated, "", actor.Source, detail)
-		err = s.commit(ctx, []store.Op{store.PutFacility{Facility: f}}, event)
-		switch {
-		case errors.Is(err, store.ErrConflict) && attempt < maxAttempts:
-			continue
-		case errors.Is(err, store.ErrConflict):
-			return store.Facility{}, errChanged("facility")
-		case err != nil:
-			return store.Facility{}, fmt.Errorf("admin: update facility: %w", err)
+		if err := s.commit(ctx, []store.Op{store.PutFacility{Facility: f}}, event); err != nil {
+			return writeErr("update facility", err)
 		}
 		f.Version = before.Version + 1
-		return f, nil
+		out = f
+		return nil
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return store.Facility{}, errChanged("facility")
 	}
+	if err != nil {
+		return store.Facility{}, err
+	}
+	return out, nil
 }
 
 // DeleteFacility removes a facility. Users keep its id and simply lose it:
 // views ignore missing facilities.
 func (s *Service) DeleteFacility(ctx context.Context, actor Actor, id string) error {
-	for attempt := 1; ; attempt++ {
+	err := store.Optimistic(ctx, maxAttempts, func(int) error {
 		f, err := s.loadFacility(ctx, id)
 		if err != nil {
 			return err
 		}
 		now := s.clock.Now()
 		event := audit.New(now, audit.FacilityDeleted, "", actor.Source, map[string]string{"facilityId": f.ID, "name": f.Name})
-		err = s.commit(ctx, []store.Op{store.DeleteFacility{ID: f.ID, Version: f.Version}}, event)
-		switch {
-		case errors.Is(err, store.ErrConflict) && attempt < maxAttempts:
-			continue
-		case errors.Is(err, store.ErrConflict):
-			return errChanged("facility")
-		case err != nil:
-			return fmt.Errorf("admin: delete facility: %w", err)
-		}
-		return nil
+		return writeErr("delete facility", s.commit(ctx, []store.Op{store.DeleteFacility{ID: f.ID, Version: f.Version}}, event))
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return errChanged("facility")
 	}
+	return err
 }
 
 // loadFacility reads one facility; ErrNotFound when absent.

@@ -2,7 +2,6 @@ package admin
 
 import (
 	"errors"
-	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -63,29 +62,7 @@ func checkUsername(v *validate.List, raw string) (username, key string) {
 
 // checkDisplayName checks a display name and returns it as stored.
 func checkDisplayName(v *validate.List, raw string) string {
-	return checkName(v, "displayName", "display name", raw, maxDisplayNameChars)
-}
-
-// checkName checks a name of people (what: "display name") or places, sent
-// in field, and returns it as stored: enforced by the PRECIS Nickname
-// profile (accounts.EnforceName), non-empty, of at most most characters.
-// Characters the profile refuses are the violation invalid_characters (422).
-func checkName(v *validate.List, field, what, raw string, most int) string {
-	if len(raw) > accounts.MaxIdentifierBytes {
-		v.Add(field, "too_long", fmt.Sprintf("The %s must not exceed %d characters.", what, most))
-		return ""
-	}
-	name, err := accounts.EnforceName(raw)
-	switch {
-	case err != nil:
-		v.Add(field, validate.CodeInvalidCharacters,
-			"The "+what+" must not contain invisible, formatting or control characters.")
-	case name == "":
-		v.Add(field, "required", "Enter a "+what+".")
-	case utf8.RuneCountInString(name) > most:
-		v.Add(field, "too_long", fmt.Sprintf("The %s must not exceed %d characters.", what, most))
-	}
-	return name
+	return accounts.CheckName(v, "displayName", "display name", raw, maxDisplayNameChars)
 }
 
 // checkEmail checks an optional email address and returns it trimmed with

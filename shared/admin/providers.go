@@ -198,7 +198,7 @@ func (s *Service) DeleteProvider(ctx context.Context, dir sso.Directory, actor A
 // setProviderEntry records entry (nil removes it) for provider id in the
 // parameters, together with event.
 func (s *Service) setProviderEntry(ctx context.Context, id string, entry *params.SSOProvider, event store.AuditEvent) error {
-	for attempt := 0; ; attempt++ {
+	err := store.Optimistic(ctx, store.Attempts, func(int) error {
 		snap, err := s.store.Load(ctx, store.Query{Parameters: true})
 		if err != nil {
 			return fmt.Errorf("admin: read parameters: %w", err)
@@ -210,14 +210,12 @@ func (s *Service) setProviderEntry(ctx context.Context, id string, entry *params
 			slices.SortFunc(list, func(a, b params.SSOProvider) int { return strings.Compare(a.ID, b.ID) })
 		}
 		p.SSO.Providers = list
-		err = s.commit(ctx, []store.Op{store.PutParameters{Parameters: p, Version: snap.ParametersVersion}}, event)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, store.ErrConflict) || attempt == 2 {
-			return fmt.Errorf("admin: write provider name: %w", err)
-		}
+		return s.commit(ctx, []store.Op{store.PutParameters{Parameters: p, Version: snap.ParametersVersion}}, event)
+	})
+	if err != nil {
+		return fmt.Errorf("admin: write provider name: %w", err)
 	}
+	return nil
 }
 
 func (h *Handlers) listProviders(w http.ResponseWriter, r *http.Request, _ Actor) {

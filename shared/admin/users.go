@@ -73,7 +73,7 @@ type userChange struct {
 // again when the user changed in between (optimistic concurrency).
 func (s *Service) changeUser(ctx context.Context, actor Actor, id string, claims []store.ClaimKey,
 	decide func(t target) (userChange, error)) error {
-	for attempt := 1; ; attempt++ {
+	err := store.Optimistic(ctx, maxAttempts, func(int) error {
 		t, err := s.load(ctx, id, claims)
 		if err != nil {
 			return err
@@ -88,17 +88,12 @@ func (s *Service) changeUser(ctx context.Context, actor Actor, id string, claims
 		if len(ch.ops) == 0 && len(ch.events) == 0 {
 			return nil
 		}
-		err = s.commit(ctx, ch.ops, ch.events...)
-		switch {
-		case errors.Is(err, store.ErrConflict) && attempt < maxAttempts:
-			continue
-		case errors.Is(err, store.ErrConflict):
-			return errChanged("user")
-		case err != nil:
-			return fmt.Errorf("admin: write user: %w", err)
-		}
-		return nil
+		return writeErr("write user", s.commit(ctx, ch.ops, ch.events...))
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return errChanged("user")
 	}
+	return err
 }
 
 // GetUser reads one user.
@@ -371,7 +366,7 @@ func renameViolations(err error, field string) error {
 // sessions and the audit event are one commit; further sessions (dead
 // without their account anyway) follow in batches.
 func (s *Service) DeleteUser(ctx context.Context, actor Actor, id string) error {
-	var rest []store.Session
+	var rest []store.Op
 	err := s.changeUser(ctx, actor, id, nil, func(t target) (userChange, error) {
 		a := *t.account
 		if a.ID == actor.Account.ID {
@@ -381,21 +376,38 @@ func (s *Service) DeleteUser(ctx context.Context, actor Actor, id string) error 
 		if err != nil {
 			return userChange{}, fmt.Errorf("admin: delete user: list sessions: %w", err)
 		}
+		creds, err := s.store.ListCredentials(ctx, a.ID, "")
+		if err != nil {
+			return userChange{}, fmt.Errorf("admin: delete user: list credentials: %w", err)
+		}
 		ops := []store.Op{
 			store.DeleteAccount{ID: a.ID, Version: a.Version, UsernameKey: a.UsernameKey, EmailKey: a.EmailKey, SSOIdentity: a.SSOIdentity},
 			store.DeleteCounter{Key: lockout.AccountKey(a.ID)},
 		}
 		ops = append(ops, dropLinks(&a)...)
-		n := min(len(list), store.MaxOps-len(ops)-1) // one for the audit event
-		ops = append(ops, deleteSessions(list[:n])...)
-		rest = list[n:]
+		// The passkeys go with the account, releasing their ids' claims in
+		// the same commit; the other credentials and the sessions are dead
+		// with it and follow in batches.
+		var after []store.Op
+		for _, c := range creds {
+			op := store.DeleteCredential{Key: c.Key(), Unique: c.Kind == store.CredentialPasskey}
+			if op.Unique {
+				ops = append(ops, op)
+			} else {
+				after = append(after, op)
+			}
+		}
+		after = append(after, deleteSessions(list)...)
+		n := min(len(after), store.MaxOps-len(ops)-1) // one for the audit event
+		ops = append(ops, after[:n]...)
+		rest = after[n:]
 		event := audit.New(t.now, audit.UserDeleted, a.ID, actor.Source, map[string]string{"username": a.Username})
 		return userChange{ops: ops, events: []store.AuditEvent{event}}, nil
 	})
 	if err != nil {
 		return err
 	}
-	s.commitBatches(ctx, deleteSessions(rest), "delete user: sessions")
+	s.commitBatches(ctx, rest, "delete user: sessions and credentials")
 	return nil
 }
 
@@ -455,7 +467,8 @@ func (s *Service) cleanUpSessions(ctx context.Context, a store.Account) {
 // HTTP.
 
 type mfaDoc struct {
-	TOTP bool `json:"totp"`
+	TOTP     bool `json:"totp"`
+	Passkeys int  `json:"passkeys"`
 }
 
 // userDoc is the User object of API.md.
@@ -483,7 +496,7 @@ func userDocument(u User) userDoc {
 	d := userDoc{
 		ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, EmailVerified: a.EmailVerified,
 		Roles: nonNil(a.Roles), NetworkAccess: a.NetworkAccess, FacilityIDs: nonNil(a.FacilityIDs),
-		Locale: a.Locale, Status: a.Status, SSO: a.SSO, MFA: mfaDoc{TOTP: mfa.Enabled(a)}, Locked: u.Locked,
+		Locale: a.Locale, Status: a.Status, SSO: a.SSO, MFA: mfaDoc{TOTP: mfa.Enabled(a), Passkeys: len(a.CredentialIDs(store.CredentialPasskey))}, Locked: u.Locked,
 		LastLoginAt: optionalTime(a.LastLoginAt), ValidUntil: optionalTime(a.ValidUntil), CreatedAt: a.CreatedAt.UTC(),
 	}
 	if a.Email != "" {

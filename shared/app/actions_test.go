@@ -29,6 +29,7 @@ import (
 	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
 	"github.com/gatepass/gatepass/shared/mfa/totp"
 	"github.com/gatepass/gatepass/shared/params"
+	"github.com/gatepass/gatepass/shared/passkey/passkeytest"
 	"github.com/gatepass/gatepass/shared/routes"
 	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/sso"
@@ -117,6 +118,7 @@ func TestDynamoDBActionsPerFunction(t *testing.T) {
 		{"sign-in and sessions", w.signInAndSessions},
 		{"password change", w.passwordChange},
 		{"two-factor", w.twoFactor},
+		{"passkeys and devices", w.passkeysAndDevices},
 		{"views", w.views},
 		{"reset", w.reset},
 		{"administration", w.administration},
@@ -462,6 +464,7 @@ func (w *walk) setUp() {
 	w.rosa = e.Account("rosa", walkPW)
 	w.vera = e.Account("vera", walkPW, withNetwork, withFacilities(w.f1.ID, w.f2.ID))
 	w.samSSO = e.Account("sam", "", func(a *store.Account) { a.SSO, a.Email = true, "sam@contoso.example" })
+	e.Account("pia", walkPW)
 	// Supervisors must use a second factor: sven's sign-in leads to the
 	// enrolment.
 	e.SetParameters(func(p *params.Parameters) { p.MFA.RequiredForRoles = []string{accounts.RoleSupervisor} })
@@ -598,6 +601,78 @@ func (w *walk) twoFactor() {
 	_, act = w.enrol(s)
 	s = w.cookie(act)
 	w.must(http.StatusOK, http.MethodGet, "/api/auth/views", nil, s)
+}
+
+// passkeysAndDevices: registering, renaming and removing a passkey,
+// passwordless sign-in, the passkey as second step with the browser
+// remembered, the remembered sign-in, listing and forgetting devices, and a
+// step-up with the passkey.
+func (w *walk) passkeysAndDevices() {
+	c := w.signIn("pia", walkPW, "authenticated")
+	auth := passkeytest.New(w.e.Public)
+	raw := func(v any) json.RawMessage {
+		b, err := json.Marshal(v)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		return b
+	}
+	answer := func(v any, get bool) json.RawMessage {
+		var out []byte
+		var err error
+		if get {
+			out, err = auth.Get(raw(v))
+		} else {
+			out, err = auth.Create(raw(v))
+		}
+		if err != nil {
+			w.fatalf("authenticator: %v", err)
+		}
+		return out
+	}
+	w.refused(http.StatusBadRequest, "current_password_invalid", http.MethodPost, "/api/auth/passkeys/register/begin",
+		map[string]string{"password": "not pia's password"}, c)
+	begin := w.must(http.StatusOK, http.MethodPost, "/api/auth/passkeys/register/begin",
+		map[string]string{"password": walkPW}, c).JSON(w.t)
+	added := w.must(http.StatusCreated, http.MethodPost, "/api/auth/passkeys/register/finish", map[string]any{
+		"registration": begin["registration"], "name": "Laptop", "credential": answer(begin["options"], false)}, c).JSON(w.t)
+	id := added["passkey"].(map[string]any)["id"].(string)
+	w.must(http.StatusOK, http.MethodPatch, "/api/auth/passkeys/"+id, map[string]string{"name": "Desk"}, c)
+
+	pl := w.must(http.StatusOK, http.MethodPost, "/api/auth/login/passkey/begin", nil, nil).JSON(w.t)
+	finish := map[string]any{"challenge": pl["challenge"], "credential": answer(pl["options"], true)}
+	w.cookie(w.must(http.StatusOK, http.MethodPost, "/api/auth/login/passkey/finish", finish, nil))
+	w.refused(http.StatusUnauthorized, "invalid_credentials", http.MethodPost, "/api/auth/login/passkey/finish", finish, nil)
+
+	status, res := w.login("pia", walkPW)
+	if status != "mfa_required" {
+		w.fatalf("first step of pia: %s", res.Body)
+	}
+	first := res.JSON(w.t)
+	second := w.must(http.StatusOK, http.MethodPost, "/api/auth/login/mfa", map[string]any{"challenge": first["challenge"],
+		"passkey": answer(first["passkeyOptions"], true), "rememberDevice": true}, nil)
+	c = w.cookie(second)
+	device := second.Cookie("gatepass-device")
+	if device == nil {
+		w.fatalf("no device cookie: %s", second.Body)
+	}
+	body := `{"username":"pia","password":"` + walkPW + `"}`
+	remembered := w.e.Do(apptest.Request{Method: http.MethodPost, Path: "/api/auth/login", Body: body, Cookies: []*http.Cookie{device}})
+	if remembered.Status != http.StatusOK || remembered.JSON(w.t)["status"] != "authenticated" {
+		w.fatalf("remembered sign-in: %d %s", remembered.Status, remembered.Body)
+	}
+	list := w.e.Do(apptest.Request{Method: http.MethodGet, Path: "/api/auth/devices", Cookie: c, Cookies: []*http.Cookie{device}})
+	items, _ := list.JSON(w.t)["items"].([]any)
+	if list.Status != http.StatusOK || len(items) != 1 || items[0].(map[string]any)["current"] != true {
+		w.fatalf("devices: %d %s", list.Status, list.Body)
+	}
+	w.must(http.StatusNoContent, http.MethodDelete, "/api/auth/devices/"+items[0].(map[string]any)["id"].(string), nil, c)
+	w.must(http.StatusNoContent, http.MethodDelete, "/api/auth/devices", nil, c)
+
+	rb := w.must(http.StatusOK, http.MethodPost, "/api/auth/reauth/passkey/begin", nil, c).JSON(w.t)
+	c = w.cookie(w.must(http.StatusNoContent, http.MethodPost, "/api/auth/reauth", map[string]any{"password": walkPW,
+		"challenge": rb["challenge"], "passkey": answer(rb["options"], true)}, c))
+	w.must(http.StatusNoContent, http.MethodDelete, "/api/auth/passkeys/"+id, map[string]string{"password": walkPW}, c)
 }
 
 // views: the list, selecting the network and a facility, refusals.

@@ -16,12 +16,14 @@ import (
 	"github.com/gatepass/gatepass/shared/alias"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/credential"
+	"github.com/gatepass/gatepass/shared/devices"
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/login"
 	"github.com/gatepass/gatepass/shared/mail"
 	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/notify"
 	"github.com/gatepass/gatepass/shared/origin"
+	"github.com/gatepass/gatepass/shared/passkey"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/passwordchange"
 	"github.com/gatepass/gatepass/shared/policy"
@@ -109,25 +111,74 @@ func Builders() map[string]Builder {
 		"reset-request": ResetRequestHandlers,
 		"reset-confirm": ResetConfirmHandlers,
 		"password":      PasswordHandlers,
-		"totp":          TOTPHandlers,
+		"mfa":           MFAHandlers,
 		"views":         ViewsHandlers,
 		"sso":           SSOHandlers,
 		"admin":         AdminHandlers,
 	}
 }
 
-// LoginHandlers builds the login function.
+// LoginHandlers builds the login function: password and passkey sign-in,
+// the second step, sessions, remembered devices and step-up.
 func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 	if d.Secrets == nil {
 		return nil, errors.New("app: the login function checks second factors and needs Secrets")
 	}
+	rp := relyingParty(d)
+	factors := secondFactors(d, rp)
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
-	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, d.Secrets, d.Tenant, d.Logger)
+	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, factors, d.Tenant, d.Logger)
 	catalog := sso.NewCatalog(d.SSO.Directory, d.Clock)
-	out := login.NewHandlers(svc, m, d.Store, d.Tenant).WithSSO(catalog, d.Logger).Routes()
-	step := reauth.NewService(d.Store, mfa.NewVerifier(d.Store, d.Hasher, d.Secrets), m, d.Clock, d.Logger)
+	cookie := devices.NewCookie(d.Secure())
+	out := login.NewHandlers(svc, m, cookie, d.Store, d.Tenant).WithSSO(catalog, d.Logger).Routes()
+	maps.Copy(out, devices.NewHandlers(d.Store, m, cookie, d.Clock).Routes())
+	var challenges reauth.PasskeyChallenges
+	if rp != nil {
+		signIn := passkey.NewSignIn(rp, d.Store, m, d.Clock, d.Logger)
+		challenges = signIn
+		maps.Copy(out, passkey.NewHandlers(nil, signIn, m).SignInRoutes())
+	} else {
+		maps.Copy(out, passkeysOff(passkey.RouteSignInBegin, passkey.RouteSignInFinish, passkey.RouteReauthBegin))
+	}
+	step := reauth.NewService(d.Store, mfa.NewVerifier(d.Store, d.Hasher, factors), challenges, m, d.Clock, d.Logger)
 	maps.Copy(out, reauth.NewHandlers(step, m).Routes())
 	return out, nil
+}
+
+// relyingParty is the deployment's WebAuthn relying party, nil when its
+// public URL is an IP address (WebAuthn needs a domain): passkeys are then
+// off, and their routes say so.
+func relyingParty(d Deps) *passkey.RelyingParty {
+	rp, err := passkey.NewRelyingParty(d.PublicURL, d.Tenant+" Backoffice")
+	if err != nil {
+		if d.Logger != nil {
+			d.Logger.Warn("passkeys are off", slog.String("reason", err.Error()))
+		}
+		return nil
+	}
+	return rp
+}
+
+// secondFactors are the second factors a sign-in and a step-up accept, in
+// API.md's order of methods. A new factor is added here.
+func secondFactors(d Deps, rp *passkey.RelyingParty) mfa.Factors {
+	fs := mfa.Factors{mfa.TOTP{Box: d.Secrets}}
+	if rp != nil {
+		fs = append(fs, passkey.Factor{RP: rp})
+	}
+	return append(fs, mfa.RecoveryCodes{})
+}
+
+// passkeysOff answers the passkey routes of a deployment without a domain.
+func passkeysOff(routes ...string) map[string]http.Handler {
+	off := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteError(w, r, httpapi.Conflict("Passkeys need the Backoffice to be reached by a domain name, not an IP address."))
+	})
+	out := make(map[string]http.Handler, len(routes))
+	for _, r := range routes {
+		out[r] = off
+	}
+	return out
 }
 
 // SSOHandlers builds the sso function.
@@ -175,13 +226,28 @@ func PasswordHandlers(d Deps) (map[string]http.Handler, error) {
 	return passwordchange.NewHandlers(svc, m).Routes(), nil
 }
 
-// TOTPHandlers builds the totp function.
-func TOTPHandlers(d Deps) (map[string]http.Handler, error) {
+// MFAHandlers builds the mfa function: second-factor status, TOTP, recovery
+// codes and passkey management.
+func MFAHandlers(d Deps) (map[string]http.Handler, error) {
 	svc, err := MFA(d)
 	if err != nil {
 		return nil, err
 	}
-	return mfa.NewHandlers(svc, sessions.NewManager(d.Store, d.Clock, d.Secure())).Routes(), nil
+	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
+	out := mfa.NewHandlers(svc, m).Routes()
+	rp := relyingParty(d)
+	if rp == nil {
+		maps.Copy(out, passkeysOff(passkey.RouteRegisterBegin, passkey.RouteRegisterFinish, passkey.RouteRename,
+			passkey.RouteRemove))
+		return out, nil
+	}
+	n, err := notifier(d)
+	if err != nil {
+		return nil, err
+	}
+	manage := passkey.NewService(rp, d.Store, svc.Verifier(), m, n, d.Clock, d.Logger)
+	maps.Copy(out, passkey.NewHandlers(manage, nil, m).ManageRoutes())
+	return out, nil
 }
 
 // ViewsHandlers builds the views function.
@@ -221,7 +287,8 @@ func MFA(d Deps) (*mfa.Service, error) {
 		return nil, err
 	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
-	return mfa.NewService(d.Store, d.Hasher, d.Secrets, d.Clock, m, n, d.Tenant, d.Logger), nil
+	return mfa.NewService(d.Store, d.Hasher, d.Secrets, secondFactors(d, relyingParty(d)), d.Clock, m, n, d.Tenant,
+		d.Logger), nil
 }
 
 // Recovery builds the recovery service (reset and invitations), which the

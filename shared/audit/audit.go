@@ -41,6 +41,14 @@ const (
 	// MFARecoveryCodesRegenerated: a new set of recovery codes replaced the
 	// old one.
 	MFARecoveryCodesRegenerated = "mfa.recovery_codes.regenerated"
+	// MFAPasskeyAdded and MFAPasskeyRemoved: a passkey was registered or
+	// removed (detail: its id and name).
+	MFAPasskeyAdded   = "mfa.passkey.added"
+	MFAPasskeyRemoved = "mfa.passkey.removed"
+	// MFADeviceRemembered and MFADeviceForgotten: a browser was remembered
+	// at the second step, or forgotten by its user.
+	MFADeviceRemembered = "mfa.device.remembered"
+	MFADeviceForgotten  = "mfa.device.forgotten"
 )
 
 // Event types beyond API.md's list (which allows extension): facility

@@ -153,29 +153,38 @@ const maxSwaps = 8
 // when the attempt may not proceed. extra ops are committed atomically with
 // the first successful swap (the audit event of a failure, for instance).
 func Count(ctx context.Context, s Store, p Policy, c store.Counter, now time.Time, extra ...store.Op) (store.Counter, error) {
-	for i := 0; ; i++ {
+	var counted store.Counter
+	err := store.Optimistic(ctx, maxSwaps+1, func(try int) error {
+		if try > 0 {
+			snap, err := s.Load(ctx, store.Query{Counters: []string{c.Key}})
+			if err != nil {
+				return fmt.Errorf("count attempt: reload: %w", err)
+			}
+			c = snap.Counters[c.Key]
+		}
 		if wait, locked := p.Locked(c, now); locked {
-			return c, &LockedError{RetryAfter: wait}
+			return &LockedError{RetryAfter: wait}
 		}
 		next := p.Next(c, now)
-		ops := append([]store.Op{store.PutCounter{Counter: next}}, extra...)
-		err := s.Commit(ctx, ops...)
-		if err == nil {
-			next.Version++
-			return next, nil
+		if err := s.Commit(ctx, append([]store.Op{store.PutCounter{Counter: next}}, extra...)...); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return err
+			}
+			return fmt.Errorf("count attempt: %w", err)
 		}
-		if !errors.Is(err, store.ErrConflict) {
-			return c, fmt.Errorf("count attempt: %w", err)
-		}
-		if i == maxSwaps {
-			return c, &LockedError{RetryAfter: time.Second}
-		}
-		snap, err := s.Load(ctx, store.Query{Counters: []string{c.Key}})
-		if err != nil {
-			return c, fmt.Errorf("count attempt: reload: %w", err)
-		}
-		c = snap.Counters[c.Key]
+		next.Version++
+		counted = next
+		return nil
+	})
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		// Losing every swap means heavy contention on this key: refuse
+		// this attempt as if locked rather than let it through uncounted.
+		return c, &LockedError{RetryAfter: time.Second}
+	case err != nil:
+		return c, err
 	}
+	return counted, nil
 }
 
 // Failure is what a failed check tells Guard to record.

@@ -2,6 +2,7 @@ package login
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/audit"
+	"github.com/gatepass/gatepass/shared/devices"
 	"github.com/gatepass/gatepass/shared/httpapi"
 	"github.com/gatepass/gatepass/shared/lockout"
 	"github.com/gatepass/gatepass/shared/mfa"
@@ -23,6 +25,7 @@ import (
 type Handlers struct {
 	service   *Service
 	sessions  *sessions.Manager
+	device    devices.Cookie
 	store     Store
 	tenant    string
 	providers ProviderLister
@@ -42,9 +45,10 @@ func (h *Handlers) WithSSO(l ProviderLister, logger *slog.Logger) *Handlers {
 	return h
 }
 
-// NewHandlers returns the HTTP side of the login capability.
-func NewHandlers(svc *Service, m *sessions.Manager, s Store, tenant string) *Handlers {
-	return &Handlers{service: svc, sessions: m, store: s, tenant: tenant}
+// NewHandlers returns the HTTP side of the login capability; device is the
+// remembered-device cookie of the deployment.
+func NewHandlers(svc *Service, m *sessions.Manager, device devices.Cookie, s Store, tenant string) *Handlers {
+	return &Handlers{service: svc, sessions: m, device: device, store: s, tenant: tenant}
 }
 
 // Routes maps each route key of the login function (see package routes) to
@@ -121,10 +125,11 @@ type loginRequest struct {
 }
 
 type loginResponse struct {
-	Status    string             `json:"status"`
-	Session   *sessions.Document `json:"session,omitempty"`
-	Challenge string             `json:"challenge,omitempty"`
-	Methods   []string           `json:"methods,omitempty"`
+	Status         string             `json:"status"`
+	Session        *sessions.Document `json:"session,omitempty"`
+	Challenge      string             `json:"challenge,omitempty"`
+	Methods        []string           `json:"methods,omitempty"`
+	PasskeyOptions any                `json:"passkeyOptions,omitempty"`
 }
 
 func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +153,7 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := h.service.Login(r.Context(), Attempt{
 		Username: req.Username, Password: req.Password,
-		IP: httpapi.ClientIP(r), UserAgent: r.UserAgent(),
+		IP: httpapi.ClientIP(r), UserAgent: r.UserAgent(), Device: h.device.Token(r),
 	})
 	var locked *lockout.LockedError
 	switch {
@@ -167,22 +172,47 @@ func (h *Handlers) login(w http.ResponseWriter, r *http.Request) {
 }
 
 // respond answers a successful step: a challenge and no cookie for
-// mfa_required, else the session cookie and document.
+// mfa_required, else the session cookie (and a newly remembered device's)
+// and document.
 func (h *Handlers) respond(w http.ResponseWriter, out Outcome) {
 	if out.Status == StatusMFARequired {
 		httpapi.WriteJSON(w, http.StatusOK, loginResponse{Status: out.Status, Challenge: out.Challenge,
-			Methods: []string{mfa.MethodTOTP, mfa.MethodRecoveryCode}})
+			Methods: out.Methods, PasskeyOptions: out.Options[mfa.MethodPasskey]})
 		return
 	}
 	h.sessions.SetCookie(w, out.Issued)
+	if out.Device != nil {
+		h.device.Set(w, out.Device.Token, out.Device.ExpiresAt, h.service.clock.Now())
+	}
 	doc := sessions.Describe(out.Issued.Session, out.Account, out.View)
 	httpapi.WriteJSON(w, http.StatusOK, loginResponse{Status: out.Status, Session: &doc})
 }
 
 type secondStepRequest struct {
-	Challenge    string `json:"challenge"`
-	Code         string `json:"code"`
-	RecoveryCode string `json:"recoveryCode"`
+	Challenge      string          `json:"challenge"`
+	Code           string          `json:"code"`
+	RecoveryCode   string          `json:"recoveryCode"`
+	Passkey        json.RawMessage `json:"passkey"`
+	RememberDevice bool            `json:"rememberDevice"`
+}
+
+// maxPasskeyBytes bounds a submitted WebAuthn assertion before it is parsed.
+const maxPasskeyBytes = 16 << 10
+
+// proof returns the one proof the request carries.
+func (req secondStepRequest) proof() (mfa.Proof, int) {
+	var p mfa.Proof
+	n := 0
+	if req.Code != "" {
+		p, n = mfa.Proof{Method: mfa.MethodTOTP, Code: req.Code}, n+1
+	}
+	if req.RecoveryCode != "" {
+		p, n = mfa.Proof{Method: mfa.MethodRecoveryCode, Code: req.RecoveryCode}, n+1
+	}
+	if len(req.Passkey) > 0 && string(req.Passkey) != "null" {
+		p, n = mfa.Proof{Method: mfa.MethodPasskey, Response: req.Passkey}, n+1
+	}
+	return p, n
 }
 
 func (h *Handlers) secondStep(w http.ResponseWriter, r *http.Request) {
@@ -195,18 +225,19 @@ func (h *Handlers) secondStep(w http.ResponseWriter, r *http.Request) {
 	if req.Challenge == "" {
 		v.Add("challenge", "required", "The challenge is missing.")
 	}
-	if (req.Code == "") == (req.RecoveryCode == "") {
-		v.Add("code", "required", "Enter a code from your authenticator app or a recovery code.")
+	proof, given := req.proof()
+	if given != 1 {
+		v.Add("code", "required", "Enter a code from your authenticator app or a recovery code, or use your passkey.")
 	}
-	if len(req.Code) > 64 || len(req.RecoveryCode) > 64 || len(req.Challenge) > 256 {
+	if len(req.Code) > 64 || len(req.RecoveryCode) > 64 || len(req.Challenge) > 256 || len(req.Passkey) > maxPasskeyBytes {
 		v.Add("code", "too_long", "The code is too long.")
 	}
 	if err := v.Err(); err != nil {
 		httpapi.WriteError(w, r, err)
 		return
 	}
-	out, err := h.service.SecondStep(r.Context(), req.Challenge, mfa.Proof{Code: req.Code, RecoveryCode: req.RecoveryCode},
-		sessions.Meta{IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()})
+	out, err := h.service.SecondStep(r.Context(), Second{Challenge: req.Challenge, Proof: proof,
+		RememberDevice: req.RememberDevice, Meta: sessions.Meta{IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()}})
 	var locked *lockout.LockedError
 	switch {
 	case errors.As(err, &locked):
@@ -335,7 +366,29 @@ func (h *Handlers) revokeOtherSessions(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, err)
 		return
 	}
+	// Signing out everywhere else also forgets every other browser this
+	// account remembered: whoever was there must pass the second step again.
+	if err := h.forgetOtherDevices(r, cur); err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
 	httpapi.NoContent(w)
+}
+
+func (h *Handlers) forgetOtherDevices(r *http.Request, cur sessions.Current) error {
+	list, err := h.store.ListCredentials(r.Context(), cur.Account.ID, store.CredentialDevice)
+	if err != nil {
+		return err
+	}
+	mine, _ := devices.Key(h.device.Token(r), cur.Account.ID)
+	others := list[:0]
+	for _, d := range list {
+		if d.Key() != mine {
+			others = append(others, d)
+		}
+	}
+	src := audit.Source{ActorID: cur.Account.ID, IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()}
+	return devices.Forget(r.Context(), h.store, cur.Account.ID, others, "others", src, h.service.clock.Now())
 }
 
 // revoke deletes sessions in batches that fit one commit, each batch with its

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatepass/gatepass/shared/mfa"
+	"github.com/gatepass/gatepass/shared/mfa/mfatest"
 	"github.com/gatepass/gatepass/shared/mfa/totp"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/store"
@@ -19,14 +19,14 @@ var recoveryCodes = []string{"abcd-efgh-jkmn-pqrs", "0123-4567-89ab-cdef"}
 // withTOTP gives an account an active TOTP secret and two recovery codes.
 func withTOTP(h *harness, secret []byte) func(*store.Account) {
 	return func(a *store.Account) {
-		sealed, err := mfa.Seal(h.Box, a.ID, secret)
+		ops, refs, err := mfatest.TOTP(h.Box, a.ID, secret, recoveryCodes, t0)
 		if err != nil {
 			h.t.Fatal(err)
 		}
-		a.TOTPSecret, a.TOTPEnabledAt = sealed, t0
-		for _, c := range recoveryCodes {
-			a.RecoveryCodeHashes = append(a.RecoveryCodeHashes, totp.HashRecoveryCode(c))
+		if err := h.store.Commit(context.Background(), ops...); err != nil {
+			h.t.Fatal(err)
 		}
+		a.Credentials = append(a.Credentials, refs...)
 	}
 }
 
@@ -267,12 +267,23 @@ func TestRecoveryCodeWorksOnce(t *testing.T) {
 	if res := secondStep(h, firstStep(t, h), "", recoveryCodes[0]); res.Status != 401 || res.Code(t) != "invalid_code" {
 		t.Fatalf("recovery code reused: %d %s", res.Status, res.Body)
 	}
-	acct := h.Load(a.ID)
-	if len(acct.RecoveryCodeHashes) != 1 {
-		t.Fatalf("%d recovery codes left, want 1", len(acct.RecoveryCodeHashes))
+	set, err := h.store.ListCredentials(context.Background(), a.ID, store.CredentialRecoveryCodes)
+	if err != nil || len(set) != 1 || len(set[0].Hashes) != 1 {
+		t.Fatalf("recovery codes left: %+v (%v), want 1", set, err)
 	}
 	if !slices.Contains(h.auditTypes(a.ID), "mfa.recovery_code.used") {
 		t.Fatalf("audit = %v", h.auditTypes(a.ID))
+	}
+	// The last code uses the set up: the method is no longer offered.
+	if res := secondStep(h, firstStep(t, h), "", recoveryCodes[1]); res.Status != 200 {
+		t.Fatalf("last recovery code: %d %s", res.Status, res.Body)
+	}
+	if acct := h.Load(a.ID); acct.HasCredential(store.CredentialRecoveryCodes) {
+		t.Fatalf("index still lists the used-up set: %v", acct.Credentials)
+	}
+	res := h.login("jdoe", pw)
+	if m := res.JSON(t)["methods"].([]any); len(m) != 1 || m[0] != "totp" {
+		t.Fatalf("methods without codes = %v", m)
 	}
 }
 

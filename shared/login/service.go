@@ -14,12 +14,12 @@ import (
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/credential"
+	"github.com/gatepass/gatepass/shared/devices"
 	"github.com/gatepass/gatepass/shared/lockout"
 	"github.com/gatepass/gatepass/shared/metrics"
 	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
-	"github.com/gatepass/gatepass/shared/secretbox"
 	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
 )
@@ -68,6 +68,7 @@ type Store interface {
 	Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	Commit(ctx context.Context, ops ...store.Op) error
 	ListSessions(ctx context.Context, userID string) ([]store.Session, error)
+	ListCredentials(ctx context.Context, userID string, kind store.CredentialKind) ([]store.Credential, error)
 }
 
 // Service signs people in.
@@ -76,15 +77,16 @@ type Service struct {
 	hasher   password.Hasher
 	clock    clock.Clock
 	sessions *sessions.Manager
-	secrets  *secretbox.Box
+	factors  mfa.Factors
 	tenant   string
 	logger   *slog.Logger
 }
 
-// NewService returns a login service. secrets opens TOTP secrets for the
-// second step; tenant is the value of LockedMetric's dimension.
-func NewService(s Store, h password.Hasher, c clock.Clock, m *sessions.Manager, secrets *secretbox.Box, tenant string, logger *slog.Logger) *Service {
-	return &Service{store: s, hasher: h, clock: c, sessions: m, secrets: secrets, tenant: tenant, logger: logger}
+// NewService returns a login service. factors are the second factors the
+// second step accepts; tenant is the value of LockedMetric's dimension.
+func NewService(s Store, h password.Hasher, c clock.Clock, m *sessions.Manager, factors mfa.Factors, tenant string,
+	logger *slog.Logger) *Service {
+	return &Service{store: s, hasher: h, clock: c, sessions: m, factors: factors, tenant: tenant, logger: logger}
 }
 
 // countLock records one lock started at now (LockedMetric).
@@ -98,6 +100,8 @@ type Attempt struct {
 	Password  string
 	IP        string
 	UserAgent string
+	// Device is the browser's remembered-device token ("" for none).
+	Device string
 }
 
 // Outcome is a successful step: a session (Issued, possibly restricted),
@@ -108,6 +112,20 @@ type Outcome struct {
 	Account   store.Account
 	View      sessions.View
 	Challenge string
+	// Methods and Options are the second factors a challenge accepts and
+	// what those that need one must hand the client (the passkey's
+	// request options), by method.
+	Methods []string
+	Options map[string]any
+	// Device is a newly remembered device: the token for its cookie and
+	// its expiry.
+	Device *RememberedDevice
+}
+
+// RememberedDevice is a device the second step remembered.
+type RememberedDevice struct {
+	Token     string
+	ExpiresAt time.Time
 }
 
 // noAccount is an id no account has ("x" is not an id prefix Gatepass
@@ -152,11 +170,22 @@ func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
 	if known {
 		counterKey, accountID = lockout.AccountKey(userID), userID
 	}
-	second, err := s.store.Load(ctx, store.Query{AccountID: accountID, Counters: []string{counterKey}})
+	// With the account, the browser's remembered device of it, if any: a
+	// device skips the second step without another round trip.
+	q := store.Query{AccountID: accountID, Counters: []string{counterKey}}
+	deviceKey, hasDevice := devices.Key(in.Device, userID)
+	if known && hasDevice {
+		q.Credentials = []store.CredentialKey{deviceKey}
+	}
+	second, err := s.store.Load(ctx, q)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("login: read account: %w", err)
 	}
 	acct := second.Account
+	var device *store.Credential
+	if d, ok := second.Credentials[deviceKey]; ok && hasDevice {
+		device = &d
+	}
 
 	// Count before checking (SECURITY.md): the attempt is on the books before
 	// the password is looked at.
@@ -170,7 +199,7 @@ func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
 	if !ok {
 		return Outcome{}, s.fail(ctx, first.Counters[ipKey], ipPolicy, acct, counted, reason, src, now)
 	}
-	return s.succeed(ctx, *acct, counted, in, rehash, p, src, now)
+	return s.succeed(ctx, *acct, device, counted, in, rehash, p, src, now)
 }
 
 // verify checks the password. Every path costs one argon2id derivation except
@@ -261,19 +290,25 @@ func (s *Service) fail(ctx context.Context, ipCounter store.Counter, ipPolicy lo
 
 // succeed issues the session and, in one commit, stores it, records the
 // sign-in on the account (upgrading the hash when its parameters are stale),
-// clears the account's failures and appends the audit event.
-func (s *Service) succeed(ctx context.Context, acct store.Account, counted store.Counter, in Attempt, rehash bool,
-	p params.Parameters, src audit.Source, now time.Time) (Outcome, error) {
+// clears the account's failures and appends the audit event. An account
+// with a second factor gets a challenge instead — unless the browser is a
+// device the account remembers, whose use is recorded in the same commit.
+func (s *Service) succeed(ctx context.Context, acct store.Account, device *store.Credential, counted store.Counter,
+	in Attempt, rehash bool, p params.Parameters, src audit.Source, now time.Time) (Outcome, error) {
 	status, restriction := StatusAuthenticated, store.RestrictionNone
 	switch {
 	case acct.PasswordChangeRequired:
 		status, restriction = StatusPasswordChangeRequired, store.RestrictionPasswordChange
-	case !mfa.Enabled(acct) && mfa.Required(acct, p):
+	case !mfa.HasSecondFactor(acct) && mfa.Required(acct, p):
 		status, restriction = StatusMFAEnrolmentRequired, store.RestrictionMFAEnrolment
 	}
-	if mfa.Enabled(acct) {
-		// No session at all before the second step (SECURITY.md).
-		return s.challenge(ctx, acct, restriction, counted)
+	method := "password"
+	if mfa.HasSecondFactor(acct) {
+		if device == nil || !devices.Recognised(*device, acct, p.MFA.RememberDeviceFor(), now) {
+			// No session at all before the second step (SECURITY.md).
+			return s.challenge(ctx, acct, restriction, counted)
+		}
+		method = "password+device"
 	}
 	newHash := ""
 	if rehash {
@@ -288,36 +323,55 @@ func (s *Service) succeed(ctx context.Context, acct store.Account, counted store
 		return Outcome{}, fmt.Errorf("login: %w", err)
 	}
 	issued := s.sessions.New(&acct, sessions.Meta{IP: in.IP, UserAgent: in.UserAgent}, restriction, view, p)
-	event := audit.New(now, audit.LoginSucceeded, acct.ID, src, nil)
-	for attempt := 0; ; attempt++ {
-		updated := acct
+	event := audit.New(now, audit.LoginSucceeded, acct.ID, src, map[string]string{"method": method})
+	var updated store.Account
+	err = store.Optimistic(ctx, store.Attempts, func(try int) error {
+		if try > 0 {
+			// The account (or the device) changed between read and write —
+			// an admin edit, a parallel sign-in: decide again on fresh state.
+			q := store.Query{AccountID: acct.ID}
+			if device != nil {
+				q.Credentials = []store.CredentialKey{device.Key()}
+			}
+			snap, err := s.store.Load(ctx, q)
+			if err != nil {
+				return fmt.Errorf("login: reread: %w", err)
+			}
+			if !accounts.CanSignIn(snap.Account, now) || snap.Account.PasswordHash != acct.PasswordHash {
+				return ErrInvalidCredentials
+			}
+			acct = *snap.Account
+			if device != nil {
+				d, ok := snap.Credentials[device.Key()]
+				if !ok || !devices.Recognised(d, acct, p.MFA.RememberDeviceFor(), now) {
+					return ErrInvalidCredentials
+				}
+				device = &d
+			}
+		}
+		updated = acct
 		sessions.SignedIn(&updated, now, in.IP)
 		if newHash != "" {
 			updated.PasswordHash = newHash
 		}
-		err := s.store.Commit(ctx,
+		ops := []store.Op{
 			issued.Op(),
 			store.UpdateAccount{Account: updated, PreviousEmailKey: acct.EmailKey},
 			store.DeleteCounter{Key: counted.Key},
 			audit.Op(event),
-		)
-		if err == nil {
-			updated.Version++
-			audit.Log(ctx, s.logger, event)
-			return Outcome{Status: status, Issued: issued, Account: updated, View: view}, nil
 		}
-		if !errors.Is(err, store.ErrConflict) || attempt == 2 {
-			return Outcome{}, fmt.Errorf("login: commit: %w", err)
+		if device != nil {
+			ops = append(ops, store.UpdateCredential{Credential: devices.Used(*device, now)})
 		}
-		// The account changed between read and write (an admin edit, a
-		// parallel sign-in): re-read it and decide again on fresh state.
-		snap, err := s.store.Load(ctx, store.Query{AccountID: acct.ID})
-		if err != nil {
-			return Outcome{}, fmt.Errorf("login: reread: %w", err)
-		}
-		if !accounts.CanSignIn(snap.Account, now) || snap.Account.PasswordHash != acct.PasswordHash {
-			return Outcome{}, ErrInvalidCredentials
-		}
-		acct = *snap.Account
+		return s.store.Commit(ctx, ops...)
+	})
+	switch {
+	case errors.Is(err, ErrInvalidCredentials):
+		return Outcome{}, err
+	case err != nil:
+		return Outcome{}, fmt.Errorf("login: commit: %w", err)
 	}
+	updated.Version++
+	audit.Log(ctx, s.logger, event)
+	return Outcome{Status: status, Issued: issued, Account: updated, View: view}, nil
 }

@@ -199,6 +199,14 @@ func english() map[Kind]message {
 			{text: "The codes you had before no longer work. Keep the new ones in a safe place."},
 			notYou,
 		}},
+		KindPasskeyAdded: {subject: "{tenant} Backoffice: passkey added", body: []block{
+			{text: "A passkey was added to your {tenant} Backoffice account{account}. It can now sign you in."},
+			notYou,
+		}},
+		KindPasskeyRemoved: {subject: "{tenant} Backoffice: passkey removed", body: []block{
+			{text: "A passkey was removed from your {tenant} Backoffice account{account}. It can no longer sign you in."},
+			notYou,
+		}},
 	}
 }
 
@@ -243,6 +251,14 @@ func german() map[Kind]message {
 		KindRecoveryCodesRegenerated: {subject: "{tenant} Backoffice: neue Wiederherstellungscodes", body: []block{
 			{text: "für Ihr Konto{account} im {tenant} Backoffice wurden neue Wiederherstellungscodes erstellt."},
 			{text: "Ihre bisherigen Codes gelten nicht mehr. Bewahren Sie die neuen an einem sicheren Ort auf."},
+			notYou,
+		}},
+		KindPasskeyAdded: {subject: "{tenant} Backoffice: Passkey hinzugefügt", body: []block{
+			{text: "zu Ihrem Konto{account} im {tenant} Backoffice wurde ein Passkey hinzugefügt. Er kann Sie ab jetzt anmelden."},
+			notYou,
+		}},
+		KindPasskeyRemoved: {subject: "{tenant} Backoffice: Passkey entfernt", body: []block{
+			{text: "von Ihrem Konto{account} im {tenant} Backoffice wurde ein Passkey entfernt. Er kann Sie nicht mehr anmelden."},
 			notYou,
 		}},
 	}

@@ -38,12 +38,16 @@ const (
 	// KindRecoveryCodesRegenerated notifies that a new set of recovery codes
 	// replaced the old one.
 	KindRecoveryCodesRegenerated Kind = "recovery_codes_regenerated"
+	// KindPasskeyAdded notifies that a passkey was added to the account.
+	KindPasskeyAdded Kind = "passkey_added"
+	// KindPasskeyRemoved notifies that a passkey was removed.
+	KindPasskeyRemoved Kind = "passkey_removed"
 )
 
 // Kinds returns every kind, in a fixed order.
 func Kinds() []Kind {
 	return []Kind{KindResetLink, KindResetUseSSO, KindPasswordChanged, KindInvitation, KindTOTPEnabled, KindTOTPDisabled,
-		KindRecoveryCodesRegenerated}
+		KindRecoveryCodesRegenerated, KindPasskeyAdded, KindPasskeyRemoved}
 }
 
 // HasLink reports whether mails of kind k carry a link, which Render then

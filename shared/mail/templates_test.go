@@ -258,6 +258,7 @@ func TestKinds(t *testing.T) {
 		mail.KindPasswordChanged: "password_changed", mail.KindInvitation: "invitation",
 		mail.KindTOTPEnabled: "totp_enabled", mail.KindTOTPDisabled: "totp_disabled",
 		mail.KindRecoveryCodesRegenerated: "recovery_codes_regenerated",
+		mail.KindPasskeyAdded:             "passkey_added", mail.KindPasskeyRemoved: "passkey_removed",
 	}
 	kinds := mail.Kinds()
 	if len(kinds) != len(want) {

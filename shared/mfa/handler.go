@@ -71,9 +71,28 @@ type recoveryStatus struct {
 	Remaining int `json:"remaining"`
 }
 
+// PasskeyDocument is a passkey as API.md shows it.
+type PasskeyDocument struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	LastUsedAt *time.Time `json:"lastUsedAt"`
+}
+
+// DescribePasskey renders a passkey credential.
+func DescribePasskey(c store.Credential) PasskeyDocument {
+	d := PasskeyDocument{ID: c.ID, Name: c.Name, CreatedAt: c.CreatedAt.UTC()}
+	if !c.LastUsedAt.IsZero() {
+		at := c.LastUsedAt.UTC()
+		d.LastUsedAt = &at
+	}
+	return d
+}
+
 type statusResponse struct {
-	TOTP          totpStatus     `json:"totp"`
-	RecoveryCodes recoveryStatus `json:"recoveryCodes"`
+	TOTP          totpStatus        `json:"totp"`
+	Passkeys      []PasskeyDocument `json:"passkeys"`
+	RecoveryCodes recoveryStatus    `json:"recoveryCodes"`
 }
 
 func (h *Handlers) status(w http.ResponseWriter, r *http.Request) {
@@ -81,11 +100,19 @@ func (h *Handlers) status(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	st := h.service.Status(cur.Account)
-	res := statusResponse{TOTP: totpStatus{Enabled: st.Enabled}, RecoveryCodes: recoveryStatus{Remaining: st.RecoveryCodes}}
-	if st.Enabled {
+	st, err := h.service.Status(r.Context(), cur.Account)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return
+	}
+	res := statusResponse{TOTP: totpStatus{Enabled: st.TOTP}, Passkeys: []PasskeyDocument{},
+		RecoveryCodes: recoveryStatus{Remaining: st.RecoveryCodes}}
+	if st.TOTP {
 		at := st.EnrolledAt.UTC()
 		res.TOTP.EnrolledAt = &at
+	}
+	for _, c := range st.Passkeys {
+		res.Passkeys = append(res.Passkeys, DescribePasskey(c))
 	}
 	_ = httpapi.WriteJSON(w, http.StatusOK, res)
 }
@@ -130,7 +157,7 @@ func (h *Handlers) enrol(w http.ResponseWriter, r *http.Request) {
 	}
 	e, err := h.service.Enrol(r.Context(), cur, pw, meta(r))
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	_ = httpapi.WriteJSON(w, http.StatusOK, enrolResponse{Secret: e.Secret, OTPAuthURI: e.URI, QRCode: e.QRCode,
@@ -168,7 +195,7 @@ func (h *Handlers) activate(w http.ResponseWriter, r *http.Request) {
 	}
 	act, err := h.service.Activate(r.Context(), cur, req.Code, meta(r))
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	if act.Session != nil {
@@ -208,7 +235,7 @@ func (h *Handlers) disable(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := h.service.Disable(r.Context(), cur, Removal{Password: req.Password, Code: req.Code}, meta(r)); err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	httpapi.NoContent(w)
@@ -226,14 +253,15 @@ func (h *Handlers) recoveryCodes(w http.ResponseWriter, r *http.Request) {
 	}
 	codes, err := h.service.RegenerateRecoveryCodes(r.Context(), cur, pw, meta(r))
 	if err != nil {
-		writeError(w, r, err)
+		WriteError(w, r, err)
 		return
 	}
 	_ = httpapi.WriteJSON(w, http.StatusOK, recoveryCodesResponse{RecoveryCodes: codes})
 }
 
-// writeError maps the service's errors to API.md problems.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
+// WriteError maps the errors of second-factor management to API.md
+// problems; package passkey answers with it too.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	var locked *lockout.LockedError
 	switch {
 	case errors.As(err, &locked):
@@ -252,6 +280,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		httpapi.WriteError(w, r, httpapi.Conflict("There is no pending enrolment; start again."))
 	case errors.Is(err, ErrNotEnabled):
 		httpapi.WriteError(w, r, httpapi.Conflict("Two-factor authentication is not enabled."))
+	case errors.Is(err, ErrNoSecondFactor):
+		httpapi.WriteError(w, r, httpapi.Conflict("Recovery codes come with a second factor; add one first."))
 	case errors.Is(err, ErrChanged):
 		httpapi.WriteError(w, r, httpapi.Conflict("The account changed meanwhile; try again."))
 	default:

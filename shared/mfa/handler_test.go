@@ -85,6 +85,20 @@ func (e *env) account(username string, mutate ...func(*store.Account)) store.Acc
 
 func (e *env) load(id string) store.Account { return e.Load(id) }
 
+// creds returns the user's live credentials by kind (the last of a kind).
+func (e *env) creds(id string) map[store.CredentialKind]store.Credential {
+	e.t.Helper()
+	list, err := e.store.ListCredentials(context.Background(), id, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := map[store.CredentialKind]store.Credential{}
+	for _, c := range list {
+		out[c.Kind] = c
+	}
+	return out
+}
+
 // signIn stores a session for the account as login would, with the given
 // restriction, and returns its cookie.
 func (e *env) signIn(userID, restriction string) *http.Cookie {
@@ -209,7 +223,7 @@ func TestEnrolAndActivate(t *testing.T) {
 	c := e.signIn(a.ID, store.RestrictionNone)
 
 	res := e.status(c)
-	if res.status != 200 || strings.TrimSpace(string(res.body)) != `{"totp":{"enabled":false,"enrolledAt":null},"recoveryCodes":{"remaining":0}}` {
+	if res.status != 200 || strings.TrimSpace(string(res.body)) != `{"totp":{"enabled":false,"enrolledAt":null},"passkeys":[],"recoveryCodes":{"remaining":0}}` {
 		t.Fatalf("status before: %d %s", res.status, res.body)
 	}
 
@@ -234,7 +248,9 @@ func TestEnrolAndActivate(t *testing.T) {
 		t.Errorf("expiresAt = %q", exp)
 	}
 	stored := e.load(a.ID)
-	if mfa.Enabled(stored) || len(stored.TOTPPendingSecret) == 0 || strings.Contains(string(stored.TOTPPendingSecret), string(secret)) {
+	pending := e.creds(a.ID)[store.CredentialTOTPPending]
+	if mfa.Enabled(stored) || len(pending.Secret) == 0 || strings.Contains(string(pending.Secret), string(secret)) ||
+		!pending.ExpiresAt.Equal(start.Add(10*time.Minute)) {
 		t.Fatal("pending secret not stored sealed")
 	}
 	// Pending is not enabled.
@@ -253,12 +269,15 @@ func TestEnrolAndActivate(t *testing.T) {
 		t.Fatalf("%d recovery codes", len(codes))
 	}
 	stored = e.load(a.ID)
-	if !mfa.Enabled(stored) || stored.TOTPLastStep != step || stored.TOTPPendingSecret != nil ||
-		!stored.TOTPPendingUntil.IsZero() || !stored.TOTPEnabledAt.Equal(e.clock.Now()) || len(stored.RecoveryCodeHashes) != 10 {
-		t.Fatalf("stored after activation: %+v", stored)
+	creds := e.creds(a.ID)
+	active, recovery := creds[store.CredentialTOTP], creds[store.CredentialRecoveryCodes]
+	if _, still := creds[store.CredentialTOTPPending]; !mfa.Enabled(stored) || active.Counter != step || still ||
+		!active.CreatedAt.Equal(e.clock.Now()) || len(recovery.Hashes) != 10 ||
+		!stored.HasCredential(store.CredentialRecoveryCodes) {
+		t.Fatalf("stored after activation: %+v, %+v", stored, creds)
 	}
 	for _, code := range codes {
-		if strings.Contains(strings.Join(stored.RecoveryCodeHashes, ","), code) {
+		if strings.Contains(strings.Join(recovery.Hashes, ","), code) {
 			t.Fatal("a recovery code is stored in clear")
 		}
 	}
@@ -286,9 +305,25 @@ func TestEnrolAndActivate(t *testing.T) {
 		t.Fatalf("activate when enabled: %d %s", res.status, res.body)
 	}
 	// A recovery code works as a second factor.
-	if _, method, err := mfa.Check(e.box, e.load(a.ID), mfa.Proof{RecoveryCode: codes[3]}, e.clock.Now()); err != nil || method != mfa.MethodRecoveryCode {
+	if _, err := e.checkRecoveryCode(e.load(a.ID), codes[3]); err != nil {
 		t.Fatalf("recovery code: %v", err)
 	}
+}
+
+// checkRecoveryCode verifies a recovery code of the account as the login's
+// second step would: its set read, then the factor.
+func (e *env) checkRecoveryCode(a store.Account, code string) (mfa.Use, error) {
+	e.t.Helper()
+	f := mfa.RecoveryCodes{}
+	p := mfa.Proof{Method: mfa.MethodRecoveryCode, Code: code}
+	snap, err := e.store.Load(context.Background(), store.Query{Credentials: f.Needs(a.ID, p)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !f.Offered(a) {
+		return mfa.Use{}, mfa.ErrInvalidCode
+	}
+	return f.Verify(mfa.Check{Account: a, Credentials: snap.Credentials, Proof: p, Now: e.clock.Now()})
 }
 
 func TestActivateWindow(t *testing.T) {
@@ -452,8 +487,8 @@ func TestDisable(t *testing.T) {
 				t.Fatalf("disable: %d %s", res.status, res.body)
 			}
 			stored := e.load(a.ID)
-			if mfa.Enabled(stored) || !stored.TOTPEnabledAt.IsZero() || stored.TOTPPendingSecret != nil || len(stored.RecoveryCodeHashes) != 0 {
-				t.Fatalf("stored after disable: %+v", stored)
+			if creds := e.creds(a.ID); mfa.Enabled(stored) || len(stored.Credentials) != 0 || len(creds) != 0 {
+				t.Fatalf("stored after disable: %+v, %+v", stored, creds)
 			}
 			if st := e.status(c).json(t); st["totp"].(map[string]any)["enabled"] != false {
 				t.Fatalf("status: %v", st)
@@ -511,8 +546,11 @@ func TestDisableRefusals(t *testing.T) {
 		if res := e.disable(c, map[string]string{"code": next}); res.status != 204 {
 			t.Fatalf("disable: %d %s", res.status, res.body)
 		}
-		if got := e.load(a.ID).TOTPLastStep; got != totp.Step(e.clock.Now())+1 {
-			t.Fatalf("last step = %d", got)
+		if _, ok := e.creds(a.ID)[store.CredentialTOTP]; ok {
+			t.Fatal("the factor is still stored")
+		}
+		if res := e.disable(c, map[string]string{"code": next}); res.status != 409 {
+			t.Fatalf("the same code again: %d %s", res.status, res.body)
 		}
 	})
 
@@ -551,12 +589,12 @@ func TestRegenerateRecoveryCodes(t *testing.T) {
 	}
 	stored := e.load(a.ID)
 	for _, code := range old {
-		if _, _, err := mfa.Check(e.box, stored, mfa.Proof{RecoveryCode: code}, e.clock.Now()); err == nil {
+		if _, err := e.checkRecoveryCode(stored, code); err == nil {
 			t.Fatalf("old code %s still works", code)
 		}
 	}
 	for _, code := range fresh {
-		if _, _, err := mfa.Check(e.box, stored, mfa.Proof{RecoveryCode: code}, e.clock.Now()); err != nil {
+		if _, err := e.checkRecoveryCode(stored, code); err != nil {
 			t.Fatalf("new code %s: %v", code, err)
 		}
 	}
@@ -687,8 +725,9 @@ func TestAdminReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored := e.load(a.ID)
-	if mfa.Enabled(stored) || len(stored.RecoveryCodeHashes) != 0 || stored.TOTPPendingSecret != nil || stored.SessionEpoch != a.SessionEpoch+1 {
-		t.Fatalf("stored after reset: %+v", stored)
+	if creds := e.creds(a.ID); mfa.Enabled(stored) || len(stored.Credentials) != 0 || len(creds) != 0 ||
+		stored.SessionEpoch != a.SessionEpoch+1 {
+		t.Fatalf("stored after reset: %+v, %+v", stored, creds)
 	}
 	for _, ck := range []*http.Cookie{c, other} {
 		r := httptest.NewRequest("GET", public+"/api/auth/mfa", nil)

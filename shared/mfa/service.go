@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gatepass/gatepass/shared/audit"
@@ -39,22 +40,27 @@ var (
 	ErrNothingPending = errors.New("mfa: no pending enrolment")
 	// ErrNotEnabled means TOTP is off.
 	ErrNotEnabled = errors.New("mfa: totp not enabled")
+	// ErrNoSecondFactor means the account has no second factor, so it has
+	// no recovery codes either.
+	ErrNoSecondFactor = errors.New("mfa: no second factor")
 	// ErrRequiredByPolicy means the tenant requires two-factor for one of
-	// the account's roles, so it may not be removed.
+	// the account's roles, so its last second factor may not be removed.
 	ErrRequiredByPolicy = errors.New("mfa: required by policy")
 	// ErrChanged means the account changed between reading and writing it;
 	// the client may simply try again.
 	ErrChanged = errors.New("mfa: the account changed meanwhile")
 )
 
-// Store is what the TOTP management flows need from the store.
+// Store is what the second-factor management flows need from the store.
 type Store interface {
 	Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	Commit(ctx context.Context, ops ...store.Op) error
+	ListCredentials(ctx context.Context, userID string, kind store.CredentialKind) ([]store.Credential, error)
 }
 
-// Service enrols, activates and removes TOTP factors and manages recovery
-// codes (API.md "/api/auth/mfa…", SECURITY.md "TOTP and recovery codes").
+// Service enrols, activates and removes TOTP factors, manages recovery
+// codes and resets an account's second factors (API.md "/api/auth/mfa…",
+// SECURITY.md "TOTP and recovery codes").
 type Service struct {
 	store    Store
 	verifier Verifier
@@ -66,30 +72,47 @@ type Service struct {
 	logger   *slog.Logger
 }
 
-// NewService returns the TOTP management service. tenant is the issuer
+// NewService returns the second-factor management service. factors are
+// the second factors a re-authentication accepts; tenant is the issuer
 // shown in authenticator apps.
-func NewService(s Store, h password.Hasher, box *secretbox.Box, c clock.Clock, m *sessions.Manager,
+func NewService(s Store, h password.Hasher, box *secretbox.Box, factors Factors, c clock.Clock, m *sessions.Manager,
 	n *notify.Notifier, tenant string, logger *slog.Logger) *Service {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Service{store: s, verifier: NewVerifier(s, h, box), box: box, clock: c, sessions: m, notifier: n,
+	return &Service{store: s, verifier: NewVerifier(s, h, factors), box: box, clock: c, sessions: m, notifier: n,
 		tenant: tenant, logger: logger}
 }
 
-// Status is the MFA state of an account (GET /api/auth/mfa).
+// Verifier returns the service's re-authentication check.
+func (s *Service) Verifier() Verifier { return s.verifier }
+
+// Status is the second-factor state of an account (GET /api/auth/mfa).
 type Status struct {
-	Enabled       bool
+	TOTP          bool
 	EnrolledAt    time.Time // zero while off
-	RecoveryCodes int       // unused recovery codes
+	Passkeys      []store.Credential
+	RecoveryCodes int // unused recovery codes
 }
 
-// Status describes the account's second factors.
-func (s *Service) Status(a store.Account) Status {
-	if !Enabled(a) {
-		return Status{}
+// Status reads the account's second factors: one query of its credentials.
+func (s *Service) Status(ctx context.Context, a store.Account) (Status, error) {
+	creds, err := s.store.ListCredentials(ctx, a.ID, "")
+	if err != nil {
+		return Status{}, fmt.Errorf("mfa: status: %w", err)
 	}
-	return Status{Enabled: true, EnrolledAt: a.TOTPEnabledAt, RecoveryCodes: len(a.RecoveryCodeHashes)}
+	var st Status
+	for _, c := range creds {
+		switch c.Kind {
+		case store.CredentialTOTP:
+			st.TOTP, st.EnrolledAt = true, c.CreatedAt
+		case store.CredentialPasskey:
+			st.Passkeys = append(st.Passkeys, c)
+		case store.CredentialRecoveryCodes:
+			st.RecoveryCodes = len(c.Hashes)
+		}
+	}
+	return st, nil
 }
 
 // Enrolment is a pending TOTP enrolment, shown to the user once.
@@ -112,9 +135,7 @@ func (s *Service) Enrol(ctx context.Context, cur sessions.Current, pw string, me
 		return Enrolment{}, ErrAlreadyEnabled
 	}
 	now := s.clock.Now()
-	src := source(a, meta)
-	a, err := s.verifier.Reauthenticate(ctx, cur, Reauthentication{Password: pw}, src, now)
-	if err != nil {
+	if _, err := s.verifier.Reauthenticate(ctx, cur, Reauthentication{Password: pw}, source(a, meta), now); err != nil {
 		return Enrolment{}, err
 	}
 	secret := totp.NewSecret()
@@ -127,17 +148,31 @@ func (s *Service) Enrol(ctx context.Context, cur sessions.Current, pw string, me
 	if err != nil {
 		return Enrolment{}, err
 	}
-	a.TOTPPendingSecret, a.TOTPPendingUntil, a.UpdatedAt = sealed, now.Add(PendingFor), now
-	if err := s.commit(ctx, "enrol", store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey},
-		store.DeleteCounter{Key: lockout.AccountKey(a.ID)}); err != nil {
-		return Enrolment{}, err
+	pending := store.Credential{UserID: a.ID, Kind: store.CredentialTOTPPending, ID: totpID, Secret: sealed,
+		CreatedAt: now, ExpiresAt: now.Add(PendingFor)}
+	err = store.Optimistic(ctx, store.Attempts, func(int) error {
+		snap, err := s.store.Load(ctx, store.Query{Credentials: []store.CredentialKey{pending.Key()}})
+		if err != nil {
+			return fmt.Errorf("mfa: enrol: read: %w", err)
+		}
+		var put store.Op = store.PutCredential{Credential: pending}
+		if old, ok := snap.Credentials[pending.Key()]; ok {
+			replaced := pending
+			replaced.Version = old.Version
+			put = store.UpdateCredential{Credential: replaced}
+		}
+		return s.store.Commit(ctx, put, store.DeleteCounter{Key: lockout.AccountKey(a.ID)})
+	})
+	if err != nil {
+		return Enrolment{}, commitError("enrol", err)
 	}
-	return Enrolment{Secret: totp.EncodeSecret(secret), URI: uri, QRCode: qr, ExpiresAt: a.TOTPPendingUntil}, nil
+	return Enrolment{Secret: totp.EncodeSecret(secret), URI: uri, QRCode: qr, ExpiresAt: pending.ExpiresAt}, nil
 }
 
 // Activation is the result of a successful activation.
 type Activation struct {
-	// RecoveryCodes are shown once; only their hashes are stored.
+	// RecoveryCodes are shown once; only their hashes are stored. Empty
+	// when the account had a second factor (and so its codes) already.
 	RecoveryCodes []string
 	// Session is the re-issued, unrestricted session when the caller's
 	// session was restricted to MFA enrolment; nil otherwise.
@@ -146,50 +181,76 @@ type Activation struct {
 
 // Activate turns the pending enrolment on when code proves it. The
 // activating step counts as used. Of concurrent activations with one code
-// exactly one wins (the account's version condition); the others get
-// ErrInvalidCode. A session restricted to MFA enrolment is re-issued
+// exactly one wins (the pending enrolment is deleted at the version read);
+// the others get ErrInvalidCode. The account's first second factor comes
+// with recovery codes. A session restricted to MFA enrolment is re-issued
 // unrestricted in the same commit.
 func (s *Service) Activate(ctx context.Context, cur sessions.Current, code string, meta sessions.Meta) (Activation, error) {
 	a := cur.Account
-	now := s.clock.Now()
-	if Enabled(a) || len(a.TOTPPendingSecret) == 0 || !now.Before(a.TOTPPendingUntil) {
+	if Enabled(a) {
 		return Activation{}, ErrNothingPending
 	}
-	secret, err := Open(s.box, a.ID, a.TOTPPendingSecret)
+	pendingKey, recoveryKey := PendingKey(a.ID), RecoveryKey(a.ID)
+	snap, err := s.store.Load(ctx, store.Query{Credentials: []store.CredentialKey{pendingKey, recoveryKey, TOTPKey(a.ID)}})
+	if err != nil {
+		return Activation{}, fmt.Errorf("mfa: activate: read: %w", err)
+	}
+	now := s.clock.Now()
+	pending, ok := snap.Credentials[pendingKey]
+	if _, activated := snap.Credentials[TOTPKey(a.ID)]; !ok && activated {
+		// A concurrent activation won since the session was read: its code
+		// is used.
+		return Activation{}, ErrInvalidCode
+	}
+	if !ok {
+		return Activation{}, ErrNothingPending
+	}
+	secret, err := Open(s.box, a.ID, pending.Secret)
 	if err != nil {
 		return Activation{}, err
 	}
-	step, ok := totp.Verify(secret, code, now, a.TOTPLastStep)
+	step, ok := totp.Verify(secret, code, now, 0)
 	if !ok {
 		return Activation{}, ErrInvalidCode
 	}
-	codes := totp.NewRecoveryCodes(totp.RecoveryCodeCount)
-	a.TOTPSecret, a.TOTPEnabledAt, a.TOTPLastStep = a.TOTPPendingSecret, now, step
-	a.TOTPPendingSecret, a.TOTPPendingUntil = nil, time.Time{}
-	a.RecoveryCodeHashes = hashCodes(codes)
-	a.UpdatedAt = now
-	event := audit.New(now, audit.MFATOTPEnabled, a.ID, source(a, meta), nil)
-	ops := []store.Op{store.UpdateAccount{Account: a, PreviousEmailKey: cur.Account.EmailKey}, audit.Op(event)}
+	active := store.Credential{UserID: a.ID, Kind: store.CredentialTOTP, ID: totpID, Secret: pending.Secret,
+		Counter: step, CreatedAt: now, LastUsedAt: now}
+	ops := []store.Op{store.DeleteCredential{Key: pendingKey, Version: pending.Version},
+		store.PutCredential{Credential: active}}
 	var out Activation
+	updated := a
+	var read *store.Credential
+	if set, ok := snap.Credentials[recoveryKey]; ok {
+		read = &set
+	}
+	codes, putCodes := FirstFactorCodes(&updated, read, now)
 	out.RecoveryCodes = codes
+	if putCodes != nil {
+		ops = append(ops, putCodes)
+	}
+	updated.Credentials = updated.WithCredential(active.Ref())
+	updated.UpdatedAt = now
+	event := audit.New(now, audit.MFATOTPEnabled, a.ID, source(a, meta), nil)
+	ops = append(ops, store.UpdateAccount{Account: updated, PreviousEmailKey: a.EmailKey}, audit.Op(event))
 	if cur.Session.Restriction == store.RestrictionMFAEnrolment {
 		// The renewed token continues the same sign-in: its view, its public
 		// id and its absolute timeout carry over.
-		issued := s.sessions.Renew(cur.Session, &a, store.RestrictionNone, sessions.StoredView(cur.Session), meta)
+		issued := s.sessions.Renew(cur.Session, &updated, store.RestrictionNone, sessions.StoredView(cur.Session), meta)
 		ops = append(ops, issued.Op())
 		out.Session = &issued
 	}
 	err = s.store.Commit(ctx, ops...)
 	if errors.Is(err, store.ErrConflict) {
-		// Someone else changed the account since it was read: most likely a
-		// concurrent activation with the same code, which won.
+		// Someone else changed the account or the enrolment since it was
+		// read: most likely a concurrent activation with the same code,
+		// which won.
 		return Activation{}, ErrInvalidCode
 	}
 	if err != nil {
 		return Activation{}, fmt.Errorf("mfa: activate: %w", err)
 	}
 	audit.Log(ctx, s.logger, event)
-	s.notifier.Send(ctx, mail.KindTOTPEnabled, a, "", 0)
+	s.notifier.Send(ctx, mail.KindTOTPEnabled, updated, "", 0)
 	return out, nil
 }
 
@@ -199,38 +260,84 @@ type Removal struct {
 	Code     string
 }
 
-// Disable turns TOTP off after a password or a current code, unless the
-// tenant requires two-factor for one of the account's roles. Either proof is
-// counted towards the account lockout before it is checked; a code advances
-// the last used step like any use.
+// Disable turns TOTP off after a password or a current code — unless it is
+// the account's last second factor and the tenant requires two-factor for
+// one of its roles. Either proof is counted towards the account lockout
+// before it is checked; a code is used like any use. Without a second
+// factor left, the recovery codes and remembered devices go too.
 func (s *Service) Disable(ctx context.Context, cur sessions.Current, in Removal, meta sessions.Meta) error {
 	a := cur.Account
 	switch {
 	case !Enabled(a):
 		return ErrNotEnabled
-	case Required(a, cur.Parameters):
+	case Required(a, cur.Parameters) && !a.HasCredential(store.CredentialPasskey):
 		return ErrRequiredByPolicy
 	}
 	now := s.clock.Now()
 	src := source(a, meta)
-	a, err := s.verifier.Reauthenticate(ctx, cur, Reauthentication{Password: in.Password, Code: in.Code}, src, now)
+	re := Reauthentication{Password: in.Password}
+	method := "password"
+	if in.Code != "" {
+		re.Proof, method = &Proof{Method: MethodTOTP, Code: in.Code}, MethodTOTP
+	}
+	proved, err := s.verifier.Reauthenticate(ctx, cur, re, src, now)
 	if err != nil {
 		return err
 	}
-	a = cleared(a)
-	a.UpdatedAt = now
-	method := "password"
-	if in.Code != "" {
-		method = MethodTOTP
+	// A code proved with the credential being deleted: deleting it at the
+	// version read uses the code as surely as advancing its step would.
+	del := store.DeleteCredential{Key: TOTPKey(a.ID)}
+	if proved.Use != nil {
+		del.Version = proved.Use.Credential.Version
 	}
-	event := audit.New(now, audit.MFATOTPDisabled, a.ID, src, map[string]string{"method": method})
-	if err := s.commit(ctx, "disable", store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey},
-		store.DeleteCounter{Key: lockout.AccountKey(a.ID)}, audit.Op(event)); err != nil {
+	updated := a
+	updated.Credentials = updated.WithoutCredentials(func(r store.CredentialRef) bool { return r.Kind == store.CredentialTOTP })
+	ops, err := DropWithLastFactor(ctx, s.store, &updated)
+	if err != nil {
 		return err
 	}
+	updated.UpdatedAt = now
+	event := audit.New(now, audit.MFATOTPDisabled, a.ID, src, map[string]string{"method": method})
+	ops = append(ops, del, store.UpdateAccount{Account: updated, PreviousEmailKey: a.EmailKey},
+		store.DeleteCounter{Key: lockout.AccountKey(a.ID)}, audit.Op(event))
+	if err := s.store.Commit(ctx, ops...); err != nil {
+		if errors.Is(err, store.ErrConflict) && proved.Use != nil {
+			return ErrInvalidCode // the code was used first
+		}
+		return commitError("disable", err)
+	}
 	audit.Log(ctx, s.logger, event)
-	s.notifier.Send(ctx, mail.KindTOTPDisabled, a, "", 0)
+	s.notifier.Send(ctx, mail.KindTOTPDisabled, updated, "", 0)
 	return nil
+}
+
+// CredentialLister lists a user's credentials of a kind.
+type CredentialLister interface {
+	ListCredentials(ctx context.Context, userID string, kind store.CredentialKind) ([]store.Credential, error)
+}
+
+// DropWithLastFactor returns the deletes that go with removing a second
+// factor from a: when a (whose index no longer holds the removed factor)
+// has no second factor left, its recovery codes and remembered devices are
+// dropped too, and a's index with them. Every removal of a factor (TOTP
+// here, passkeys in package passkey) commits them with its own writes.
+func DropWithLastFactor(ctx context.Context, s CredentialLister, a *store.Account) ([]store.Op, error) {
+	if HasSecondFactor(*a) {
+		return nil, nil
+	}
+	ops := []store.Op{store.DeleteCredential{Key: RecoveryKey(a.ID)}}
+	a.Credentials = a.WithoutCredentials(func(r store.CredentialRef) bool { return r.Kind == store.CredentialRecoveryCodes })
+	devices, err := s.ListCredentials(ctx, a.ID, store.CredentialDevice)
+	if err != nil {
+		return nil, fmt.Errorf("mfa: list devices: %w", err)
+	}
+	for _, d := range devices {
+		if len(ops) == store.MaxOps-6 {
+			break // the rest expire, and no second step is asked any more
+		}
+		ops = append(ops, store.DeleteCredential{Key: d.Key()})
+	}
+	return ops, nil
 }
 
 // RegenerateRecoveryCodes re-authenticates with the password and replaces
@@ -238,34 +345,63 @@ func (s *Service) Disable(ctx context.Context, cur sessions.Current, in Removal,
 // audited (mfa.recovery_codes.regenerated) and the account is mailed.
 func (s *Service) RegenerateRecoveryCodes(ctx context.Context, cur sessions.Current, pw string, meta sessions.Meta) ([]string, error) {
 	a := cur.Account
-	if !Enabled(a) {
-		return nil, ErrNotEnabled
+	if !HasSecondFactor(a) {
+		return nil, ErrNoSecondFactor
 	}
 	now := s.clock.Now()
-	a, err := s.verifier.Reauthenticate(ctx, cur, Reauthentication{Password: pw}, source(a, meta), now)
-	if err != nil {
+	if _, err := s.verifier.Reauthenticate(ctx, cur, Reauthentication{Password: pw}, source(a, meta), now); err != nil {
 		return nil, err
 	}
 	codes := totp.NewRecoveryCodes(totp.RecoveryCodeCount)
-	a.RecoveryCodeHashes, a.UpdatedAt = hashCodes(codes), now
 	event := audit.New(now, audit.MFARecoveryCodesRegenerated, a.ID, source(a, meta),
 		map[string]string{"count": strconv.Itoa(len(codes))})
-	if err := s.commit(ctx, "recovery codes", store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey},
-		store.DeleteCounter{Key: lockout.AccountKey(a.ID)}, audit.Op(event)); err != nil {
-		return nil, err
+	err := store.Optimistic(ctx, store.Attempts, func(try int) error {
+		acct := a
+		if try > 0 {
+			snap, err := s.store.Load(ctx, store.Query{AccountID: a.ID})
+			if err != nil {
+				return fmt.Errorf("mfa: recovery codes: read: %w", err)
+			}
+			if snap.Account == nil || !HasSecondFactor(*snap.Account) {
+				return ErrNoSecondFactor
+			}
+			acct = *snap.Account
+		}
+		snap, err := s.store.Load(ctx, store.Query{Credentials: []store.CredentialKey{RecoveryKey(a.ID)}})
+		if err != nil {
+			return fmt.Errorf("mfa: recovery codes: read: %w", err)
+		}
+		var read *store.Credential
+		if set, ok := snap.Credentials[RecoveryKey(a.ID)]; ok {
+			read = &set
+		}
+		ops := []store.Op{putRecoverySet(a.ID, codes, read, now), store.DeleteCounter{Key: lockout.AccountKey(a.ID)},
+			audit.Op(event)}
+		if !acct.HasCredential(store.CredentialRecoveryCodes) {
+			updated := acct
+			updated.Credentials = updated.WithCredential(RecoveryRef())
+			updated.UpdatedAt = now
+			ops = append(ops, store.UpdateAccount{Account: updated, PreviousEmailKey: acct.EmailKey})
+		}
+		return s.store.Commit(ctx, ops...)
+	})
+	if err != nil {
+		return nil, commitError("recovery codes", err)
 	}
 	audit.Log(ctx, s.logger, event)
 	s.notifier.Send(ctx, mail.KindRecoveryCodesRegenerated, a, "", 0)
 	return codes, nil
 }
 
-// AdminReset removes a user's TOTP factor, pending enrolment and recovery
-// codes and revokes every session of the user by raising its session epoch,
-// in one commit with the audit event. A user without TOTP is still reset
-// (its sessions are revoked). It returns store.ErrNotFound for an unknown
-// user.
+// AdminReset removes every credential of a user — TOTP, pending enrolment,
+// passkeys, recovery codes, remembered devices — and revokes every session
+// of the user by raising its session epoch, in one commit with the audit
+// event. A user without a second factor is still reset (its sessions are
+// revoked). It returns store.ErrNotFound for an unknown user.
 func (s *Service) AdminReset(ctx context.Context, userID string, src audit.Source) error {
-	for attempt := 0; ; attempt++ {
+	var before, after store.Account
+	var event store.AuditEvent
+	err := store.Optimistic(ctx, store.Attempts, func(int) error {
 		snap, err := s.store.Load(ctx, store.Query{AccountID: userID})
 		if err != nil {
 			return fmt.Errorf("mfa: reset: read: %w", err)
@@ -273,114 +409,151 @@ func (s *Service) AdminReset(ctx context.Context, userID string, src audit.Sourc
 		if snap.Account == nil {
 			return fmt.Errorf("mfa: reset: %w", store.ErrNotFound)
 		}
-		before := *snap.Account
-		now := s.clock.Now()
-		a := cleared(before)
-		a.SessionEpoch++
-		a.UpdatedAt = now
-		event := audit.New(now, audit.MFAResetByAdmin, a.ID, src, nil)
-		err = s.store.Commit(ctx, store.UpdateAccount{Account: a, PreviousEmailKey: before.EmailKey}, audit.Op(event))
-		if errors.Is(err, store.ErrConflict) && attempt < 3 {
-			continue // changed meanwhile: read again and redo
-		}
+		creds, err := s.store.ListCredentials(ctx, userID, "")
 		if err != nil {
 			return fmt.Errorf("mfa: reset: %w", err)
 		}
-		audit.Log(ctx, s.logger, event)
-		if Enabled(before) {
-			s.notifier.Send(ctx, mail.KindTOTPDisabled, a, "", 0)
+		before = *snap.Account
+		now := s.clock.Now()
+		after = before
+		after.Credentials = nil
+		after.SessionEpoch++
+		after.UpdatedAt = now
+		event = audit.New(now, audit.MFAResetByAdmin, userID, src, nil)
+		ops := []store.Op{store.UpdateAccount{Account: after, PreviousEmailKey: before.EmailKey}, audit.Op(event)}
+		// Devices past what one commit takes are bound to the old session
+		// epoch and so forgotten already; they expire on their own.
+		for _, c := range creds {
+			if c.Kind == store.CredentialDevice && len(ops) >= store.MaxOps-1 {
+				continue
+			}
+			ops = append(ops, store.DeleteCredential{Key: c.Key(), Unique: c.Kind == store.CredentialPasskey})
 		}
-		return nil
-	}
-}
-
-// Reauthentication is what a signed-in person submits to prove again who
-// they are: the password, a current TOTP code, or both (step-up asks for
-// both when the account has a second factor).
-type Reauthentication struct {
-	Password string
-	Code     string
-}
-
-// Verifier checks re-authentications: the one check behind TOTP enrolment,
-// removal, recovery-code regeneration and step-up.
-type Verifier struct {
-	store  lockout.Store
-	hasher password.Hasher
-	box    *secretbox.Box
-}
-
-// NewVerifier returns a verifier.
-func NewVerifier(s lockout.Store, h password.Hasher, box *secretbox.Box) Verifier {
-	return Verifier{store: s, hasher: h, box: box}
-}
-
-// Reauthenticate counts one attempt against the account lockout and only
-// then checks every proof given (SECURITY.md "Count before checking"): the
-// password with credential.VerifyCurrent, a code against the account's TOTP
-// factor. It returns the account as it must be stored for the proof to
-// count — with TOTPLastStep advanced for a code, which the caller commits
-// under the account's version so that a code is used once. Failures are
-// audited (login.failed, mfa.challenge.failed); the caller clears the
-// counter in its success commit.
-//
-// Errors: ErrCurrentPasswordInvalid, ErrInvalidCode, *lockout.LockedError.
-func (v Verifier) Reauthenticate(ctx context.Context, cur sessions.Current, in Reauthentication, src audit.Source, now time.Time) (store.Account, error) {
-	a := cur.Account
-	if in.Password == "" && in.Code == "" {
-		return a, fmt.Errorf("mfa: reauthenticate: no proof given")
-	}
-	err := lockout.Guard(ctx, v.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
-		if in.Password != "" && !credential.VerifyCurrent(v.hasher, a, cur.Parameters, in.Password, now) {
-			return &lockout.Failure{Err: ErrCurrentPasswordInvalid, Event: audit.LoginFailed,
-				Detail: map[string]string{"reason": "wrong_current_password"}}
+		if len(ops) > store.MaxOps {
+			return fmt.Errorf("mfa: reset: %d credentials are more than one commit takes", len(creds))
 		}
-		if in.Code == "" {
-			return nil
-		}
-		updated, _, err := Check(v.box, a, Proof{Code: in.Code}, now)
-		switch {
-		case errors.Is(err, ErrInvalidCode):
-			return &lockout.Failure{Err: ErrInvalidCode, Event: audit.MFAChallengeFailed,
-				Detail: map[string]string{"method": MethodTOTP}}
-		case err != nil:
-			return &lockout.Failure{Err: err, Event: audit.MFAChallengeFailed,
-				Detail: map[string]string{"method": MethodTOTP, "reason": "secret_unreadable"}}
-		}
-		a = updated
-		return nil
+		return s.store.Commit(ctx, ops...)
 	})
-	return a, err
-}
-
-// commit writes a flow's changes; a version conflict becomes ErrChanged.
-func (s *Service) commit(ctx context.Context, flow string, ops ...store.Op) error {
-	err := s.store.Commit(ctx, ops...)
-	if errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("mfa: %s: %w", flow, ErrChanged)
-	}
 	if err != nil {
-		return fmt.Errorf("mfa: %s: %w", flow, err)
+		return commitError("reset", err)
+	}
+	audit.Log(ctx, s.logger, event)
+	if HasSecondFactor(before) {
+		s.notifier.Send(ctx, mail.KindTOTPDisabled, after, "", 0)
 	}
 	return nil
 }
 
-// cleared returns a with TOTP off: no secret, no pending enrolment, no
-// recovery codes. TOTPLastStep stays: it only ever grows (store.Account), so
-// a step once used is never accepted again for the user.
-func cleared(a store.Account) store.Account {
-	a.TOTPSecret, a.TOTPEnabledAt = nil, time.Time{}
-	a.TOTPPendingSecret, a.TOTPPendingUntil = nil, time.Time{}
-	a.RecoveryCodeHashes = nil
-	return a
+// Reauthentication is what a signed-in person submits to prove again who
+// they are: the password, a second-factor proof, or both (step-up asks for
+// both when the account has a second factor).
+type Reauthentication struct {
+	Password string
+	Proof    *Proof
+	// State is the ceremony state of a proof that answers a challenge (a
+	// passkey's), as the challenge kept it.
+	State map[string]string
 }
 
-func hashCodes(codes []string) []string {
-	hashes := make([]string, len(codes))
-	for i, c := range codes {
-		hashes[i] = totp.HashRecoveryCode(c)
+// Proved is a successful re-authentication.
+type Proved struct {
+	// Use is what the second-factor proof costs, which the caller commits
+	// with its own writes; nil without a proof.
+	Use *Use
+	// Method names the proof for the audit trail: "password",
+	// "password+totp", "totp", …
+	Method string
+}
+
+// Verifier checks re-authentications: the one check behind TOTP enrolment,
+// removal, recovery-code regeneration, passkey registration and step-up.
+type Verifier struct {
+	store   lockout.Store
+	hasher  password.Hasher
+	factors Factors
+}
+
+// NewVerifier returns a verifier that accepts the proofs of factors.
+func NewVerifier(s lockout.Store, h password.Hasher, factors Factors) Verifier {
+	return Verifier{store: s, hasher: h, factors: factors}
+}
+
+// Reauthenticate counts one attempt against the account lockout and only
+// then checks every proof given (SECURITY.md "Count before checking"): the
+// password with credential.VerifyCurrent, a second-factor proof with its
+// factor (which must be one the account holds). The proof's Use is returned
+// for the caller to commit — so that a code is used once. Failures are
+// audited (login.failed, mfa.challenge.failed); the caller clears the
+// counter in its success commit.
+//
+// Errors: ErrCurrentPasswordInvalid, ErrInvalidCode, *lockout.LockedError.
+func (v Verifier) Reauthenticate(ctx context.Context, cur sessions.Current, in Reauthentication, src audit.Source,
+	now time.Time) (Proved, error) {
+	a := cur.Account
+	if in.Password == "" && in.Proof == nil {
+		return Proved{}, errors.New("mfa: reauthenticate: no proof given")
 	}
-	return hashes
+	var factor Factor
+	var creds map[store.CredentialKey]store.Credential
+	if in.Proof != nil {
+		f, ok := v.factors.Get(in.Proof.Method)
+		if ok && f.Offered(a) {
+			factor = f
+			snap, err := v.store.Load(ctx, store.Query{Credentials: f.Needs(a.ID, *in.Proof)})
+			if err != nil {
+				return Proved{}, fmt.Errorf("mfa: reauthenticate: read: %w", err)
+			}
+			creds = snap.Credentials
+		}
+	}
+	var out Proved
+	err := lockout.Guard(ctx, v.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
+		var methods []string
+		if in.Password != "" {
+			if !credential.VerifyCurrent(v.hasher, a, cur.Parameters, in.Password, now) {
+				return &lockout.Failure{Err: ErrCurrentPasswordInvalid, Event: audit.LoginFailed,
+					Detail: map[string]string{"reason": "wrong_current_password"}}
+			}
+			methods = append(methods, "password")
+		}
+		if in.Proof != nil {
+			method := in.Proof.Method
+			if factor == nil {
+				return &lockout.Failure{Err: ErrInvalidCode, Event: audit.MFAChallengeFailed,
+					Detail: map[string]string{"method": method}}
+			}
+			use, err := factor.Verify(Check{Account: a, Credentials: creds, State: in.State, Proof: *in.Proof, Now: now, Source: src})
+			switch {
+			case errors.Is(err, ErrInvalidCode):
+				return &lockout.Failure{Err: ErrInvalidCode, Event: audit.MFAChallengeFailed,
+					Detail: map[string]string{"method": method}}
+			case err != nil:
+				return &lockout.Failure{Err: err, Event: audit.MFAChallengeFailed,
+					Detail: map[string]string{"method": method, "reason": "secret_unreadable"}}
+			}
+			out.Use = &use
+			methods = append(methods, method)
+		}
+		out.Method = strings.Join(methods, "+")
+		return nil
+	})
+	if err != nil {
+		return Proved{}, err
+	}
+	return out, nil
+}
+
+// commitError maps a flow's final commit error: a conflict that outlived
+// the retries becomes ErrChanged.
+func commitError(flow string, err error) error {
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		return fmt.Errorf("mfa: %s: %w", flow, ErrChanged)
+	case errors.Is(err, ErrNoSecondFactor), errors.Is(err, store.ErrNotFound):
+		return err
+	default:
+		return fmt.Errorf("mfa: %s: %w", flow, err)
+	}
 }
 
 func source(a store.Account, meta sessions.Meta) audit.Source {

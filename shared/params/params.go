@@ -64,6 +64,16 @@ type Session struct {
 // MFA holds the two-factor requirements.
 type MFA struct {
 	RequiredForRoles []string `json:"requiredForRoles"`
+	// RememberDeviceDays is how long a browser remembered at the second
+	// step skips it (0–90); 0 turns remembering off, and devices already
+	// remembered stop being recognised.
+	RememberDeviceDays int `json:"rememberDeviceDays"`
+}
+
+// RememberDeviceFor is how long a remembered device lasts; zero when
+// remembering is off.
+func (m MFA) RememberDeviceFor() time.Duration {
+	return time.Duration(m.RememberDeviceDays) * 24 * time.Hour
 }
 
 // SSO holds the single sign-on account strategy, the providers' display
@@ -144,7 +154,7 @@ func Defaults() Parameters {
 		ResetTokenTTLSeconds: 3600,
 		InvitationTTLSeconds: 604800,
 		Session:              Session{IdleTimeoutSeconds: 3600, AbsoluteTimeoutSeconds: 43200},
-		MFA:                  MFA{RequiredForRoles: []string{}},
+		MFA:                  MFA{RequiredForRoles: []string{}, RememberDeviceDays: 30},
 		SSO: SSO{Strategy: "existing_only", DefaultRoles: []string{"operator"},
 			Providers: []SSOProvider{}, GroupMappings: []GroupMapping{}},
 		TemporaryPasswordTTLSeconds: 72 * 3600,
@@ -220,6 +230,7 @@ func (p Parameters) Validate() error {
 	between("resetTokenTtlSeconds", p.ResetTokenTTLSeconds, 300, 86400)
 	between("invitationTtlSeconds", p.InvitationTTLSeconds, 3600, 30*86400)
 	between("temporaryPasswordTtlSeconds", p.TemporaryPasswordTTLSeconds, 3600, 30*86400)
+	between("mfa.rememberDeviceDays", p.MFA.RememberDeviceDays, 0, 90)
 	between("session.idleTimeoutSeconds", p.Session.IdleTimeoutSeconds, 60, 86400)
 	between("session.absoluteTimeoutSeconds", p.Session.AbsoluteTimeoutSeconds, 300, 7*86400)
 	if p.Session.AbsoluteTimeoutSeconds < p.Session.IdleTimeoutSeconds {

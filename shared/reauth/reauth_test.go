@@ -9,7 +9,6 @@ import (
 
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
-	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/mfa/totp"
 	"github.com/gatepass/gatepass/shared/store"
 )
@@ -35,13 +34,7 @@ func setPassword(e *apptest.Env, c *http.Cookie, id string) apptest.Response {
 // withTOTP gives an account an active TOTP factor and returns its secret.
 func withTOTP(e *apptest.Env) (func(*store.Account), []byte) {
 	secret := totp.NewSecret()
-	return func(a *store.Account) {
-		sealed, err := mfa.Seal(e.Box, a.ID, secret)
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		a.TOTPSecret, a.TOTPEnabledAt = sealed, apptest.Start
-	}, secret
+	return e.WithTOTP(secret), secret
 }
 
 // An authentication older than ten minutes no longer covers a sensitive

@@ -90,19 +90,19 @@ const maxRetries = 3
 func (s *Service) RequestReset(ctx context.Context, identifier string, src audit.Source) error {
 	name, emailKey := accounts.CanonicalUsername(identifier), accounts.CanonicalEmail(identifier)
 	ipKey := lockout.ScopedIPKey("reset", src.IP)
-	for attempt := 0; ; attempt++ {
-		out, err := s.requestOnce(ctx, name, emailKey, ipKey, src)
-		if errors.Is(err, store.ErrConflict) && attempt < maxRetries {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if out.kind != "" {
-			s.notifier.Send(ctx, out.kind, out.account, out.link, out.ttl)
-		}
-		return nil
+	var out outgoing
+	err := store.Optimistic(ctx, maxRetries+1, func(int) error {
+		var err error
+		out, err = s.requestOnce(ctx, name, emailKey, ipKey, src)
+		return err
+	})
+	if err != nil {
+		return err
 	}
+	if out.kind != "" {
+		s.notifier.Send(ctx, out.kind, out.account, out.link, out.ttl)
+	}
+	return nil
 }
 
 // outgoing is the mail a committed request sends, if any.

@@ -68,6 +68,12 @@ func Table() []Function {
 				"DELETE /api/auth/sessions",
 				"DELETE /api/auth/sessions/{id}",
 				"POST /api/auth/reauth",
+				"POST /api/auth/login/passkey/begin",
+				"POST /api/auth/login/passkey/finish",
+				"POST /api/auth/reauth/passkey/begin",
+				"GET /api/auth/devices",
+				"DELETE /api/auth/devices",
+				"DELETE /api/auth/devices/{id}",
 			},
 		},
 		{
@@ -90,7 +96,7 @@ func Table() []Function {
 			Routes: []string{"POST /api/auth/password/change"},
 		},
 		{
-			Name:   "totp",
+			Name:   "mfa",
 			Hashes: true,
 			Routes: []string{
 				"GET /api/auth/mfa",
@@ -98,6 +104,10 @@ func Table() []Function {
 				"POST /api/auth/mfa/totp/activate",
 				"DELETE /api/auth/mfa/totp",
 				"POST /api/auth/mfa/recovery-codes",
+				"POST /api/auth/passkeys/register/begin",
+				"POST /api/auth/passkeys/register/finish",
+				"PATCH /api/auth/passkeys/{id}",
+				"DELETE /api/auth/passkeys/{id}",
 			},
 		},
 		{

@@ -328,13 +328,28 @@ func (s *Service) account(ctx context.Context, id string) (*store.Account, error
 // restriction applies.
 func (s *Service) issue(ctx context.Context, a store.Account, bind, provider string, p params.Parameters, m Meta,
 	now time.Time) (Completed, error) {
-	for attempt := 0; ; attempt++ {
+	var out Completed
+	err := store.Optimistic(ctx, store.Attempts, func(try int) error {
+		if try > 0 {
+			// The account changed meanwhile (an admin edit, a parallel
+			// sign-in), or the identity was bound by a parallel first
+			// sign-in: decide again on fresh state.
+			fresh, err := s.account(ctx, a.ID)
+			if err != nil {
+				return err
+			}
+			if fresh == nil || !fresh.SSO || (bind != "" && fresh.SSOIdentity != "") {
+				return fail(CodeNoAccount, "account_changed")
+			}
+			a = *fresh
+		}
 		if !accounts.MayUseSession(&a, now) {
-			return Completed{Account: a}, fail(CodeInactive, "account_"+inactiveReason(a, now))
+			out = Completed{Account: a}
+			return fail(CodeInactive, "account_"+inactiveReason(a, now))
 		}
 		view, err := sessions.InitialView(ctx, s.cfg.Store, &a)
 		if err != nil {
-			return Completed{}, fmt.Errorf("sso: %w", err)
+			return fmt.Errorf("sso: %w", err)
 		}
 		issued := s.cfg.Sessions.New(&a, sessions.Meta{IP: m.IP, UserAgent: m.UserAgent}, store.RestrictionNone, view, p)
 		detail := map[string]string{"provider": provider}
@@ -352,26 +367,23 @@ func (s *Service) issue(ctx context.Context, a store.Account, bind, provider str
 		if bind != "" {
 			ops = append(ops, store.BindSSOIdentity{AccountID: a.ID, Identity: bind})
 		}
-		err = s.cfg.Store.Commit(ctx, ops...)
-		if err == nil {
-			updated.Version++
-			audit.Log(ctx, s.cfg.Logger, event)
-			return Completed{Issued: issued, Account: updated}, nil
+		if err := s.cfg.Store.Commit(ctx, ops...); errors.Is(err, store.ErrConflict) {
+			return err
+		} else if err != nil {
+			return fmt.Errorf("sso: commit: %w", err)
 		}
-		if !errors.Is(err, store.ErrConflict) || attempt == 2 {
-			return Completed{}, fmt.Errorf("sso: commit: %w", err)
-		}
-		// The account changed meanwhile (an admin edit, a parallel
-		// sign-in), or the identity was bound by a parallel first
-		// sign-in: decide again on fresh state.
-		fresh, err := s.account(ctx, a.ID)
-		if err != nil {
-			return Completed{}, err
-		}
-		if fresh == nil || !fresh.SSO || (bind != "" && fresh.SSOIdentity != "") {
-			return Completed{}, fail(CodeNoAccount, "account_changed")
-		}
-		a = *fresh
+		updated.Version++
+		audit.Log(ctx, s.cfg.Logger, event)
+		out = Completed{Issued: issued, Account: updated}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.Is(err, store.ErrConflict):
+		return Completed{}, fmt.Errorf("sso: commit: %w", err)
+	default:
+		return out, err
 	}
 }
 

@@ -65,6 +65,9 @@ type Store interface {
 	Commit(ctx context.Context, ops ...Op) error
 	// ListSessions returns the live sessions of a user, oldest first.
 	ListSessions(ctx context.Context, userID string) ([]Session, error)
+	// ListCredentials returns the live credentials of a user of kind (""
+	// for every kind), oldest first.
+	ListCredentials(ctx context.Context, userID string, kind CredentialKind) ([]Credential, error)
 	// ListAudit returns audit events newest first (event ID descending),
 	// filtered and paged. Every page but the last holds Limit events and
 	// NextCursor is set exactly when more matching events follow — except
@@ -101,6 +104,11 @@ const (
 	ClaimSSOIdentity ClaimKind = "sso"
 )
 
+// CredentialClaim is the claim kind that keeps the ids of the credentials of
+// kind unique across accounts (PutCredential.Unique): its value is the
+// credential's id, its holder the account.
+func CredentialClaim(kind CredentialKind) ClaimKind { return ClaimKind("cred:" + string(kind)) }
+
 // SSOIdentityKey is the canonical claim value of the identity subject at
 // the identity provider providerID. Provider ids hold no space (Cognito's
 // ProviderName rules), so the key is unambiguous.
@@ -129,6 +137,9 @@ type Query struct {
 	Session    *SessionKey
 	Facility   string
 	Tokens     []TokenKey
+	// Credentials names credential items to read; absent or expired ones
+	// are missing from Snapshot.Credentials.
+	Credentials []CredentialKey
 }
 
 // Snapshot is what Load found.
@@ -152,6 +163,8 @@ type Snapshot struct {
 	// Tokens holds every live token asked for; absent, expired or consumed
 	// ones are missing from the map.
 	Tokens map[TokenKey]Token
+	// Credentials holds every live credential asked for.
+	Credentials map[CredentialKey]Credential
 }
 
 // Account statuses.
@@ -211,23 +224,13 @@ type Account struct {
 	// PasswordHistory holds the PHC hashes of previous passwords, newest
 	// first, as many as the policy's historyCount.
 	PasswordHistory []string
-	// TOTPSecret is the AES-GCM sealed TOTP secret (associated data: the
-	// account id); nil while two-factor is off. The key is never in the
-	// store.
-	TOTPSecret []byte
-	// TOTPEnabledAt is when two-factor was activated; zero while off.
-	TOTPEnabledAt time.Time
-	// TOTPLastStep is the last 30-second step whose code was accepted
-	// (activation included); a step at or below it is never accepted again.
-	// It only grows, under the account's version condition.
-	TOTPLastStep int64
-	// TOTPPendingSecret is the sealed secret of an enrolment that awaits its
-	// first code; TOTPPendingUntil ends it.
-	TOTPPendingSecret []byte
-	TOTPPendingUntil  time.Time
-	// RecoveryCodeHashes are the SHA-256 hashes of the unused recovery
-	// codes; using one removes it.
-	RecoveryCodeHashes []string
+	// Credentials index the account's lasting second factors — TOTP,
+	// passkeys, the recovery-code set — which live in credential items of
+	// their own (Credential): which factors the account has is known from
+	// the account alone, so that a session check stays one read. Remembered
+	// devices and pending enrolments are not indexed. Whoever puts or
+	// deletes an indexed credential updates the index in the same Commit.
+	Credentials []CredentialRef
 	// Version is the version the caller read (0 for a new account, which is
 	// stored as version 1). Commit stores Version+1.
 	Version int64
@@ -262,6 +265,105 @@ type Session struct {
 	AuthenticatedAt time.Time
 }
 
+// CredentialKind names a kind of credential. A new second factor is a new
+// kind: adapters treat every kind alike.
+type CredentialKind string
+
+// Credential kinds.
+const (
+	// CredentialTOTP is the account's TOTP factor (ID "totp"): Secret is
+	// the sealed secret, Counter the last used 30-second step.
+	CredentialTOTP CredentialKind = "totp"
+	// CredentialTOTPPending is an enrolment waiting for its first code (ID
+	// "totp"): Secret is the sealed secret; it expires.
+	CredentialTOTPPending CredentialKind = "totp-pending"
+	// CredentialRecoveryCodes is the account's set of recovery codes (ID
+	// "set"): Hashes are the unused codes' SHA-256.
+	CredentialRecoveryCodes CredentialKind = "recovery"
+	// CredentialPasskey is a WebAuthn credential (ID: its credential id,
+	// base64url): Secret is the public key (COSE), Counter the signature
+	// counter, Name the person's label.
+	CredentialPasskey CredentialKind = "passkey"
+	// CredentialDevice is a remembered device (ID: the SHA-256 of its
+	// token): Name the user agent; it expires.
+	CredentialDevice CredentialKind = "device"
+)
+
+// CredentialKey addresses one credential.
+type CredentialKey struct {
+	UserID string
+	Kind   CredentialKind
+	ID     string
+}
+
+// CredentialRef names one credential of an account (Account.Credentials).
+type CredentialRef struct {
+	Kind CredentialKind
+	ID   string
+}
+
+// Credential is one means of authentication an account holds beside its
+// password: a second factor, the recovery codes, a remembered device. What
+// each field means is the kind's (see the kinds); adapters store them all
+// alike. Secrets are stored sealed or hashed, never in clear.
+type Credential struct {
+	UserID string
+	Kind   CredentialKind
+	ID     string
+	// Name is for people: a passkey's label, a device's user agent.
+	Name string
+	// Secret is kind-specific bytes: a sealed TOTP secret, a public key.
+	Secret []byte
+	// Counter only grows under the version condition: a TOTP step, a
+	// WebAuthn signature counter.
+	Counter int64
+	// Hashes are kind-specific hashes: the unused recovery codes.
+	Hashes []string
+	// Data holds kind-specific, non-secret values.
+	Data       map[string]string
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero: never
+	// ExpiresAt ends the credential; zero never expires.
+	ExpiresAt time.Time
+	// Version is the version the caller read (0 for a new one, stored as 1).
+	Version int64
+}
+
+// Key returns the credential's key.
+func (c Credential) Key() CredentialKey {
+	return CredentialKey{UserID: c.UserID, Kind: c.Kind, ID: c.ID}
+}
+
+// Ref returns the credential's reference for Account.Credentials.
+func (c Credential) Ref() CredentialRef { return CredentialRef{Kind: c.Kind, ID: c.ID} }
+
+// HasCredential reports whether the account indexes a credential of kind.
+func (a Account) HasCredential(kind CredentialKind) bool {
+	return slices.ContainsFunc(a.Credentials, func(r CredentialRef) bool { return r.Kind == kind })
+}
+
+// CredentialIDs lists the ids of the account's indexed credentials of kind.
+func (a Account) CredentialIDs(kind CredentialKind) []string {
+	var out []string
+	for _, r := range a.Credentials {
+		if r.Kind == kind {
+			out = append(out, r.ID)
+		}
+	}
+	return out
+}
+
+// WithCredential returns the index with r added (once).
+func (a Account) WithCredential(r CredentialRef) []CredentialRef {
+	out := slices.DeleteFunc(slices.Clone(a.Credentials), func(x CredentialRef) bool { return x == r })
+	return append(out, r)
+}
+
+// WithoutCredentials returns the index without the refs drop selects.
+func (a Account) WithoutCredentials(drop func(CredentialRef) bool) []CredentialRef {
+	return slices.DeleteFunc(slices.Clone(a.Credentials), drop)
+}
+
 // TokenKind names a kind of single-use token. Only the constants below are
 // kinds; adapters may reject others (ErrInvalidOp).
 type TokenKind string
@@ -272,6 +374,11 @@ const (
 	TokenInvitation   TokenKind = "invitation"
 	TokenMFAChallenge TokenKind = "mfa_challenge"
 	TokenSSOState     TokenKind = "sso_state"
+	// TokenPasskeyChallenge is a WebAuthn assertion challenge: of a
+	// passwordless sign-in (no user) or of a re-authentication.
+	TokenPasskeyChallenge TokenKind = "passkey_challenge"
+	// TokenPasskeyRegistration is a WebAuthn registration ceremony.
+	TokenPasskeyRegistration TokenKind = "passkey_registration"
 )
 
 // TokenKey addresses one token.
@@ -571,30 +678,56 @@ type ConsumeToken struct {
 // succeeds.
 type DeleteToken struct{ Key TokenKey }
 
+// PutCredential creates a credential: ErrConflict when a live one has its
+// key, or — with Unique — when another holds its id's claim
+// (CredentialClaim(kind), value the id), which it writes in the same commit.
+type PutCredential struct {
+	Credential Credential
+	Unique     bool
+}
+
+// UpdateCredential swaps a live credential whose stored version is
+// Credential.Version: of N concurrent updates from one version exactly one
+// wins (single use of a TOTP step or a recovery code). ErrConflict when it
+// is absent, expired or changed.
+type UpdateCredential struct{ Credential Credential }
+
+// DeleteCredential removes a credential. With a Version it must be live at
+// that version (ErrConflict otherwise); without, deleting an absent one
+// succeeds. Unique releases its id's claim, as PutCredential wrote it.
+type DeleteCredential struct {
+	Key     CredentialKey
+	Version int64
+	Unique  bool
+}
+
 // ClaimMarker creates a named one-time marker; ErrConflict when it exists.
 // Used for things that must happen once per tenant, such as bootstrapping the
 // first administrator.
 type ClaimMarker struct{ Name string }
 
-func (CreateAccount) isOp()   {}
-func (UpdateAccount) isOp()   {}
-func (DeleteAccount) isOp()   {}
-func (PutSession) isOp()      {}
-func (TouchSession) isOp()    {}
-func (DeleteSession) isOp()   {}
-func (ReplaceSession) isOp()  {}
-func (PutCounter) isOp()      {}
-func (DeleteCounter) isOp()   {}
-func (AppendAudit) isOp()     {}
-func (PutParameters) isOp()   {}
-func (PutFacility) isOp()     {}
-func (DeleteFacility) isOp()  {}
-func (ClaimMarker) isOp()     {}
-func (BindSSOIdentity) isOp() {}
-func (PutToken) isOp()        {}
-func (UpdateToken) isOp()     {}
-func (ConsumeToken) isOp()    {}
-func (DeleteToken) isOp()     {}
+func (CreateAccount) isOp()    {}
+func (UpdateAccount) isOp()    {}
+func (DeleteAccount) isOp()    {}
+func (PutSession) isOp()       {}
+func (TouchSession) isOp()     {}
+func (DeleteSession) isOp()    {}
+func (ReplaceSession) isOp()   {}
+func (PutCounter) isOp()       {}
+func (DeleteCounter) isOp()    {}
+func (AppendAudit) isOp()      {}
+func (PutParameters) isOp()    {}
+func (PutFacility) isOp()      {}
+func (DeleteFacility) isOp()   {}
+func (ClaimMarker) isOp()      {}
+func (BindSSOIdentity) isOp()  {}
+func (PutToken) isOp()         {}
+func (UpdateToken) isOp()      {}
+func (ConsumeToken) isOp()     {}
+func (DeleteToken) isOp()      {}
+func (PutCredential) isOp()    {}
+func (UpdateCredential) isOp() {}
+func (DeleteCredential) isOp() {}
 
 // MaxOps is the most operations one Commit may carry (DynamoDB transactions
 // take 100 items; claims make some operations write up to three).

@@ -103,7 +103,7 @@ var FunctionNeeds = map[string]Needs{
 	"reset-request": {Mail: true},
 	"reset-confirm": {Mail: true},
 	"password":      {Mail: true},
-	"totp":          {Mail: true, Key: true},
+	"mfa":           {Mail: true, Key: true},
 	"admin":         {Mail: true, Key: true, Alias: true},
 	"bootstrap":     {Mail: true},
 }
@@ -118,6 +118,9 @@ var ThrottledRoutes = []string{
 	"POST /api/auth/invitation/accept",
 	"POST /api/auth/password/change",
 	"POST /api/auth/reauth",
+	// Each begin stores a challenge; a finish verifies a signature.
+	"POST /api/auth/login/passkey/begin",
+	"POST /api/auth/login/passkey/finish",
 	// Each start stores a state record: throttled like the sign-in it is.
 	"GET /api/auth/sso/{providerId}/start",
 	"GET /api/auth/sso/callback",

@@ -27,7 +27,7 @@ func howMeasured(in Inputs) string {
 	b.WriteString("- **Binary sizes**: `bin/<function>/bootstrap` as `make build` leaves them (linux/arm64, `-tags lambda.norpc -trimpath -ldflags='-s -w'`).\n")
 	b.WriteString("- **Cold start**: each function is built for this host (linux/" + orDash(in.Meta.Arch) + ", the Makefile's flags) and executed against a loopback Lambda Runtime API (`infra/bench/lambdaapi`; the official emulator is not available here) with the environment Lambda and the tenant stack give it and fake credentials. ")
 	b.WriteString("Its AWS calls go through `HTTPS_PROXY` to loopback fakes (`infra/bench/awsfake`: TLS terminated with a throw-away CA in `SSL_CERT_FILE` after the system roots; DynamoDB answers every key missing, Secrets Manager a fixed key, SES accepts) — nothing leaves the machine. ")
-	b.WriteString("Timed: exec → first `GET /2018-06-01/runtime/invocation/next` (Go runtime start, configuration, SDK clients, the function's init and, for login, totp and admin, the Secrets Manager read); then the first invocation and the warm ones, from writing the event to receiving the response. ")
+	b.WriteString("Timed: exec → first `GET /2018-06-01/runtime/invocation/next` (Go runtime start, configuration, SDK clients, the function's init and, for login, mfa and admin, the Secrets Manager read); then the first invocation and the warm ones, from writing the event to receiving the response. ")
 	b.WriteString("The event is each function's cheapest real request: an HTTP function's first route without a session, the authorizer a well-formed cookie of no session (one read, deny), the custom resource a CloudFormation Delete. `baseline` is a minimal aws-lambda-go function: the floor any Go function pays here. ")
 	b.WriteString("A Lambda cold start adds what this cannot see: fetching the code, starting the micro-VM, and a slower CPU share below 1769 MB.\n")
 	b.WriteString("- **Load test**: the local stack started in this process on a free loopback port, with argon2id at the production parameters (the load test reads them back from a stored hash), one user per client so that no two sign-ins contend for one account (lockout counts only failures and a success clears them); each level signs in for a fixed time after a warm-up, over keep-alive HTTP. Clients and stack share the machine's cores, as `make run` and a browser would.\n")
@@ -125,8 +125,8 @@ func coldStartNote(in Inputs) string {
 	// Pairs of functions that differ in one piece of init work.
 	for _, pair := range []struct{ with, without, what string }{
 		{"reset-confirm", "reset-request", "building the password policy checker (the 49k common-password list, decompressed and indexed at every cold start of reset-confirm, password and admin; " + checkerText(in) + ", more in a fresh process)"},
-		{"login", "views", "the Secrets Manager read of the sealing key at init (login, totp, admin): the process's first TLS handshake, which also loads the system root bundle"},
-		{"admin", "totp", "what admin builds beside totp's Secrets Manager read and mailer, the policy checker first"},
+		{"login", "views", "the Secrets Manager read of the sealing key at init (login, mfa, admin): the process's first TLS handshake, which also loads the system root bundle"},
+		{"admin", "mfa", "what admin builds beside mfa's Secrets Manager read and mailer, the policy checker first"},
 	} {
 		w, ok1 := in.coldStart(pair.with)
 		wo, ok2 := in.coldStart(pair.without)

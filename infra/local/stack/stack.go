@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,7 +51,7 @@ import (
 type Config struct {
 	Addr      string // listen address; default 127.0.0.1:8080
 	DataDir   string // embedded database folder; default .data
-	PublicURL string // default http://<listen address>
+	PublicURL string // default http://localhost:<port> on loopback, else http://<listen address>
 	Tenant    string // default "local"
 	WebDir    string // static web app; default web
 	Admin     bootstrap.Admin
@@ -153,7 +154,7 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 		return nil, fmt.Errorf("local stack: listen: %w", err)
 	}
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = "http://" + ln.Addr().String()
+		cfg.PublicURL = defaultPublicURL(ln.Addr())
 	}
 	checker := policy.NewChecker()
 	deps := app.Deps{Tenant: cfg.Tenant, PublicURL: cfg.PublicURL, Store: st, Clock: cfg.Clock,
@@ -313,6 +314,18 @@ func openSecrets(dataDir string) (*secretbox.Box, error) {
 		return nil, fmt.Errorf("local stack: %w", err)
 	}
 	return secretbox.New(key)
+}
+
+// defaultPublicURL is the URL the stack is reached at when none is set. On
+// loopback it names localhost, not the IP: WebAuthn refuses IP origins, and
+// passkeys work on http://localhost as on any https origin. The stack still
+// binds the loopback address only. (An IPv6 loopback listener keeps its
+// address: localhost resolves to 127.0.0.1 first on many machines.)
+func defaultPublicURL(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() && tcp.IP.To4() != nil {
+		return "http://localhost:" + strconv.Itoa(tcp.Port)
+	}
+	return "http://" + addr.String()
 }
 
 func withDefaults(cfg Config) Config {

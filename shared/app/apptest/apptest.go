@@ -29,6 +29,7 @@ import (
 	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/internal/dynamolocal"
 	"github.com/gatepass/gatepass/shared/mail"
+	"github.com/gatepass/gatepass/shared/mfa/mfatest"
 	"github.com/gatepass/gatepass/shared/origin"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
@@ -46,7 +47,7 @@ import (
 var Start = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 
 // Public is the environment's public URL.
-const Public = "http://127.0.0.1:8080"
+const Public = "http://localhost:8080"
 
 // CheapParams are argon2id parameters that keep tests fast.
 func CheapParams() password.Params {
@@ -277,6 +278,23 @@ func (e *Env) Account(username, pw string, mutate ...func(*store.Account)) store
 	return a
 }
 
+// WithTOTP is an Account mutation that gives the account an active TOTP
+// factor with secret, enrolled at Start, and codes as its recovery codes
+// (none when empty): its credentials are stored at once, its index set.
+func (e *Env) WithTOTP(secret []byte, codes ...string) func(*store.Account) {
+	return func(a *store.Account) {
+		e.T.Helper()
+		ops, refs, err := mfatest.TOTP(e.Box, a.ID, secret, codes, Start)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		if err := e.Store.Commit(context.Background(), ops...); err != nil {
+			e.T.Fatal(err)
+		}
+		a.Credentials = append(a.Credentials, refs...)
+	}
+}
+
 // Load reads an account.
 func (e *Env) Load(id string) store.Account {
 	e.T.Helper()
@@ -329,6 +347,8 @@ func (r Response) Cookie(name string) *http.Cookie {
 type Request struct {
 	Method, Path, Body string
 	Cookie             *http.Cookie
+	// Cookies are further cookies the browser sends (a device cookie).
+	Cookies []*http.Cookie
 	// IP is the caller's address, with or without a port (default
 	// 203.0.113.7): the TCP peer CloudFront sees and sends on as
 	// CloudFront-Viewer-Address.
@@ -376,6 +396,9 @@ func (e *Env) Do(rq Request) Response {
 	r.Header.Set("User-Agent", "apptest/1.0")
 	if rq.Cookie != nil {
 		r.AddCookie(rq.Cookie)
+	}
+	for _, c := range rq.Cookies {
+		r.AddCookie(c)
 	}
 	if !rq.Direct {
 		e.ViaEdge(r)

@@ -19,7 +19,6 @@ import (
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/clock"
-	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/mfa/totp"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
@@ -267,13 +266,7 @@ func TestFlowCapacityOnDynamoDB(t *testing.T) {
 	e.Account("clerk", capacityPW, func(a *store.Account) { a.FacilityIDs = []string{berlin.ID} })
 	e.Account("manager", capacityPW, func(a *store.Account) { a.NetworkAccess = true })
 	secret := totp.NewSecret()
-	e.Account("second", capacityPW, func(a *store.Account) {
-		sealed, err := mfa.Seal(e.Box, a.ID, secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a.TOTPSecret, a.TOTPEnabledAt = sealed, apptest.Start
-	})
+	e.Account("second", capacityPW, e.WithTOTP(secret))
 	clerk, _ := e.SignIn("clerk", capacityPW)
 	manager, _ := e.SignIn("manager", capacityPW)
 	var challenge, resetToken string

@@ -73,13 +73,6 @@ const (
 	attrInvitationHash  = "invitationTokenHash"
 	attrPasswordHistory = "passwordHistory"
 
-	attrTOTPSecret         = "totpSecret"
-	attrTOTPEnabledAt      = "totpEnabledAt"
-	attrTOTPLastStep       = "totpLastStep"
-	attrTOTPPendingSecret  = "totpPendingSecret"
-	attrTOTPPendingUntil   = "totpPendingUntil"
-	attrRecoveryCodeHashes = "recoveryCodeHashes"
-
 	attrID          = "id"
 	attrLastSeenAt  = "lastSeenAt"
 	attrExpiresAt   = "expiresAt"
@@ -419,7 +412,7 @@ func expired(it item, now int64) bool {
 // ---- records
 
 func encodeAccount(a store.Account, version int64) (item, error) {
-	e := newEncoder(userPK(a.ID), skAccount, version, 32)
+	e := newEncoder(userPK(a.ID), skAccount, version, 28)
 	e.str(attrUsername, a.Username)
 	e.str(attrUsernameKey, a.UsernameKey)
 	e.str(attrDisplayName, a.DisplayName)
@@ -447,12 +440,7 @@ func encodeAccount(a store.Account, version int64) (item, error) {
 	e.str(attrResetTokenHash, a.ResetTokenHash)
 	e.str(attrInvitationHash, a.InvitationTokenHash)
 	e.list(attrPasswordHistory, a.PasswordHistory)
-	e.bytes(attrTOTPSecret, a.TOTPSecret)
-	e.time(attrTOTPEnabledAt, a.TOTPEnabledAt)
-	e.int(attrTOTPLastStep, a.TOTPLastStep)
-	e.bytes(attrTOTPPendingSecret, a.TOTPPendingSecret)
-	e.time(attrTOTPPendingUntil, a.TOTPPendingUntil)
-	e.list(attrRecoveryCodeHashes, a.RecoveryCodeHashes)
+	e.list(attrCredentials, encodeCredentialRefs(a.Credentials))
 	return e.done()
 }
 
@@ -488,16 +476,15 @@ func decodeAccount(it item) (*store.Account, error) {
 		ResetTokenHash:         d.str(attrResetTokenHash),
 		InvitationTokenHash:    d.str(attrInvitationHash),
 		PasswordHistory:        d.list(attrPasswordHistory),
-		TOTPSecret:             d.bytes(attrTOTPSecret),
-		TOTPEnabledAt:          d.time(attrTOTPEnabledAt),
-		TOTPLastStep:           d.int(attrTOTPLastStep),
-		TOTPPendingSecret:      d.bytes(attrTOTPPendingSecret),
-		TOTPPendingUntil:       d.time(attrTOTPPendingUntil),
-		RecoveryCodeHashes:     d.list(attrRecoveryCodeHashes),
 		Version:                d.int(attrVersion),
 	}
+	refs := d.list(attrCredentials)
 	if d.err != nil {
 		return nil, fmt.Errorf("dynamo: decode account: %w", d.err)
+	}
+	var err error
+	if a.Credentials, err = decodeCredentialRefs(refs); err != nil {
+		return nil, fmt.Errorf("dynamo: decode account: %w", err)
 	}
 	return a, nil
 }

@@ -76,7 +76,7 @@ func TestTimesRoundTripExactly(t *testing.T) {
 
 func TestNilAndEmptyCollectionsRoundTrip(t *testing.T) {
 	for _, list := range [][]string{nil, {}, {"b", "a"}} {
-		it, err := encodeAccount(store.Account{ID: "u", Roles: list, PasswordHistory: list, RecoveryCodeHashes: list}, 1)
+		it, err := encodeAccount(store.Account{ID: "u", Roles: list, PasswordHistory: list}, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,8 +90,16 @@ func TestNilAndEmptyCollectionsRoundTrip(t *testing.T) {
 		if (a.PasswordHistory == nil) != (list == nil) || !slices.Equal(a.PasswordHistory, list) {
 			t.Fatalf("password history %#v came back as %#v", list, a.PasswordHistory)
 		}
-		if (a.RecoveryCodeHashes == nil) != (list == nil) || !slices.Equal(a.RecoveryCodeHashes, list) {
-			t.Fatalf("recovery code hashes %#v came back as %#v", list, a.RecoveryCodeHashes)
+		cit, err := encodeCredential(store.Credential{UserID: "u", Kind: store.CredentialRecoveryCodes, ID: "set", Hashes: list}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := decodeCredential(cit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (c.Hashes == nil) != (list == nil) || !slices.Equal(c.Hashes, list) {
+			t.Fatalf("credential hashes %#v came back as %#v", list, c.Hashes)
 		}
 	}
 	for _, data := range []map[string]string{nil, {}, {"k": "v", "empty": ""}} {
@@ -109,49 +117,71 @@ func TestNilAndEmptyCollectionsRoundTrip(t *testing.T) {
 	}
 }
 
-// TestTOTPFieldsRoundTrip: secrets are binary (B) attributes holding any
-// bytes, copied from the caller; empty ones are not stored and read back as
-// nil; the step keeps its full int64 range.
-func TestTOTPFieldsRoundTrip(t *testing.T) {
+// TestCredentialFieldsRoundTrip: secrets are binary (B) attributes holding
+// any bytes, copied from the caller; empty ones are not stored and read back
+// as nil; the counter keeps its full int64 range; kind and id come back from
+// the sort key, the kind ending at the first "#".
+func TestCredentialFieldsRoundTrip(t *testing.T) {
 	secret := []byte{0, 1, 0xff, 0xfe, 0x80, 'x', 0}
-	for _, want := range []store.Account{
-		{ID: "u", TOTPSecret: secret, TOTPEnabledAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC),
-			TOTPLastStep: 1 << 40, TOTPPendingSecret: []byte{0xc3, 0x28},
-			TOTPPendingUntil: time.Date(2026, 1, 2, 3, 14, 5, 0, time.UTC), Version: 1},
-		{ID: "u", TOTPLastStep: math.MaxInt64, Version: 1},
-		{ID: "u", Version: 1},
+	for _, want := range []store.Credential{
+		{UserID: "u", Kind: store.CredentialPasskey, ID: "id#with#hashes", Name: "key", Secret: secret,
+			Counter: 1 << 40, Hashes: []string{"b", "a"}, Data: map[string]string{"k": "v"},
+			CreatedAt: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), LastUsedAt: time.Date(2026, 1, 3, 3, 4, 5, 0, time.UTC),
+			ExpiresAt: time.Date(2026, 1, 2, 3, 14, 5, 0, time.UTC), Version: 1},
+		{UserID: "u", Kind: store.CredentialTOTP, ID: "totp", Counter: math.MaxInt64, Version: 1},
 	} {
-		it, err := encodeAccount(want, 1)
+		it, err := encodeCredential(want, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want.TOTPSecret != nil {
-			b, ok := it[attrTOTPSecret].(*types.AttributeValueMemberB)
-			if !ok || &b.Value[0] == &want.TOTPSecret[0] {
-				t.Fatalf("totpSecret is %T, or aliases the caller's slice", it[attrTOTPSecret])
+		if sk, _ := sOf(it[AttrSortKey]); sk != "CRED#"+string(want.Kind)+"#"+want.ID {
+			t.Fatalf("sk %q", sk)
+		}
+		if want.Secret != nil {
+			b, ok := it[attrSecret].(*types.AttributeValueMemberB)
+			if !ok || &b.Value[0] == &want.Secret[0] {
+				t.Fatalf("secret is %T, or aliases the caller's slice", it[attrSecret])
 			}
 		}
-		got, err := decodeAccount(it)
+		got, err := decodeCredential(it)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(*got, want) {
-			t.Fatalf("got %+v, want %+v", *got, want)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("got %+v, want %+v", got, want)
 		}
 	}
-	it, err := encodeAccount(store.Account{ID: "u", TOTPSecret: []byte{}, TOTPPendingSecret: []byte{}}, 1)
+	it, err := encodeCredential(store.Credential{UserID: "u", Kind: store.CredentialTOTP, ID: "totp", Secret: []byte{}}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := it[attrTOTPSecret]; ok {
+	if _, ok := it[attrSecret]; ok {
 		t.Fatal("an empty secret is stored")
 	}
-	if a, err := decodeAccount(it); err != nil || a.TOTPSecret != nil || a.TOTPPendingSecret != nil {
-		t.Fatalf("empty secrets came back as %#v, %#v (%v)", a.TOTPSecret, a.TOTPPendingSecret, err)
+	if c, err := decodeCredential(it); err != nil || c.Secret != nil {
+		t.Fatalf("an empty secret came back as %#v (%v)", c.Secret, err)
 	}
-	it[attrTOTPSecret] = str("not binary")
+	it[attrSecret] = str("not binary")
+	if _, err := decodeCredential(it); err == nil {
+		t.Fatal("a string secret decoded")
+	}
+}
+
+// TestCredentialIndexRoundTrip: the account's credential index is stored as
+// "<kind>#<id>" strings in order; a malformed entry does not decode.
+func TestCredentialIndexRoundTrip(t *testing.T) {
+	refs := []store.CredentialRef{{Kind: store.CredentialTOTP, ID: "totp"}, {Kind: store.CredentialPasskey, ID: "a#b"}}
+	it, err := encodeAccount(store.Account{ID: "u", Credentials: refs}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := decodeAccount(it)
+	if err != nil || !slices.Equal(a.Credentials, refs) {
+		t.Fatalf("index %v came back as %v (%v)", refs, a.Credentials, err)
+	}
+	it[attrCredentials] = &types.AttributeValueMemberL{Value: []types.AttributeValue{str("no-separator")}}
 	if _, err := decodeAccount(it); err == nil {
-		t.Fatal("a string totpSecret decoded")
+		t.Fatal("a malformed index entry decoded")
 	}
 }
 
@@ -221,4 +251,89 @@ func TestAccountCursor(t *testing.T) {
 			t.Errorf("cursor %q: %v, want ErrInvalidCursor", cursor, err)
 		}
 	}
+}
+
+// itemSize is an item's size as DynamoDB bills it: attribute names plus
+// values — strings and binaries by their bytes, numbers by their digits
+// (about one byte per two, plus one), booleans one byte, lists and maps
+// three bytes plus one per element.
+func itemSize(it item) int {
+	n := 0
+	for name, v := range it {
+		n += len(name) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberB:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return (len(strings.TrimLeft(v.Value, "-0"))+1)/2 + 1
+	case *types.AttributeValueMemberBOOL:
+		return 1
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range v.Value {
+			n += 1 + valueSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		n := 3
+		for k, e := range v.Value {
+			n += 1 + len(k) + valueSize(e)
+		}
+		return n
+	}
+	return 0
+}
+
+// TestTypicalAccountItemFitsOneKilobyte: a write unit is 1 KB, so an account
+// item past it costs two on every sign-in. A typical account — TOTP, two
+// passkeys (a platform one, a security key with a 64-byte id), recovery
+// codes, facilities, the last two sign-ins — stays under it, because its
+// factors live in items of their own and the account only indexes them.
+func TestTypicalAccountItemFitsOneKilobyte(t *testing.T) {
+	at := time.Date(2026, 11, 23, 8, 0, 0, 123456789, time.UTC)
+	a := store.Account{
+		ID: "u_7ffxu65emwcz6myerckk", Username: "jane.doe", UsernameKey: "jane.doe",
+		DisplayName: "Jane Doe-Łukasiewicz", Email: "jane.doe@example.com", EmailKey: "jane.doe@example.com",
+		EmailVerified: true,
+		PasswordHash:  "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+		PasswordSetAt: at, Roles: []string{"supervisor", "operator"}, FacilityIDs: []string{"f_berlin00000000000000", "f_hamburg0000000000000", "f_munich00000000000000"},
+		Locale: "de", Status: store.StatusActive, LastLoginAt: at, LastLoginIP: "2001:db8:85a3::8a2e:370:7334",
+		PreviousLoginAt: at, PreviousLoginIP: "203.0.113.200", CreatedAt: at, UpdatedAt: at, SessionEpoch: 12,
+		Credentials: []store.CredentialRef{
+			{Kind: store.CredentialTOTP, ID: "totp"},
+			{Kind: store.CredentialPasskey, ID: "2AYI-UifnF8bUiFXCMm-hA"},
+			{Kind: store.CredentialPasskey, ID: strings.Repeat("Ab_-", 21) + "xy"}, // 64 bytes, base64url
+			{Kind: store.CredentialRecoveryCodes, ID: "set"},
+		},
+		Version: 40,
+	}
+	it, err := encodeAccount(a, 41)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := itemSize(it)
+	if n > 1024 {
+		t.Fatalf("a typical account item is %d bytes, over one write unit", n)
+	}
+	// For the record: the same account in round 1's layout, its TOTP secret
+	// (sealed: 12-byte nonce, 20-byte secret, 16-byte tag), enrolment time,
+	// last step and ten recovery-code hashes on the account item.
+	old := maps.Clone(it)
+	delete(old, attrCredentials)
+	hashes := make([]types.AttributeValue, 10)
+	for i := range hashes {
+		hashes[i] = str(strings.Repeat("0123456789abcdef", 4))
+	}
+	old["totpSecret"] = &types.AttributeValueMemberB{Value: make([]byte, 48)}
+	old["totpEnabledAt"] = str(at.Format(timeLayout))
+	old["totpLastStep"] = num(59_000_000)
+	old["recoveryCodeHashes"] = &types.AttributeValueMemberL{Value: hashes}
+	t.Logf("typical account item: %d bytes (round 1's layout: %d)", n, itemSize(old))
 }

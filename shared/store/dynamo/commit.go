@@ -430,6 +430,44 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 			return nil, invalid("token kind and hash are required, and the kind holds no '#'")
 		}
 		ws = append(ws, del("token", tokenPK(op.Key), skToken, nil))
+	case store.PutCredential:
+		c := op.Credential
+		if !validCredentialKey(c.Key()) {
+			return nil, invalid("credential user id, kind and id are required, and the kind holds no '#'")
+		}
+		it, err := encodeCredential(c, 1) // a new credential starts at version 1
+		if err != nil {
+			return nil, encErr(err)
+		}
+		ws = append(ws, put("credential", it, condAbsentOrExpired(nowN)))
+		if op.Unique {
+			ws = append(ws, claimPut(store.CredentialClaim(c.Kind), c.ID, c.UserID))
+		}
+	case store.UpdateCredential:
+		c := op.Credential
+		if !validCredentialKey(c.Key()) {
+			return nil, invalid("credential user id, kind and id are required, and the kind holds no '#'")
+		}
+		it, err := encodeCredential(c, c.Version+1)
+		if err != nil {
+			return nil, encErr(err)
+		}
+		// Version 0 fails the condition: an update never creates.
+		ws = append(ws, put("credential", it, condVersionLive(c.Version, nowN)))
+	case store.DeleteCredential:
+		k := op.Key
+		if !validCredentialKey(k) {
+			return nil, invalid("credential user id, kind and id are required, and the kind holds no '#'")
+		}
+		var c *condition
+		if op.Version != 0 {
+			vc := condVersionLive(op.Version, nowN)
+			c = &vc
+		}
+		ws = append(ws, del("credential", userPK(k.UserID), credentialSK(k), c))
+		if op.Unique {
+			ws = append(ws, claimDel(store.CredentialClaim(k.Kind), k.ID, k.UserID))
+		}
 	case store.ClaimMarker:
 		if op.Name == "" {
 			return nil, invalid("marker name is required")

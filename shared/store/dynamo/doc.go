@@ -14,11 +14,12 @@
 //	                                                           status, sso, validUntil, lastLoginAt, lastLoginIp,
 //	                                                           previousLoginAt, previousLoginIp, createdAt, updatedAt,
 //	                                                           sessionEpoch (N), resetTokenHash, invitationTokenHash,
-//	                                                           passwordHistory (L, newest first), totpSecret (B),
-//	                                                           totpEnabledAt, totpLastStep (N), totpPendingSecret (B),
-//	                                                           totpPendingUntil, recoveryCodeHashes (L)
+//	                                                           passwordHistory (L, newest first),
+//	                                                           credentials (L of "<kind>#<id>": the credential index)
 //	session     USER#<user id>              SESSION#<hash>     id, createdAt, lastSeenAt, expiresAt, ip, userAgent,
 //	                                                           restriction, viewType, facilityId, epoch (N)
+//	credential  USER#<user id>              CRED#<kind>#<id>   name, secret (B), counter (N), hashes (L), data (M),
+//	                                                           createdAt, lastUsedAt, expiresAt
 //	claim       CLAIM#<kind>                <canonical value>  accountId
 //	counter     COUNTER#<key>               COUNTER            failures, windowStart, lockedUntil, locks, expiresAt
 //	marker      MARKER#<name>               MARKER             createdAt
@@ -27,8 +28,14 @@
 //	facility    FACILITY                    <facility id>      name, status, createdAt, updatedAt
 //	audit       AUDIT                       <event id>         at, type, userId, actorId, ip, userAgent, detail (M)
 //
-// Sessions live in their user's partition, so a session and its account are
-// read by one BatchGetItem and ListSessions is one consistent Query. Facilities
+// Sessions and credentials live in their user's partition, so a session (or
+// a remembered device, a passkey) and its account are read by one
+// BatchGetItem, and ListSessions and ListCredentials are one consistent
+// Query each (begins_with on SESSION# or CRED#[<kind>#]). Every credential
+// kind is stored alike: a new second factor needs no change here. Credential
+// kinds never contain "#" (Commit rejects one that does), so the first "#"
+// after CRED# ends the kind. A credential id claimed with
+// PutCredential.Unique is a claim of kind "cred:<kind>". Facilities
 // and audit events each share one partition: ListFacilities is a Query on
 // FACILITY (sorted by name in code) and ListAudit a backwards Query on AUDIT,
 // whose sort keys are time-ordered ids, so newest come first.
@@ -55,7 +62,8 @@
 // when the caller names one, having its version: of concurrent consumers only
 // one delete can find the item.
 //
-// Records that expire (sessions, counters, tokens) also carry:
+// Records that expire (sessions, counters, tokens, credentials with an
+// expiry) also carry:
 //   - expiresAt (S): the exact expiry, returned to callers;
 //   - exp (N): the expiry in Unix nanoseconds, used by conditions
 //     ("exp <= :now" means gone) and read checks — an expired item is absent

@@ -100,11 +100,14 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	if len(q.Tokens) > 0 {
 		snap.Tokens = make(map[store.TokenKey]store.Token, len(q.Tokens))
 	}
+	if len(q.Credentials) > 0 {
+		snap.Credentials = make(map[store.CredentialKey]store.Credential, len(q.Credentials))
+	}
 
 	// Collect the distinct keys. Keys with an empty component cannot exist
 	// and are reported absent without asking.
 	var keys []item
-	seen := make(map[string]struct{}, 4+len(q.Claims)+len(q.Counters)+len(q.Tokens))
+	seen := make(map[string]struct{}, 4+len(q.Claims)+len(q.Counters)+len(q.Tokens)+len(q.Credentials))
 	add := func(pk, sk string) {
 		k := keyString(pk, sk)
 		if _, dup := seen[k]; dup {
@@ -138,6 +141,11 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	for _, k := range q.Tokens {
 		if validTokenKey(k) {
 			add(tokenPK(k), skToken)
+		}
+	}
+	for _, k := range q.Credentials {
+		if validCredentialKey(k) {
+			add(userPK(k.UserID), credentialSK(k))
 		}
 	}
 	if len(keys) == 0 {
@@ -224,6 +232,18 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 				return store.Snapshot{}, err
 			}
 			snap.Tokens[k] = tok
+		}
+	}
+	for _, k := range q.Credentials {
+		if !validCredentialKey(k) {
+			continue
+		}
+		if it := get(userPK(k.UserID), credentialSK(k)); it != nil {
+			c, err := decodeCredential(it)
+			if err != nil {
+				return store.Snapshot{}, err
+			}
+			snap.Credentials[k] = c
 		}
 	}
 	return snap, nil

@@ -187,9 +187,7 @@ func equalAccount(x, y store.Account) bool {
 		x.CreatedAt == y.CreatedAt && x.UpdatedAt == y.UpdatedAt &&
 		x.SessionEpoch == y.SessionEpoch && x.ResetTokenHash == y.ResetTokenHash &&
 		x.InvitationTokenHash == y.InvitationTokenHash && slices.Equal(x.PasswordHistory, y.PasswordHistory) &&
-		slices.Equal(x.TOTPSecret, y.TOTPSecret) && x.TOTPEnabledAt == y.TOTPEnabledAt &&
-		x.TOTPLastStep == y.TOTPLastStep && slices.Equal(x.TOTPPendingSecret, y.TOTPPendingSecret) &&
-		x.TOTPPendingUntil == y.TOTPPendingUntil && slices.Equal(x.RecoveryCodeHashes, y.RecoveryCodeHashes) &&
+		slices.Equal(x.Credentials, y.Credentials) && x.PasswordSetAt == y.PasswordSetAt && x.SSOIdentity == y.SSOIdentity &&
 		x.Version == y.Version
 }
 

@@ -32,8 +32,8 @@ type step struct {
 // store.ErrConflict and leaves the file untouched (bbolt rolls back).
 //
 // As in a DynamoDB transaction, one Commit may address each item (account,
-// claim, session, counter, audit event, parameters, facility, marker, token)
-// at most once; a second operation on the same item yields ErrInvalidOp.
+// claim, session, counter, audit event, parameters, facility, marker, token,
+// credential) at most once; a second operation on the same item yields ErrInvalidOp.
 func (s *Store) Commit(ctx context.Context, ops ...store.Op) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("embedded: commit: %w", err)
@@ -146,6 +146,12 @@ func prepare(op store.Op) (step, error) {
 		return prepareConsumeToken(op)
 	case store.DeleteToken:
 		return prepareDeleteToken(op)
+	case store.PutCredential:
+		return preparePutCredential(op)
+	case store.UpdateCredential:
+		return prepareUpdateCredential(op)
+	case store.DeleteCredential:
+		return prepareDeleteCredential(op)
 	case nil:
 		return step{}, invalid("nil operation")
 	default:

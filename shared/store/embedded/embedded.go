@@ -57,22 +57,24 @@ const formatVersion = "1"
 
 // Bucket and key names. They are functions rather than package variables so
 // that the package holds no mutable state.
-func bucketAccounts() []byte   { return []byte("accounts") }
-func bucketClaims() []byte     { return []byte("claims") }
-func bucketSessions() []byte   { return []byte("sessions") }
-func bucketCounters() []byte   { return []byte("counters") }
-func bucketAudit() []byte      { return []byte("audit") }
-func bucketParameters() []byte { return []byte("parameters") }
-func bucketFacilities() []byte { return []byte("facilities") }
-func bucketMarkers() []byte    { return []byte("markers") }
-func bucketTokens() []byte     { return []byte("tokens") }
-func bucketMeta() []byte       { return []byte("meta") }
+func bucketAccounts() []byte    { return []byte("accounts") }
+func bucketClaims() []byte      { return []byte("claims") }
+func bucketSessions() []byte    { return []byte("sessions") }
+func bucketCounters() []byte    { return []byte("counters") }
+func bucketAudit() []byte       { return []byte("audit") }
+func bucketParameters() []byte  { return []byte("parameters") }
+func bucketFacilities() []byte  { return []byte("facilities") }
+func bucketMarkers() []byte     { return []byte("markers") }
+func bucketTokens() []byte      { return []byte("tokens") }
+func bucketCredentials() []byte { return []byte("credentials") }
+func bucketMeta() []byte        { return []byte("meta") }
 
 // allBuckets are created by Open when missing, so a file written before a
 // bucket was added gains it without a change of format.
 func allBuckets() [][]byte {
 	return [][]byte{bucketAccounts(), bucketClaims(), bucketSessions(), bucketCounters(),
-		bucketAudit(), bucketParameters(), bucketFacilities(), bucketMarkers(), bucketTokens(), bucketMeta()}
+		bucketAudit(), bucketParameters(), bucketFacilities(), bucketMarkers(), bucketTokens(), bucketCredentials(),
+		bucketMeta()}
 }
 
 func keyParameters() []byte { return []byte("current") }
@@ -183,6 +185,15 @@ func (s *Store) Sweep(ctx context.Context) (removed int, err error) {
 		})
 		if err != nil {
 			return fmt.Errorf("tokens: %w", err)
+		}
+		removed += n
+		n, err = sweepBucket(tx.Bucket(bucketCredentials()), now, func(v []byte) (time.Time, error) {
+			var r credentialRecord
+			err := decode(v, &r)
+			return r.ExpiresAt, err
+		})
+		if err != nil {
+			return fmt.Errorf("credentials: %w", err)
 		}
 		removed += n
 		return nil

@@ -86,7 +86,7 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 				}
 			}
 		}
-		return nil
+		return loadCredentials(tx, q.Credentials, now, &snap)
 	})
 	if err != nil {
 		return store.Snapshot{}, fmt.Errorf("embedded: load: %w", err)

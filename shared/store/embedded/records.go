@@ -15,41 +15,36 @@ import (
 // maps are omitted, so they read back as nil.
 
 type accountRecord struct {
-	ID                     string    `json:"id"`
-	Username               string    `json:"username"`
-	UsernameKey            string    `json:"usernameKey"`
-	DisplayName            string    `json:"displayName,omitempty"`
-	Email                  string    `json:"email,omitempty"`
-	EmailKey               string    `json:"emailKey,omitempty"`
-	EmailVerified          bool      `json:"emailVerified,omitempty"`
-	PasswordHash           string    `json:"passwordHash,omitempty"`
-	PasswordChangeRequired bool      `json:"passwordChangeRequired,omitempty"`
-	PasswordSetAt          time.Time `json:"passwordSetAt,omitzero"`
-	Roles                  []string  `json:"roles,omitempty"`
-	NetworkAccess          bool      `json:"networkAccess,omitempty"`
-	FacilityIDs            []string  `json:"facilityIds,omitempty"`
-	Locale                 string    `json:"locale,omitempty"`
-	Status                 string    `json:"status,omitempty"`
-	SSO                    bool      `json:"sso,omitempty"`
-	SSOIdentity            string    `json:"ssoIdentity,omitempty"`
-	ValidUntil             time.Time `json:"validUntil,omitzero"`
-	LastLoginAt            time.Time `json:"lastLoginAt,omitzero"`
-	LastLoginIP            string    `json:"lastLoginIp,omitempty"`
-	PreviousLoginAt        time.Time `json:"previousLoginAt,omitzero"`
-	PreviousLoginIP        string    `json:"previousLoginIp,omitempty"`
-	CreatedAt              time.Time `json:"createdAt,omitzero"`
-	UpdatedAt              time.Time `json:"updatedAt,omitzero"`
-	SessionEpoch           int64     `json:"sessionEpoch,omitempty"`
-	ResetTokenHash         string    `json:"resetTokenHash,omitempty"`
-	InvitationTokenHash    string    `json:"invitationTokenHash,omitempty"`
-	PasswordHistory        []string  `json:"passwordHistory,omitempty"`
-	TOTPSecret             []byte    `json:"totpSecret,omitempty"`
-	TOTPEnabledAt          time.Time `json:"totpEnabledAt,omitzero"`
-	TOTPLastStep           int64     `json:"totpLastStep,omitempty"`
-	TOTPPendingSecret      []byte    `json:"totpPendingSecret,omitempty"`
-	TOTPPendingUntil       time.Time `json:"totpPendingUntil,omitzero"`
-	RecoveryCodeHashes     []string  `json:"recoveryCodeHashes,omitempty"`
-	Version                int64     `json:"version"`
+	ID                     string          `json:"id"`
+	Username               string          `json:"username"`
+	UsernameKey            string          `json:"usernameKey"`
+	DisplayName            string          `json:"displayName,omitempty"`
+	Email                  string          `json:"email,omitempty"`
+	EmailKey               string          `json:"emailKey,omitempty"`
+	EmailVerified          bool            `json:"emailVerified,omitempty"`
+	PasswordHash           string          `json:"passwordHash,omitempty"`
+	PasswordChangeRequired bool            `json:"passwordChangeRequired,omitempty"`
+	PasswordSetAt          time.Time       `json:"passwordSetAt,omitzero"`
+	Roles                  []string        `json:"roles,omitempty"`
+	NetworkAccess          bool            `json:"networkAccess,omitempty"`
+	FacilityIDs            []string        `json:"facilityIds,omitempty"`
+	Locale                 string          `json:"locale,omitempty"`
+	Status                 string          `json:"status,omitempty"`
+	SSO                    bool            `json:"sso,omitempty"`
+	SSOIdentity            string          `json:"ssoIdentity,omitempty"`
+	ValidUntil             time.Time       `json:"validUntil,omitzero"`
+	LastLoginAt            time.Time       `json:"lastLoginAt,omitzero"`
+	LastLoginIP            string          `json:"lastLoginIp,omitempty"`
+	PreviousLoginAt        time.Time       `json:"previousLoginAt,omitzero"`
+	PreviousLoginIP        string          `json:"previousLoginIp,omitempty"`
+	CreatedAt              time.Time       `json:"createdAt,omitzero"`
+	UpdatedAt              time.Time       `json:"updatedAt,omitzero"`
+	SessionEpoch           int64           `json:"sessionEpoch,omitempty"`
+	ResetTokenHash         string          `json:"resetTokenHash,omitempty"`
+	InvitationTokenHash    string          `json:"invitationTokenHash,omitempty"`
+	PasswordHistory        []string        `json:"passwordHistory,omitempty"`
+	Credentials            []credentialRef `json:"credentials,omitempty"`
+	Version                int64           `json:"version"`
 }
 
 func toAccountRecord(a store.Account, version int64) accountRecord {
@@ -65,9 +60,7 @@ func toAccountRecord(a store.Account, version int64) accountRecord {
 		CreatedAt: utc(a.CreatedAt), UpdatedAt: utc(a.UpdatedAt),
 		SessionEpoch: a.SessionEpoch, ResetTokenHash: a.ResetTokenHash,
 		InvitationTokenHash: a.InvitationTokenHash, PasswordHistory: nonEmpty(a.PasswordHistory),
-		TOTPSecret: nonEmpty(a.TOTPSecret), TOTPEnabledAt: utc(a.TOTPEnabledAt), TOTPLastStep: a.TOTPLastStep,
-		TOTPPendingSecret: nonEmpty(a.TOTPPendingSecret), TOTPPendingUntil: utc(a.TOTPPendingUntil),
-		RecoveryCodeHashes: nonEmpty(a.RecoveryCodeHashes), Version: version,
+		Credentials: toCredentialRefs(a.Credentials), Version: version,
 	}
 }
 
@@ -84,9 +77,60 @@ func (r accountRecord) account() store.Account {
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		SessionEpoch: r.SessionEpoch, ResetTokenHash: r.ResetTokenHash,
 		InvitationTokenHash: r.InvitationTokenHash, PasswordHistory: r.PasswordHistory,
-		TOTPSecret: r.TOTPSecret, TOTPEnabledAt: r.TOTPEnabledAt, TOTPLastStep: r.TOTPLastStep,
-		TOTPPendingSecret: r.TOTPPendingSecret, TOTPPendingUntil: r.TOTPPendingUntil,
-		RecoveryCodeHashes: r.RecoveryCodeHashes, Version: r.Version,
+		Credentials: fromCredentialRefs(r.Credentials), Version: r.Version,
+	}
+}
+
+// credentialRef is one entry of an account's credential index.
+type credentialRef struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+}
+
+func toCredentialRefs(refs []store.CredentialRef) []credentialRef {
+	out := make([]credentialRef, 0, len(refs))
+	for _, r := range refs {
+		out = append(out, credentialRef{Kind: string(r.Kind), ID: r.ID})
+	}
+	return nonEmpty(out)
+}
+
+func fromCredentialRefs(refs []credentialRef) []store.CredentialRef {
+	var out []store.CredentialRef
+	for _, r := range refs {
+		out = append(out, store.CredentialRef{Kind: store.CredentialKind(r.Kind), ID: r.ID})
+	}
+	return out
+}
+
+type credentialRecord struct {
+	UserID     string            `json:"userId"`
+	Kind       string            `json:"kind"`
+	ID         string            `json:"id"`
+	Name       string            `json:"name,omitempty"`
+	Secret     []byte            `json:"secret,omitempty"`
+	Counter    int64             `json:"counter,omitempty"`
+	Hashes     []string          `json:"hashes,omitempty"`
+	Data       map[string]string `json:"data,omitempty"`
+	CreatedAt  time.Time         `json:"createdAt,omitzero"`
+	LastUsedAt time.Time         `json:"lastUsedAt,omitzero"`
+	ExpiresAt  time.Time         `json:"expiresAt,omitzero"`
+	Version    int64             `json:"version"`
+}
+
+func toCredentialRecord(c store.Credential, version int64) credentialRecord {
+	return credentialRecord{
+		UserID: c.UserID, Kind: string(c.Kind), ID: c.ID, Name: c.Name, Secret: nonEmpty(c.Secret),
+		Counter: c.Counter, Hashes: nonEmpty(c.Hashes), Data: c.Data,
+		CreatedAt: utc(c.CreatedAt), LastUsedAt: utc(c.LastUsedAt), ExpiresAt: utc(c.ExpiresAt), Version: version,
+	}
+}
+
+func (r credentialRecord) credential() store.Credential {
+	return store.Credential{
+		UserID: r.UserID, Kind: store.CredentialKind(r.Kind), ID: r.ID, Name: r.Name, Secret: r.Secret,
+		Counter: r.Counter, Hashes: r.Hashes, Data: r.Data,
+		CreatedAt: r.CreatedAt, LastUsedAt: r.LastUsedAt, ExpiresAt: r.ExpiresAt, Version: r.Version,
 	}
 }
 
@@ -261,6 +305,25 @@ func sessionPrefix(userID string) []byte {
 // write), so the key names one token.
 func tokenKey(k store.TokenKey) []byte {
 	return []byte(string(k.Kind) + "\x00" + k.Hash)
+}
+
+// credentialKey is userID + "\x00" + kind + "\x00" + id: a user's
+// credentials are one contiguous range (credentialPrefix), its credentials
+// of one kind a range within it. None of the parts contains NUL (checked on
+// write).
+func credentialKey(k store.CredentialKey) []byte {
+	return []byte(k.UserID + "\x00" + string(k.Kind) + "\x00" + k.ID)
+}
+
+func credentialPrefix(userID string, kind store.CredentialKind) []byte {
+	if kind == "" {
+		return []byte(userID + "\x00")
+	}
+	return []byte(userID + "\x00" + string(kind) + "\x00")
+}
+
+func validCredentialKey(k store.CredentialKey) bool {
+	return validID(k.UserID) && validID(string(k.Kind)) && validID(k.ID)
 }
 
 // Helpers.

@@ -66,3 +66,9 @@ func (s *Store) ListAccounts(ctx context.Context, q store.AccountQuery) (store.A
 	s.reads.Add(1)
 	return s.Store.ListAccounts(ctx, q)
 }
+
+// ListCredentials implements store.Store.
+func (s *Store) ListCredentials(ctx context.Context, userID string, kind store.CredentialKind) ([]store.Credential, error) {
+	s.reads.Add(1)
+	return s.Store.ListCredentials(ctx, userID, kind)
+}

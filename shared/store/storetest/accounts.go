@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/gatepass/gatepass/shared/ids"
@@ -30,8 +29,6 @@ func accountTests() []test {
 		{"ConcurrentCreateSameUsernameOneWins", func(e *env) { testConcurrentCreate(e, store.ClaimUsername) }},
 		{"ConcurrentCreateSameEmailOneWins", func(e *env) { testConcurrentCreate(e, store.ClaimEmail) }},
 		{"ConcurrentUpdateSameVersionOneWins", testConcurrentUpdate},
-		{"ConcurrentTOTPStepOneWins", testConcurrentTOTPStep},
-		{"ConcurrentRecoveryCodeUseOneWins", testConcurrentRecoveryCode},
 	}
 }
 
@@ -50,7 +47,7 @@ func testCreateMinimal(e *env) {
 	same(e.t, "Load(AccountID)", got, want)
 	for name, tm := range map[string]time.Time{"ValidUntil": got.ValidUntil, "LastLoginAt": got.LastLoginAt,
 		"PreviousLoginAt": got.PreviousLoginAt, "CreatedAt": got.CreatedAt, "UpdatedAt": got.UpdatedAt,
-		"TOTPEnabledAt": got.TOTPEnabledAt, "TOTPPendingUntil": got.TOTPPendingUntil} {
+		"PasswordSetAt": got.PasswordSetAt} {
 		if !tm.IsZero() {
 			e.t.Errorf("%s = %v, want the zero time", name, tm)
 		}
@@ -173,12 +170,9 @@ func testUpdateWithVersion(e *env) {
 	got.PasswordHistory = append([]string{a.PasswordHash}, got.PasswordHistory[:2]...)
 	got.SessionEpoch++
 	got.ResetTokenHash = ""
-	// The pending enrolment is activated by its first code, and a recovery
-	// code is used.
-	got.TOTPSecret, got.TOTPPendingSecret = got.TOTPPendingSecret, nil
-	got.TOTPEnabledAt, got.TOTPPendingUntil = e.now().Add(ms(250)), time.Time{}
-	got.TOTPLastStep++
-	got.RecoveryCodeHashes = got.RecoveryCodeHashes[1:]
+	// A passkey is removed from the credential index, another added.
+	got.Credentials = got.WithoutCredentials(func(r store.CredentialRef) bool { return r.ID == "AAAA-_" })
+	got.Credentials = got.WithCredential(store.CredentialRef{Kind: store.CredentialPasskey, ID: "new"})
 	e.commit(store.UpdateAccount{Account: got, PreviousEmailKey: got.EmailKey})
 
 	want := got
@@ -192,9 +186,8 @@ func testUpdateWithVersion(e *env) {
 	want.SessionEpoch = 0
 	want.LastLoginIP = ""
 	want.PreviousLoginAt, want.PreviousLoginIP = time.Time{}, ""
-	// Two-factor is switched off: everything of it goes.
-	want.TOTPSecret, want.TOTPEnabledAt, want.TOTPLastStep = nil, time.Time{}, 0
-	want.RecoveryCodeHashes = []string{}
+	// Two-factor is reset: the index empties.
+	want.Credentials = []store.CredentialRef{}
 	e.commit(store.UpdateAccount{Account: want, PreviousEmailKey: want.EmailKey})
 	want.Version = 3
 	same(e.t, "after second update", e.mustAccount("u_zoe"), want)
@@ -452,69 +445,6 @@ func testConcurrentUpdate(e *env) {
 	if got.Version != 2 || got.DisplayName != fmt.Sprintf("writer %02d", w) {
 		e.t.Fatalf("after the race: version %d, display name %q; want 2, %q", got.Version, got.DisplayName, fmt.Sprintf("writer %02d", w))
 	}
-}
-
-// mfaAccount returns an account with two-factor on: its last accepted step
-// is 41, and it holds ten unused recovery codes.
-func mfaAccount(id, username string) store.Account {
-	a := newAccount(id, username, username+"@example.com")
-	a.TOTPSecret = []byte("\x00sealed\xff secret of " + id)
-	a.TOTPEnabledAt = Start().Add(-time.Hour)
-	a.TOTPLastStep = 41
-	for i := range 10 {
-		a.RecoveryCodeHashes = append(a.RecoveryCodeHashes, ids.Hash(fmt.Sprintf("recovery code %d of %s", i, id)))
-	}
-	return a
-}
-
-// testConcurrentTOTPStep: a TOTP step is consumed at most once. Every
-// verifier of a code writes TOTPLastStep = its step at the version it read,
-// so of concurrent verifiers of one code exactly one succeeds, and a late
-// replay at that version fails too.
-func testConcurrentTOTPStep(e *env) {
-	const n, step = 15, 42
-	e.commit(store.CreateAccount{Account: mfaAccount("u_a", "alice")})
-	read := e.mustAccount("u_a")
-	advance := func(i int) store.UpdateAccount {
-		a := read
-		a.TOTPLastStep = step
-		a.LastLoginAt = e.now().Add(ms(i)) // tells the writers apart
-		return store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey}
-	}
-	w := OneWinner(e.t, Race(n, func(i int) error { return e.s.Commit(e.ctx, advance(i)) }))
-
-	want := advance(w).Account
-	want.Version = read.Version + 1
-	same(e.t, "after the race", e.mustAccount("u_a"), want)
-	e.conflict(advance(n))
-	same(e.t, "after a replay", e.mustAccount("u_a"), want)
-}
-
-// testConcurrentRecoveryCode: a recovery code is used at most once. Every
-// user of a code removes its hash at the version it read, so of concurrent
-// uses of one code exactly one succeeds; the other codes stay, in order.
-func testConcurrentRecoveryCode(e *env) {
-	const n = 15
-	e.commit(store.CreateAccount{Account: mfaAccount("u_a", "alice")})
-	read := e.mustAccount("u_a")
-	used := read.RecoveryCodeHashes[3]
-	use := func(i int) store.UpdateAccount {
-		a := read
-		// A copy: the writers share read's backing array.
-		a.RecoveryCodeHashes = slices.DeleteFunc(slices.Clone(a.RecoveryCodeHashes), func(h string) bool { return h == used })
-		a.UpdatedAt = e.now().Add(ms(i)) // tells the writers apart
-		return store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey}
-	}
-	w := OneWinner(e.t, Race(n, func(i int) error { return e.s.Commit(e.ctx, use(i)) }))
-
-	want := use(w).Account
-	want.Version = read.Version + 1
-	if len(want.RecoveryCodeHashes) != len(read.RecoveryCodeHashes)-1 {
-		e.t.Fatalf("fixture: %d codes after removing one of %d", len(want.RecoveryCodeHashes), len(read.RecoveryCodeHashes))
-	}
-	same(e.t, "after the race", e.mustAccount("u_a"), want)
-	e.conflict(use(n))
-	same(e.t, "after a replay", e.mustAccount("u_a"), want)
 }
 
 func markerTests() []test {

@@ -11,8 +11,9 @@
 //   - An empty slice or map (byte slices included) may come back as nil or
 //     empty; the suite does not distinguish them and callers must not either.
 //     Slice order is preserved (Roles, FacilityIDs, PasswordHistory,
-//     RecoveryCodeHashes, parameters' role lists), so sets are not enough.
-//     Byte slices (TOTPSecret, TOTPPendingSecret) hold arbitrary bytes.
+//     Account.Credentials, Credential.Hashes, parameters' role lists), so
+//     sets are not enough. Byte slices (Credential.Secret) hold arbitrary
+//     bytes.
 //   - Expiry: a session, counter or token whose ExpiresAt is at or before the
 //     store clock's now is absent for reads and for conditions; a zero
 //     ExpiresAt never expires a session or counter. Account.ValidUntil is not
@@ -95,6 +96,7 @@ func Run(t *testing.T, newStore func(t *testing.T, clk clock.Clock) store.Store)
 		{"Sessions", sessionTests()},
 		{"Counters", counterTests()},
 		{"Tokens", tokenTests()},
+		{"Credentials", credentialTests()},
 		{"Commit", commitTests()},
 		{"Audit", auditTests()},
 		{"Parameters", parameterTests()},
@@ -403,14 +405,13 @@ func fullAccount(id string) store.Account {
 			"$argon2id$v=19$m=19456,t=2,p=1$c2FsdDE$aGFzaDE",
 			"$argon2id$v=19$m=19456,t=2,p=1$c2FsdDI$aGFzaDI",
 		},
-		// Sealed secrets are arbitrary bytes: NUL, invalid UTF-8, 0xff.
-		TOTPSecret:        []byte("\x00\x01sealed\xff\xfe\x80 secret of " + id + "\x00"),
-		TOTPEnabledAt:     base.Add(-7*24*time.Hour + ms(42)),
-		TOTPLastStep:      1 << 40,
-		TOTPPendingSecret: []byte("\xc3\x28pending\x00\xff of " + id),
-		TOTPPendingUntil:  base.Add(10*time.Minute + ms(5)),
-		// In neither sorted order.
-		RecoveryCodeHashes: []string{ids.Hash("code 3"), ids.Hash("code 1"), ids.Hash("code 2")},
+		// In neither sorted order; ids hold what passkey ids hold.
+		Credentials: []store.CredentialRef{
+			{Kind: store.CredentialTOTP, ID: "totp"},
+			{Kind: store.CredentialPasskey, ID: "q-Zz_09AbCd"},
+			{Kind: store.CredentialRecoveryCodes, ID: "set"},
+			{Kind: store.CredentialPasskey, ID: "AAAA-_"},
+		},
 	}
 }
 
@@ -473,9 +474,8 @@ func normAccount(a store.Account) store.Account {
 	a.PasswordHistory = nilIfEmpty(a.PasswordHistory)
 	a.ValidUntil, a.LastLoginAt, a.PreviousLoginAt = utc(a.ValidUntil), utc(a.LastLoginAt), utc(a.PreviousLoginAt)
 	a.CreatedAt, a.UpdatedAt = utc(a.CreatedAt), utc(a.UpdatedAt)
-	a.TOTPSecret, a.TOTPPendingSecret = nilIfEmpty(a.TOTPSecret), nilIfEmpty(a.TOTPPendingSecret)
-	a.TOTPEnabledAt, a.TOTPPendingUntil = utc(a.TOTPEnabledAt), utc(a.TOTPPendingUntil)
-	a.RecoveryCodeHashes = nilIfEmpty(a.RecoveryCodeHashes)
+	a.Credentials = nilIfEmpty(a.Credentials)
+	a.PasswordSetAt = utc(a.PasswordSetAt)
 	return a
 }
 
@@ -503,6 +503,15 @@ func normEvent(ev store.AuditEvent) store.AuditEvent {
 		ev.Detail = nil
 	}
 	return ev
+}
+
+func normCredential(c store.Credential) store.Credential {
+	c.Secret, c.Hashes = nilIfEmpty(c.Secret), nilIfEmpty(c.Hashes)
+	if len(c.Data) == 0 {
+		c.Data = nil
+	}
+	c.CreatedAt, c.LastUsedAt, c.ExpiresAt = utc(c.CreatedAt), utc(c.LastUsedAt), utc(c.ExpiresAt)
+	return c
 }
 
 func normFacility(f store.Facility) store.Facility {
@@ -578,6 +587,10 @@ func normalise(v any) any {
 		return normFacility(*v)
 	case []store.Facility:
 		return mapSlice(v, normFacility)
+	case store.Credential:
+		return normCredential(v)
+	case []store.Credential:
+		return mapSlice(v, normCredential)
 	case params.Parameters:
 		return normParams(v)
 	}
