@@ -277,7 +277,8 @@ function status(text, kind = "success") {
 function relative(iso) {
   if (!iso) return "";
   const diff = (new Date(iso).getTime() - Date.now()) / 1000;
-  if (Math.abs(diff) < 60) return t("account.now");
+  // A server clock a little ahead of this one is "just now", not "in 1 minute".
+  if (diff > -60) return t("account.now");
   const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
   const steps = [["minute", 60], ["hour", 3600], ["day", 86400]];
   let unit = "minute";
