@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { e2e, expectHash, expectHidden, expectText, expectVisible } from "../lib/harness.mjs";
 import { h1, openAdmin, openMenuItem, signIn, signInToNetwork, signOut } from "../lib/flows.mjs";
+import { Authenticator } from "../lib/totp.mjs";
 import { virtualAuthenticator } from "../lib/webauthn.mjs";
 
 const PASSWORD = "harbour lantern quiet 5820";
@@ -276,4 +277,65 @@ e2e("passkeys: a stale admin confirms it's them with the password and the passke
   const { items } = await a.call("GET", `api/admin/audit?${new URLSearchParams({ userId: piet.id, type: "password.set_by_admin" })}`);
   assert.equal(items.length, 1, "the password was set once");
   assert.ok((await key.credentials())[0].signCount >= 2, "the passkey signed the step-up");
+});
+
+e2e("passkeys beside an authenticator app: set up after the passkey, then the choice at sign-in and at step-up", async ({ page, open, admin, stack, snap }) => {
+  const a = await admin();
+  const facility = await a.createFacility("Rostock Hafen");
+  await a.createActiveUser({ username: "mara", displayName: "Mara Admin", roles: ["admin"], password: PASSWORD, networkAccess: true });
+  await a.createActiveUser({ username: "olaf", displayName: "Olaf Operator", password: "netting buoy anchor 6650", facilityIds: [facility.id] });
+  const key = await virtualAuthenticator(page);
+  await open("/login");
+  await signInToNetwork(page, "mara", PASSWORD);
+  await toAccount(page);
+  await addPasskey(page, { name: "Mara's laptop" });
+
+  // The app joins the passkey: no second set of recovery codes.
+  await page.getByRole("button", { name: "Set up an authenticator app" }).click();
+  await page.getByRole("textbox", { name: "Password", exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Continue" }).click();
+  const secret = (await page.getByLabel("Setup key", { exact: true }).innerText()).replace(/\s+/g, "");
+  const app = new Authenticator(secret, stack.now);
+  await page.getByLabel("6-digit code").fill(app.code());
+  await page.getByRole("button", { name: "Turn on two-factor" }).click();
+  await expectVisible(page.getByText("Two-factor authentication is on."));
+  assert.equal(await page.getByRole("heading", { name: "Save your recovery codes" }).count(), 0, "the codes of the passkey stay");
+  await expectText(page.getByTestId("codes-remaining"), "Recovery codes left: 10");
+  await expectVisible(page.getByRole("button", { name: "Remove authenticator app" }));
+
+  // Second step: the passkey first, the code on request.
+  await key.away();
+  await signOut(page);
+  await autofillWaiting(page);
+  await signIn(page, "mara", PASSWORD);
+  await expectHash(page, /^#\/mfa/);
+  await expectVisible(page.getByRole("button", { name: "Use your passkey" }));
+  await expectVisible(page.getByRole("button", { name: "Use a recovery code instead" }));
+  await page.getByRole("button", { name: "Use a code from the app instead" }).click();
+  await stack.advanceClock(90); // a step after the one that turned the app on
+  await page.getByLabel("6-digit code").fill(app.code());
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expectHash(page, /^#\/views/);
+  await page.getByRole("button", { name: /Whole network/ }).click();
+  await expectHash(page, /^#\/home/);
+
+  // Step-up offers both; the code is enough.
+  await openAdmin(page, "Users");
+  await page.getByRole("table", { name: "Users" }).getByRole("link", { name: "Olaf Operator" }).click();
+  await expectText(h1(page), "Olaf Operator");
+  await stack.advanceClock(STALE);
+  await page.getByRole("button", { name: "Set temporary password" }).click();
+  const pwDialog = page.getByRole("dialog", { name: "Set a temporary password for Olaf Operator" });
+  await pwDialog.getByLabel("Temporary password", { exact: true }).fill("mended at the pier 7731");
+  await pwDialog.getByRole("button", { name: "Set password" }).click();
+  const stepUp = page.getByRole("dialog", { name: "Confirm it's you" });
+  await expectVisible(stepUp.getByText("Enter your password, then confirm with your passkey or a code from your authenticator app."));
+  await expectVisible(stepUp.getByText("When you confirm, your browser asks for your passkey."));
+  await stepUp.getByRole("button", { name: "Use a code from the app instead" }).click();
+  await stepUp.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await stepUp.getByLabel("6-digit code").fill(app.code());
+  await snap("step-up-choice");
+  await stepUp.getByRole("button", { name: "Confirm" }).click();
+  await expectHidden(stepUp);
+  await expectVisible(page.getByText("Temporary password set. Olaf Operator must change it at the next sign-in."));
 });
