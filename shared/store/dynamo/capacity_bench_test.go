@@ -20,6 +20,7 @@ import (
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/mfa/totp"
+	"github.com/gatepass/gatepass/shared/passkey/passkeytest"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
 )
@@ -271,6 +272,29 @@ func TestFlowCapacityOnDynamoDB(t *testing.T) {
 	manager, _ := e.SignIn("manager", capacityPW)
 	var challenge, resetToken string
 
+	// A TOTP user whose browser is remembered, and a passkey holder.
+	rememberedSecret := totp.NewSecret()
+	e.Account("remembered", capacityPW, e.WithTOTP(rememberedSecret))
+	first := e.Post("/api/auth/login", map[string]string{"username": "remembered", "password": capacityPW}, nil)
+	device := e.Post("/api/auth/login/mfa", map[string]any{"challenge": first.JSON(t)["challenge"],
+		"code": totp.Code(rememberedSecret, totp.Step(e.Clock.Now())), "rememberDevice": true}, nil).Cookie("gatepass-device")
+	if device == nil {
+		t.Fatal("no device cookie")
+	}
+	e.Account("keyholder", capacityPW, func(a *store.Account) { a.NetworkAccess = true })
+	keyholder, _ := e.SignIn("keyholder", capacityPW)
+	auth := passkeytest.New(e.Public)
+	reg := e.Post("/api/auth/passkeys/register/begin", map[string]string{"password": capacityPW}, keyholder).JSON(t)
+	regOptions, _ := json.Marshal(reg["options"])
+	created, err := auth.Create(regOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := e.Post("/api/auth/passkeys/register/finish", map[string]any{"registration": reg["registration"],
+		"credential": json.RawMessage(created)}, keyholder); res.Status != http.StatusCreated {
+		t.Fatalf("register: %d %s", res.Status, res.Body)
+	}
+
 	want := func(status int, res apptest.Response) {
 		t.Helper()
 		if res.Status != status {
@@ -316,6 +340,25 @@ func TestFlowCapacityOnDynamoDB(t *testing.T) {
 		}},
 		{"views-select", func() {
 			want(http.StatusOK, e.Post("/api/auth/views/select", map[string]string{"type": "facility", "facilityId": berlin.ID}, manager))
+		}},
+		{"login-remembered-device", func() {
+			res := e.Do(apptest.Request{Method: http.MethodPost, Path: "/api/auth/login", Cookies: []*http.Cookie{device},
+				Body: `{"username":"remembered","password":"` + capacityPW + `"}`})
+			want(http.StatusOK, res)
+			if res.JSON(t)["status"] != "authenticated" {
+				t.Fatalf("remembered sign-in: %s", res.Body)
+			}
+		}},
+		{"passkey-sign-in", func() {
+			begin := e.Post("/api/auth/login/passkey/begin", map[string]any{}, nil)
+			want(http.StatusOK, begin)
+			options, _ := json.Marshal(begin.JSON(t)["options"])
+			assertion, err := auth.Get(options)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want(http.StatusOK, e.Post("/api/auth/login/passkey/finish",
+				map[string]any{"challenge": begin.JSON(t)["challenge"], "credential": json.RawMessage(assertion)}, nil))
 		}},
 	}
 
