@@ -133,12 +133,12 @@ func Flows() []Flow {
 		{Label: "login (password, no two-factor)", Function: "login", Bench: keyLoginNoFsync, Capacity: "login", Hashes: 1, HTTP: true},
 		{Label: "login first step of a two-factor user", Function: "login", Bench: keyLoginNoFsync, Capacity: "login-mfa-first-step", Hashes: 1, HTTP: true},
 		{Label: "MFA step", Function: "login", Bench: keyMFAStep, Capacity: "mfa-step", HTTP: true},
-		{Label: "login of a two-factor user from a remembered browser", Function: "login", Bench: keyDeviceLogin, Capacity: "login-remembered-device", Hashes: 1, HTTP: true},
 		{Label: "reset request", Function: "reset-request", Bench: keyResetRequest, Capacity: "reset-request", HTTP: true, Floor: recovery.DefaultFloor},
 		{Label: "reset confirm", Function: "reset-confirm", Bench: keyResetConfirm, Capacity: "reset-confirm", Hashes: 1, HTTP: true},
 		{Label: "session check", Function: "login", Bench: keySessionCheck, Capacity: "session-check", HTTP: true},
 		{Label: "authorizer call", Function: "authorizer", Bench: keyAuthorize, Capacity: "authorizer"},
 		{Label: "views select", Function: "views", Bench: keyViewsSelect, Capacity: "views-select", HTTP: true},
+		{Label: "login of a two-factor user from a remembered browser", Function: "login", Bench: keyDeviceLogin, Capacity: "login-remembered-device", Hashes: 1, HTTP: true},
 	}
 }
 
