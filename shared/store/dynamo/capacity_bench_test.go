@@ -85,45 +85,6 @@ func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {
 // units is size rounded up to whole blocks of block bytes, at least one.
 func units(size, block int) float64 { return float64(max(1, (size+block-1)/block)) }
 
-// itemSize is an item's size as DynamoDB counts it: attribute names plus
-// values (numbers approximated by their digits).
-func itemSize(it map[string]types.AttributeValue) int {
-	n := 0
-	for name, v := range it {
-		n += len(name) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return (len(v.Value)+1)/2 + 1
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range v.Value {
-			n += len(s)
-		}
-		return n
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		return 3 + itemSize(v.Value) + len(v.Value)
-	default:
-		return 1
-	}
-}
-
 func (m *meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	c := *in
 	c.ReturnConsumedCapacity = total
@@ -140,7 +101,7 @@ func (m *meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput
 	rru := float64(keys)
 	for _, items := range out.Responses {
 		for _, it := range items {
-			rru += units(itemSize(it), 4096) - 1
+			rru += units(dynamo.ItemSize(it), 4096) - 1
 		}
 	}
 	m.add("BatchGetItem", keys, rru, 0, true, out.ConsumedCapacity...)
@@ -151,7 +112,7 @@ func (m *meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...
 	c := *in
 	c.ReturnConsumedCapacity = total
 	out, err := m.api.PutItem(ctx, &c, opts...)
-	wru := units(itemSize(in.Item), 1024)
+	wru := units(dynamo.ItemSize(in.Item), 1024)
 	if err != nil {
 		m.add("PutItem", 0, 0, wru, false)
 		return out, err
@@ -192,7 +153,7 @@ func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 	for _, it := range in.TransactItems {
 		size := 0 // updates, deletes and condition checks of small items
 		if it.Put != nil {
-			size = itemSize(it.Put.Item)
+			size = dynamo.ItemSize(it.Put.Item)
 		}
 		wru += 2 * units(size, 1024)
 	}
@@ -214,7 +175,7 @@ func (m *meter) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func
 	}
 	size := 0
 	for _, it := range out.Items {
-		size += itemSize(it)
+		size += dynamo.ItemSize(it)
 	}
 	m.add("Query", len(out.Items), units(size, 4096), 0, true, one(out.ConsumedCapacity)...)
 	return out, nil
