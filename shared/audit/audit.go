@@ -102,3 +102,26 @@ func Log(ctx context.Context, logger *slog.Logger, e store.AuditEvent) {
 	}
 	logger.LogAttrs(ctx, slog.LevelInfo, "audit", attrs...)
 }
+
+// Committer commits store operations.
+type Committer interface {
+	Commit(ctx context.Context, ops ...store.Op) error
+}
+
+// CommitInBatches commits ops — deletes of records that are many, such as
+// a user's sessions or remembered devices — in batches that fit one commit,
+// each with the audit event that event makes for its n operations, logged
+// once committed. It stops at the first failure.
+func CommitInBatches(ctx context.Context, s Committer, logger *slog.Logger, ops []store.Op,
+	event func(n int) store.AuditEvent) error {
+	for len(ops) > 0 {
+		n := min(len(ops), store.MaxOps-1)
+		e := event(n)
+		if err := s.Commit(ctx, append(ops[:n:n], Op(e))...); err != nil {
+			return err
+		}
+		Log(ctx, logger, e)
+		ops = ops[n:]
+	}
+	return nil
+}

@@ -147,20 +147,11 @@ func (h *Handlers) drop(r *http.Request, cur sessions.Current, list []store.Cred
 // "sign out other sessions" uses it for the other browsers too.
 func Forget(ctx context.Context, s Store, userID string, list []store.Credential, scope string, src audit.Source,
 	now time.Time) error {
-	for len(list) > 0 {
-		n := min(len(list), store.MaxOps-1)
-		ops := make([]store.Op, 0, n+1)
-		for _, d := range list[:n] {
-			ops = append(ops, store.DeleteCredential{Key: d.Key()})
-		}
-		e := audit.New(now, audit.MFADeviceForgotten, userID, src,
-			map[string]string{"scope": scope, "count": strconv.Itoa(n)})
-		ops = append(ops, audit.Op(e))
-		if err := s.Commit(ctx, ops...); err != nil {
-			return err
-		}
-		audit.Log(ctx, httpapi.Logger(ctx), e)
-		list = list[n:]
+	ops := make([]store.Op, 0, len(list))
+	for _, d := range list {
+		ops = append(ops, store.DeleteCredential{Key: d.Key()})
 	}
-	return nil
+	return audit.CommitInBatches(ctx, s, httpapi.Logger(ctx), ops, func(n int) store.AuditEvent {
+		return audit.New(now, audit.MFADeviceForgotten, userID, src, map[string]string{"scope": scope, "count": strconv.Itoa(n)})
+	})
 }

@@ -396,20 +396,11 @@ func (h *Handlers) forgetOtherDevices(r *http.Request, cur sessions.Current) err
 func (h *Handlers) revoke(r *http.Request, cur sessions.Current, list []store.Session, scope string) error {
 	now := h.service.clock.Now()
 	src := audit.Source{ActorID: cur.Account.ID, IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()}
-	for len(list) > 0 {
-		n := min(len(list), store.MaxOps-1)
-		ops := make([]store.Op, 0, n+1)
-		for _, s := range list[:n] {
-			ops = append(ops, store.DeleteSession{Key: store.SessionKey{UserID: s.UserID, Hash: s.Hash}})
-		}
-		e := audit.New(now, audit.SessionRevoked, cur.Account.ID, src,
-			map[string]string{"scope": scope, "count": strconv.Itoa(n)})
-		ops = append(ops, audit.Op(e))
-		if err := h.store.Commit(r.Context(), ops...); err != nil {
-			return err
-		}
-		audit.Log(r.Context(), httpapi.Logger(r.Context()), e)
-		list = list[n:]
+	ops := make([]store.Op, 0, len(list))
+	for _, s := range list {
+		ops = append(ops, store.DeleteSession{Key: store.SessionKey{UserID: s.UserID, Hash: s.Hash}})
 	}
-	return nil
+	return audit.CommitInBatches(r.Context(), h.store, httpapi.Logger(r.Context()), ops, func(n int) store.AuditEvent {
+		return audit.New(now, audit.SessionRevoked, cur.Account.ID, src, map[string]string{"scope": scope, "count": strconv.Itoa(n)})
+	})
 }

@@ -121,9 +121,10 @@ type passwordRequest struct {
 	Password string `json:"password"`
 }
 
-// decodePassword reads a {"password"} body; the password is required and
-// bounded before any hashing.
-func decodePassword(r *http.Request) (string, error) {
+// DecodePassword reads a {"password"} body; the password is required and
+// bounded before any hashing. Every re-authentication by password reads
+// its body with it.
+func DecodePassword(r *http.Request) (string, error) {
 	var req passwordRequest
 	if err := httpapi.DecodeJSON(r, &req); err != nil {
 		return "", err
@@ -150,7 +151,7 @@ func (h *Handlers) enrol(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pw, err := decodePassword(r)
+	pw, err := DecodePassword(r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -246,7 +247,7 @@ func (h *Handlers) recoveryCodes(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pw, err := decodePassword(r)
+	pw, err := DecodePassword(r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return

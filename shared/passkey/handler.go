@@ -65,25 +65,6 @@ func meta(r *http.Request) sessions.Meta {
 	return sessions.Meta{IP: httpapi.ClientIP(r), UserAgent: r.UserAgent()}
 }
 
-type passwordRequest struct {
-	Password string `json:"password"`
-}
-
-func decodePassword(r *http.Request) (string, error) {
-	var req passwordRequest
-	if err := httpapi.DecodeJSON(r, &req); err != nil {
-		return "", err
-	}
-	var v validate.List
-	switch {
-	case req.Password == "":
-		v.Add("password", "required", "Enter your password.")
-	case len(req.Password) > accounts.MaxIdentifierBytes:
-		v.Add("password", "too_long", "The password is too long.")
-	}
-	return req.Password, v.Err()
-}
-
 type registrationResponse struct {
 	Registration string `json:"registration"`
 	Options      any    `json:"options"`
@@ -96,7 +77,7 @@ func (h *Handlers) registerBegin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pw, err := decodePassword(r)
+	pw, err := mfa.DecodePassword(r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return
@@ -190,7 +171,7 @@ func (h *Handlers) remove(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pw, err := decodePassword(r)
+	pw, err := mfa.DecodePassword(r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return

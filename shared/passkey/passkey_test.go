@@ -27,7 +27,7 @@ const pw = "a long enough passphrase 2026"
 
 // register adds a passkey to the signed-in account c through the API and
 // returns the finish response.
-func register(t *testing.T, e *apptest.Env, c *http.Cookie, auth *passkeytest.Authenticator, name string) apptest.Response {
+func register(t testing.TB, e *apptest.Env, c *http.Cookie, auth *passkeytest.Authenticator, name string) apptest.Response {
 	t.Helper()
 	begin := e.Post("/api/auth/passkeys/register/begin", map[string]string{"password": pw}, c)
 	if begin.Status != 200 {

@@ -123,7 +123,7 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 // session goes on to the enrolment (API.md POST /api/auth/password/change).
 func restrictionAfter(cur sessions.Current, updated store.Account) string {
 	if cur.Session.Restriction == store.RestrictionPasswordChange &&
-		!mfa.Enabled(updated) && mfa.Required(updated, cur.Parameters) {
+		!mfa.HasSecondFactor(updated) && mfa.Required(updated, cur.Parameters) {
 		return store.RestrictionMFAEnrolment
 	}
 	return store.RestrictionNone

@@ -138,6 +138,7 @@ func Flows() []Flow {
 		{Label: "session check", Function: "login", Bench: keySessionCheck, Capacity: "session-check", HTTP: true},
 		{Label: "authorizer call", Function: "authorizer", Bench: keyAuthorize, Capacity: "authorizer"},
 		{Label: "views select", Function: "views", Bench: keyViewsSelect, Capacity: "views-select", HTTP: true},
+		{Label: "login of a two-factor user from a remembered browser", Function: "login", Bench: keyDeviceLogin, Capacity: "login-remembered-device", Hashes: 1, HTTP: true},
 	}
 }
 

@@ -39,6 +39,12 @@ func Benches() []Bench {
 			Label: "login failure (unknown user), cheap hasher (fsync)"},
 		{Pkg: "./shared/login", Name: "BenchmarkLoginMFAStep",
 			Label: "MFA step (TOTP code)"},
+		{Pkg: "./shared/login", Name: "BenchmarkLoginRememberedDevice",
+			Label: "login of a TOTP user from a remembered browser, cheap hasher, no fsync"},
+		{Pkg: "./shared/passkey", Name: "BenchmarkPasskeySignIn",
+			Label: "passkey sign-in, begin + finish (the authenticator's signing left out)"},
+		{Pkg: "./shared/passkey", Name: "BenchmarkPasskeyVerifyAlone",
+			Label: "passkey assertion parse + ECDSA P-256 verify alone"},
 		{Pkg: "./shared/recovery", Name: "BenchmarkResetRequest",
 			Label: "reset request (without the 400 ms pacing)"},
 		{Pkg: "./shared/recovery", Name: "BenchmarkResetConfirm",
@@ -65,6 +71,9 @@ const (
 	keyLoginNoFsync = "login.BenchmarkLoginCheapHasherNoFsync"
 	keyVerifyPure   = "password.BenchmarkVerifyOWASPPurego"
 	keyMFAStep      = "login.BenchmarkLoginMFAStep"
+	keyDeviceLogin  = "login.BenchmarkLoginRememberedDevice"
+	keyPasskey      = "passkey.BenchmarkPasskeySignIn"
+	keyPasskeyCrypt = "passkey.BenchmarkPasskeyVerifyAlone"
 	keyResetRequest = "recovery.BenchmarkResetRequest"
 	keyResetConfirm = "recovery.BenchmarkResetConfirm"
 	keySessionCheck = "login.BenchmarkSessionCheck"

@@ -20,6 +20,7 @@ import (
 	"github.com/gatepass/gatepass/shared/app/apptest"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/mfa/totp"
+	"github.com/gatepass/gatepass/shared/passkey/passkeytest"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
 )
@@ -84,45 +85,6 @@ func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {
 // units is size rounded up to whole blocks of block bytes, at least one.
 func units(size, block int) float64 { return float64(max(1, (size+block-1)/block)) }
 
-// itemSize is an item's size as DynamoDB counts it: attribute names plus
-// values (numbers approximated by their digits).
-func itemSize(it map[string]types.AttributeValue) int {
-	n := 0
-	for name, v := range it {
-		n += len(name) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return (len(v.Value)+1)/2 + 1
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range v.Value {
-			n += len(s)
-		}
-		return n
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		return 3 + itemSize(v.Value) + len(v.Value)
-	default:
-		return 1
-	}
-}
-
 func (m *meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	c := *in
 	c.ReturnConsumedCapacity = total
@@ -139,7 +101,7 @@ func (m *meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput
 	rru := float64(keys)
 	for _, items := range out.Responses {
 		for _, it := range items {
-			rru += units(itemSize(it), 4096) - 1
+			rru += units(dynamo.ItemSize(it), 4096) - 1
 		}
 	}
 	m.add("BatchGetItem", keys, rru, 0, true, out.ConsumedCapacity...)
@@ -150,7 +112,7 @@ func (m *meter) PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...
 	c := *in
 	c.ReturnConsumedCapacity = total
 	out, err := m.api.PutItem(ctx, &c, opts...)
-	wru := units(itemSize(in.Item), 1024)
+	wru := units(dynamo.ItemSize(in.Item), 1024)
 	if err != nil {
 		m.add("PutItem", 0, 0, wru, false)
 		return out, err
@@ -191,7 +153,7 @@ func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 	for _, it := range in.TransactItems {
 		size := 0 // updates, deletes and condition checks of small items
 		if it.Put != nil {
-			size = itemSize(it.Put.Item)
+			size = dynamo.ItemSize(it.Put.Item)
 		}
 		wru += 2 * units(size, 1024)
 	}
@@ -213,7 +175,7 @@ func (m *meter) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func
 	}
 	size := 0
 	for _, it := range out.Items {
-		size += itemSize(it)
+		size += dynamo.ItemSize(it)
 	}
 	m.add("Query", len(out.Items), units(size, 4096), 0, true, one(out.ConsumedCapacity)...)
 	return out, nil
@@ -271,6 +233,29 @@ func TestFlowCapacityOnDynamoDB(t *testing.T) {
 	manager, _ := e.SignIn("manager", capacityPW)
 	var challenge, resetToken string
 
+	// A TOTP user whose browser is remembered, and a passkey holder.
+	rememberedSecret := totp.NewSecret()
+	e.Account("remembered", capacityPW, e.WithTOTP(rememberedSecret))
+	first := e.Post("/api/auth/login", map[string]string{"username": "remembered", "password": capacityPW}, nil)
+	device := e.Post("/api/auth/login/mfa", map[string]any{"challenge": first.JSON(t)["challenge"],
+		"code": totp.Code(rememberedSecret, totp.Step(e.Clock.Now())), "rememberDevice": true}, nil).Cookie("gatepass-device")
+	if device == nil {
+		t.Fatal("no device cookie")
+	}
+	e.Account("keyholder", capacityPW, func(a *store.Account) { a.NetworkAccess = true })
+	keyholder, _ := e.SignIn("keyholder", capacityPW)
+	auth := passkeytest.New(e.Public)
+	reg := e.Post("/api/auth/passkeys/register/begin", map[string]string{"password": capacityPW}, keyholder).JSON(t)
+	regOptions, _ := json.Marshal(reg["options"])
+	created, err := auth.Create(regOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := e.Post("/api/auth/passkeys/register/finish", map[string]any{"registration": reg["registration"],
+		"credential": json.RawMessage(created)}, keyholder); res.Status != http.StatusCreated {
+		t.Fatalf("register: %d %s", res.Status, res.Body)
+	}
+
 	want := func(status int, res apptest.Response) {
 		t.Helper()
 		if res.Status != status {
@@ -316,6 +301,25 @@ func TestFlowCapacityOnDynamoDB(t *testing.T) {
 		}},
 		{"views-select", func() {
 			want(http.StatusOK, e.Post("/api/auth/views/select", map[string]string{"type": "facility", "facilityId": berlin.ID}, manager))
+		}},
+		{"login-remembered-device", func() {
+			res := e.Do(apptest.Request{Method: http.MethodPost, Path: "/api/auth/login", Cookies: []*http.Cookie{device},
+				Body: `{"username":"remembered","password":"` + capacityPW + `"}`})
+			want(http.StatusOK, res)
+			if res.JSON(t)["status"] != "authenticated" {
+				t.Fatalf("remembered sign-in: %s", res.Body)
+			}
+		}},
+		{"passkey-sign-in", func() {
+			begin := e.Post("/api/auth/login/passkey/begin", map[string]any{}, nil)
+			want(http.StatusOK, begin)
+			options, _ := json.Marshal(begin.JSON(t)["options"])
+			assertion, err := auth.Get(options)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want(http.StatusOK, e.Post("/api/auth/login/passkey/finish",
+				map[string]any{"challenge": begin.JSON(t)["challenge"], "credential": json.RawMessage(assertion)}, nil))
 		}},
 	}
 

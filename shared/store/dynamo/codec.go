@@ -668,3 +668,45 @@ func decodeClaim(it item) (string, error) {
 	}
 	return id, nil
 }
+
+// ItemSize is an item's size as DynamoDB bills it (read and write units are
+// per 4 KB and 1 KB of it): attribute names plus values — strings and
+// binaries by their bytes, numbers by their significant digits (about one
+// byte per two, plus one), booleans and nulls one byte, sets by their
+// members, lists and maps three bytes plus one per element.
+func ItemSize(it map[string]types.AttributeValue) int {
+	n := 0
+	for name, v := range it {
+		n += len(name) + valueSize(v)
+	}
+	return n
+}
+
+func valueSize(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return len(v.Value)
+	case *types.AttributeValueMemberB:
+		return len(v.Value)
+	case *types.AttributeValueMemberN:
+		return (len(strings.TrimLeft(v.Value, "-0"))+1)/2 + 1
+	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
+		return 1
+	case *types.AttributeValueMemberSS:
+		n := 0
+		for _, s := range v.Value {
+			n += len(s)
+		}
+		return n
+	case *types.AttributeValueMemberL:
+		n := 3
+		for _, e := range v.Value {
+			n += 1 + valueSize(e)
+		}
+		return n
+	case *types.AttributeValueMemberM:
+		return 3 + ItemSize(v.Value) + len(v.Value)
+	default:
+		return 1
+	}
+}

@@ -253,44 +253,6 @@ func TestAccountCursor(t *testing.T) {
 	}
 }
 
-// itemSize is an item's size as DynamoDB bills it: attribute names plus
-// values — strings and binaries by their bytes, numbers by their digits
-// (about one byte per two, plus one), booleans one byte, lists and maps
-// three bytes plus one per element.
-func itemSize(it item) int {
-	n := 0
-	for name, v := range it {
-		n += len(name) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return (len(strings.TrimLeft(v.Value, "-0"))+1)/2 + 1
-	case *types.AttributeValueMemberBOOL:
-		return 1
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		n := 3
-		for k, e := range v.Value {
-			n += 1 + len(k) + valueSize(e)
-		}
-		return n
-	}
-	return 0
-}
-
 // TestTypicalAccountItemFitsOneKilobyte: a write unit is 1 KB, so an account
 // item past it costs two on every sign-in. A typical account — TOTP, two
 // passkeys (a platform one, a security key with a 64-byte id), recovery
@@ -318,7 +280,7 @@ func TestTypicalAccountItemFitsOneKilobyte(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := itemSize(it)
+	n := ItemSize(it)
 	if n > 1024 {
 		t.Fatalf("a typical account item is %d bytes, over one write unit", n)
 	}
@@ -335,5 +297,5 @@ func TestTypicalAccountItemFitsOneKilobyte(t *testing.T) {
 	old["totpEnabledAt"] = str(at.Format(timeLayout))
 	old["totpLastStep"] = num(59_000_000)
 	old["recoveryCodeHashes"] = &types.AttributeValueMemberL{Value: hashes}
-	t.Logf("typical account item: %d bytes (round 1's layout: %d)", n, itemSize(old))
+	t.Logf("typical account item: %d bytes (round 1's layout: %d)", n, ItemSize(old))
 }

@@ -8,10 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -122,32 +118,10 @@ func (s *Store) ListCredentials(ctx context.Context, userID string, kind store.C
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("dynamo: list credentials: %w", err)
 	}
-	if userID == "" || strings.Contains(string(kind), "#") {
+	if strings.Contains(string(kind), "#") {
 		return nil, nil
 	}
-	in := &dynamodb.QueryInput{
-		TableName:                aws.String(s.table),
-		ConsistentRead:           aws.Bool(true),
-		KeyConditionExpression:   aws.String("#pk = :pk AND begins_with(#sk, :prefix)"),
-		ExpressionAttributeNames: map[string]string{"#pk": AttrPartitionKey, "#sk": AttrSortKey},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk":     str(userPK(userID)),
-			":prefix": str(credentialKindPrefix(kind)),
-		},
-	}
-	now := expNanos(s.clk.Now())
-	var out []store.Credential
-	err := s.queryAll(ctx, in, func(it item) error {
-		if expired(it, now) {
-			return nil
-		}
-		c, err := decodeCredential(it)
-		if err != nil {
-			return err
-		}
-		out = append(out, c)
-		return nil
-	})
+	out, err := listUserItems(ctx, s, userID, credentialKindPrefix(kind), decodeCredential)
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: list credentials: %w", err)
 	}

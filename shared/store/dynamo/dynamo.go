@@ -289,8 +289,23 @@ func (s *Store) ListSessions(ctx context.Context, userID string) ([]store.Sessio
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("dynamo: list sessions: %w", err)
 	}
+	sessions, err := listUserItems(ctx, s, userID, prefixSession, decodeSession)
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: list sessions: %w", err)
+	}
+	slices.SortFunc(sessions, func(a, b store.Session) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID), cmp.Compare(a.Hash, b.Hash))
+	})
+	return sessions, nil
+}
+
+// listUserItems decodes the live items of userID's partition whose sort key
+// begins with prefix: one consistent Query, paged when large. It returns an
+// empty list for an empty userID.
+func listUserItems[T any](ctx context.Context, s *Store, userID, prefix string, decode func(item) (T, error)) ([]T, error) {
+	out := []T{}
 	if userID == "" {
-		return []store.Session{}, nil
+		return out, nil
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                aws.String(s.table),
@@ -299,29 +314,22 @@ func (s *Store) ListSessions(ctx context.Context, userID string) ([]store.Sessio
 		ExpressionAttributeNames: map[string]string{"#pk": AttrPartitionKey, "#sk": AttrSortKey},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk":     str(userPK(userID)),
-			":prefix": str(prefixSession),
+			":prefix": str(prefix),
 		},
 	}
 	now := expNanos(s.clk.Now())
-	sessions := []store.Session{}
 	err := s.queryAll(ctx, in, func(it item) error {
 		if expired(it, now) {
 			return nil
 		}
-		sess, err := decodeSession(it)
+		v, err := decode(it)
 		if err != nil {
 			return err
 		}
-		sessions = append(sessions, sess)
+		out = append(out, v)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("dynamo: list sessions: %w", err)
-	}
-	slices.SortFunc(sessions, func(a, b store.Session) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID), cmp.Compare(a.Hash, b.Hash))
-	})
-	return sessions, nil
+	return out, err
 }
 
 // ListFacilities returns every facility ordered by name, then id, from one
