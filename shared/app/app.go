@@ -124,7 +124,7 @@ func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 	if d.Secrets == nil {
 		return nil, errors.New("app: the login function checks second factors and needs Secrets")
 	}
-	rp := relyingParty(d)
+	rp := relyingParty(d, true)
 	factors := secondFactors(d, rp)
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
 	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, factors, d.Tenant, d.Logger)
@@ -147,11 +147,11 @@ func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 
 // relyingParty is the deployment's WebAuthn relying party, nil when its
 // public URL is an IP address (WebAuthn needs a domain): passkeys are then
-// off, and their routes say so.
-func relyingParty(d Deps) *passkey.RelyingParty {
+// off, and their routes say so — and, with announce, the log.
+func relyingParty(d Deps, announce bool) *passkey.RelyingParty {
 	rp, err := passkey.NewRelyingParty(d.PublicURL, d.Tenant+" Backoffice")
 	if err != nil {
-		if d.Logger != nil {
+		if announce && d.Logger != nil {
 			d.Logger.Warn("passkeys are off", slog.String("reason", err.Error()))
 		}
 		return nil
@@ -235,7 +235,7 @@ func MFAHandlers(d Deps) (map[string]http.Handler, error) {
 	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
 	out := mfa.NewHandlers(svc, m).Routes()
-	rp := relyingParty(d)
+	rp := relyingParty(d, true)
 	if rp == nil {
 		maps.Copy(out, passkeysOff(passkey.RouteRegisterBegin, passkey.RouteRegisterFinish, passkey.RouteRename,
 			passkey.RouteRemove))
@@ -287,7 +287,7 @@ func MFA(d Deps) (*mfa.Service, error) {
 		return nil, err
 	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
-	return mfa.NewService(d.Store, d.Hasher, d.Secrets, secondFactors(d, relyingParty(d)), d.Clock, m, n, d.Tenant,
+	return mfa.NewService(d.Store, d.Hasher, d.Secrets, secondFactors(d, relyingParty(d, false)), d.Clock, m, n, d.Tenant,
 		d.Logger), nil
 }
 
