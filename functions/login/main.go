@@ -8,6 +8,9 @@ import (
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/cognitosso"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/secretkey"
+	"github.com/gatepass/gatepass/shared/app/passkeyapp"
 )
 
-func main() { lambdarun.Start("login", app.LoginHandlers, secretkey.Configure, cognitosso.Directory) }
+func main() {
+	lambdarun.Start("login", app.LoginHandlers, secretkey.Configure, cognitosso.Directory, passkeyapp.Configure)
+}

@@ -8,6 +8,9 @@ import (
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/secretkey"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/sesmail"
+	"github.com/gatepass/gatepass/shared/app/passkeyapp"
 )
 
-func main() { lambdarun.Start("mfa", app.MFAHandlers, sesmail.Configure, secretkey.Configure) }
+func main() {
+	lambdarun.Start("mfa", app.MFAHandlers, sesmail.Configure, secretkey.Configure, passkeyapp.Configure)
+}

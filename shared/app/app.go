@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gatepass/gatepass/shared/admin"
 	"github.com/gatepass/gatepass/shared/alias"
@@ -23,7 +24,6 @@ import (
 	"github.com/gatepass/gatepass/shared/mfa"
 	"github.com/gatepass/gatepass/shared/notify"
 	"github.com/gatepass/gatepass/shared/origin"
-	"github.com/gatepass/gatepass/shared/passkey"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/passwordchange"
 	"github.com/gatepass/gatepass/shared/policy"
@@ -77,6 +77,10 @@ type Deps struct {
 	AliasPublisher admin.AliasPublisher
 	// SSO is the federation broker; zero for none.
 	SSO SSODeps
+	// Passkeys builds WebAuthn for the functions that offer passkeys
+	// (passkeyapp.New); nil in the others, whose binaries do not link it.
+	// Its error turns passkeys off (a public URL that is an IP address).
+	Passkeys func(Deps) (Passkeys, error)
 	// Origin checks that a request came through CloudFront (or the local
 	// gateway playing it) and gives it the viewer's address (package
 	// origin). Required by every HTTP function: Handler refuses to build
@@ -124,8 +128,8 @@ func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 	if d.Secrets == nil {
 		return nil, errors.New("app: the login function checks second factors and needs Secrets")
 	}
-	rp := relyingParty(d, true)
-	factors := secondFactors(d, rp)
+	keys := d.passkeys(true)
+	factors := secondFactors(d, keys)
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
 	svc := login.NewService(d.Store, d.Hasher, d.Clock, m, factors, d.Tenant, d.Logger)
 	catalog := sso.NewCatalog(d.SSO.Directory, d.Clock)
@@ -133,50 +137,71 @@ func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 	out := login.NewHandlers(svc, m, cookie, d.Store, d.Tenant).WithSSO(catalog, d.Logger).Routes()
 	maps.Copy(out, devices.NewHandlers(d.Store, m, cookie, d.Clock).Routes())
 	var challenges reauth.PasskeyChallenges
-	if rp != nil {
-		signIn := passkey.NewSignIn(rp, d.Store, m, d.Clock, d.Logger)
-		challenges = signIn
-		maps.Copy(out, passkey.NewHandlers(nil, signIn, m).SignInRoutes())
+	if keys != nil {
+		var routes map[string]http.Handler
+		routes, challenges = keys.SignIn(m)
+		maps.Copy(out, routes)
 	} else {
-		maps.Copy(out, passkeysOff(passkey.RouteSignInBegin, passkey.RouteSignInFinish, passkey.RouteReauthBegin))
+		maps.Copy(out, passkeysOff("login"))
 	}
 	step := reauth.NewService(d.Store, mfa.NewVerifier(d.Store, d.Hasher, factors), challenges, m, d.Clock, d.Logger)
 	maps.Copy(out, reauth.NewHandlers(step, m).Routes())
 	return out, nil
 }
 
-// relyingParty is the deployment's WebAuthn relying party, nil when its
-// public URL is an IP address (WebAuthn needs a domain): passkeys are then
-// off, and their routes say so — and, with announce, the log.
-func relyingParty(d Deps, announce bool) *passkey.RelyingParty {
-	rp, err := passkey.NewRelyingParty(d.PublicURL, d.Tenant+" Backoffice")
+// Passkeys is WebAuthn for the functions that offer it (login and mfa). It
+// is built by package app/passkeyapp, which only those functions link —
+// go-webauthn and its attestation formats add about 2 MB to every binary
+// that imports them — through Deps.Passkeys.
+type Passkeys interface {
+	// Factor is the passkey as a second factor.
+	Factor() mfa.Factor
+	// SignIn builds the login function's passkey routes (passwordless
+	// sign-in, the step-up challenge) and the step-up's challenge reader.
+	SignIn(m *sessions.Manager) (map[string]http.Handler, reauth.PasskeyChallenges)
+	// Manage builds the mfa function's passkey routes: registration,
+	// rename, removal.
+	Manage(m *sessions.Manager, v mfa.Verifier, n *notify.Notifier) map[string]http.Handler
+}
+
+// passkeys builds the deployment's passkeys: nil without Deps.Passkeys or
+// when the public URL is an IP address (WebAuthn needs a domain) — their
+// routes then say so, and with announce the log does too.
+func (d Deps) passkeys(announce bool) Passkeys {
+	if d.Passkeys == nil {
+		return nil
+	}
+	p, err := d.Passkeys(d)
 	if err != nil {
 		if announce && d.Logger != nil {
 			d.Logger.Warn("passkeys are off", slog.String("reason", err.Error()))
 		}
 		return nil
 	}
-	return rp
+	return p
 }
 
 // secondFactors are the second factors a sign-in and a step-up accept, in
 // API.md's order of methods. A new factor is added here.
-func secondFactors(d Deps, rp *passkey.RelyingParty) mfa.Factors {
+func secondFactors(d Deps, keys Passkeys) mfa.Factors {
 	fs := mfa.Factors{mfa.TOTP{Box: d.Secrets}}
-	if rp != nil {
-		fs = append(fs, passkey.Factor{RP: rp})
+	if keys != nil {
+		fs = append(fs, keys.Factor())
 	}
 	return append(fs, mfa.RecoveryCodes{})
 }
 
-// passkeysOff answers the passkey routes of a deployment without a domain.
-func passkeysOff(routes ...string) map[string]http.Handler {
+// passkeysOff answers the passkey routes of function when passkeys are off.
+func passkeysOff(function string) map[string]http.Handler {
 	off := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, httpapi.Conflict("Passkeys need the Backoffice to be reached by a domain name, not an IP address."))
 	})
-	out := make(map[string]http.Handler, len(routes))
-	for _, r := range routes {
-		out[r] = off
+	out := map[string]http.Handler{}
+	f, _ := routes.Lookup(function)
+	for _, r := range f.Routes {
+		if strings.Contains(r, "/passkey") {
+			out[r] = off
+		}
 	}
 	return out
 }
@@ -235,18 +260,16 @@ func MFAHandlers(d Deps) (map[string]http.Handler, error) {
 	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
 	out := mfa.NewHandlers(svc, m).Routes()
-	rp := relyingParty(d, true)
-	if rp == nil {
-		maps.Copy(out, passkeysOff(passkey.RouteRegisterBegin, passkey.RouteRegisterFinish, passkey.RouteRename,
-			passkey.RouteRemove))
+	keys := d.passkeys(true)
+	if keys == nil {
+		maps.Copy(out, passkeysOff("mfa"))
 		return out, nil
 	}
 	n, err := notifier(d)
 	if err != nil {
 		return nil, err
 	}
-	manage := passkey.NewService(rp, d.Store, svc.Verifier(), m, n, d.Clock, d.Logger)
-	maps.Copy(out, passkey.NewHandlers(manage, nil, m).ManageRoutes())
+	maps.Copy(out, keys.Manage(m, svc.Verifier(), n))
 	return out, nil
 }
 
@@ -287,7 +310,7 @@ func MFA(d Deps) (*mfa.Service, error) {
 		return nil, err
 	}
 	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
-	return mfa.NewService(d.Store, d.Hasher, d.Secrets, secondFactors(d, relyingParty(d, false)), d.Clock, m, n, d.Tenant,
+	return mfa.NewService(d.Store, d.Hasher, d.Secrets, secondFactors(d, d.passkeys(false)), d.Clock, m, n, d.Tenant,
 		d.Logger), nil
 }
 

@@ -28,6 +28,7 @@ import (
 	"github.com/gatepass/gatepass/shared/alias"
 	"github.com/gatepass/gatepass/shared/apigw"
 	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/app/passkeyapp"
 	"github.com/gatepass/gatepass/shared/bootstrap"
 	"github.com/gatepass/gatepass/shared/breached"
 	"github.com/gatepass/gatepass/shared/clock"
@@ -159,7 +160,8 @@ func Start(ctx context.Context, cfg Config) (*Stack, error) {
 	checker := policy.NewChecker()
 	deps := app.Deps{Tenant: cfg.Tenant, PublicURL: cfg.PublicURL, Store: st, Clock: cfg.Clock,
 		Hasher: cfg.Hasher, Logger: cfg.Logger, Mailer: box, Pacer: cfg.Pacer, Secrets: secrets,
-		Policy: checker, AliasEdge: true} // the gateway plays the edge
+		Policy: checker, AliasEdge: true, // the gateway plays the edge
+		Passkeys: passkeyapp.New}
 	fail := func(err error) (*Stack, error) {
 		ln.Close()
 		st.Close()
