@@ -86,6 +86,12 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 				}
 			}
 		}
+		if err := loadAccounts(tx, q.Accounts, &snap); err != nil {
+			return err
+		}
+		if err := loadHelpRequests(tx, q.HelpRequests, &snap); err != nil {
+			return err
+		}
 		return loadCredentials(tx, q.Credentials, now, &snap)
 	})
 	if err != nil {
@@ -248,6 +254,27 @@ func readAccountRecord(tx *bolt.Tx, id string) (*accountRecord, error) {
 		return nil, fmt.Errorf("account %q: %w", id, err)
 	}
 	return &r, nil
+}
+
+// loadAccounts adds the accounts of Query.Accounts that exist to snap.
+func loadAccounts(tx *bolt.Tx, ids []string, snap *store.Snapshot) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	snap.Accounts = make(map[string]store.Account, len(ids))
+	for _, id := range ids {
+		if !validID(id) {
+			continue // cannot have been written
+		}
+		a, err := readAccount(tx, id)
+		if err != nil {
+			return err
+		}
+		if a != nil {
+			snap.Accounts[id] = *a
+		}
+	}
+	return nil
 }
 
 func readAccount(tx *bolt.Tx, id string) (*store.Account, error) {
