@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/params"
+	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
