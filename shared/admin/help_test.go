@@ -136,25 +136,17 @@ func sortedKeys(m map[string]any) []string {
 // helpOf returns the account's open help request, failing without one.
 func helpOf(f *fixture, userID string) store.HelpRequest {
 	f.T.Helper()
-	snap, err := f.Store.Load(context.Background(), store.Query{HelpRequests: []string{userID}})
-	if err != nil {
-		f.T.Fatal(err)
-	}
-	h, ok := snap.HelpRequests[userID]
-	if !ok {
+	h := f.HelpRequest(userID)
+	if h == nil {
 		f.T.Fatalf("%s has no open help request", userID)
 	}
-	return h
+	return *h
 }
 
 func noHelp(f *fixture, userID string) {
 	f.T.Helper()
-	snap, err := f.Store.Load(context.Background(), store.Query{HelpRequests: []string{userID}})
-	if err != nil {
-		f.T.Fatal(err)
-	}
-	if h, ok := snap.HelpRequests[userID]; ok {
-		f.T.Fatalf("%s still has help request %+v", userID, h)
+	if h := f.HelpRequest(userID); h != nil {
+		f.T.Fatalf("%s still has help request %+v", userID, *h)
 	}
 }
 

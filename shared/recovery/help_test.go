@@ -14,20 +14,6 @@ import (
 	"github.com/gatepass/gatepass/shared/store"
 )
 
-// helpRequestOf returns the open help request of an account, nil without.
-func helpRequestOf(e *apptest.Env, userID string) *store.HelpRequest {
-	e.T.Helper()
-	snap, err := e.Store.Load(context.Background(), store.Query{HelpRequests: []string{userID}})
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	h, ok := snap.HelpRequests[userID]
-	if !ok {
-		return nil
-	}
-	return &h
-}
-
 // A reset request for an active local account without an email opens a
 // help request — one, however often it is asked — in the round trips and
 // with the answer of every other identifier, and mails nobody.
@@ -49,7 +35,7 @@ func TestResetWithoutEmailOpensOneHelpRequest(t *testing.T) {
 			if got := e.Store.Counts(); got.Reads != 2 || got.Writes != 1 {
 				t.Fatalf("request %d: round trips %+v, want 2 reads + 1 write like every identifier", i+1, got)
 			}
-			h := helpRequestOf(e, a.ID)
+			h := e.HelpRequest(a.ID)
 			if h == nil {
 				t.Fatalf("request %d: no help request", i+1)
 			}
@@ -93,7 +79,7 @@ func TestNoHelpRequestWhereNobodyCanHelp(t *testing.T) {
 		}
 	}
 	for _, id := range ids {
-		if h := helpRequestOf(e, id); h != nil {
+		if h := e.HelpRequest(id); h != nil {
 			t.Fatalf("help request %+v", *h)
 		}
 	}
@@ -102,7 +88,7 @@ func TestNoHelpRequestWhereNobodyCanHelp(t *testing.T) {
 	for range 3 {
 		requestReset(e, "limited")
 	}
-	h := helpRequestOf(e, limited.ID)
+	h := e.HelpRequest(limited.ID)
 	if h == nil {
 		t.Fatal("no help request within the limit")
 	}
@@ -110,7 +96,7 @@ func TestNoHelpRequestWhereNobodyCanHelp(t *testing.T) {
 		t.Fatal(err)
 	}
 	requestReset(e, "limited")
-	if h := helpRequestOf(e, limited.ID); h != nil {
+	if h := e.HelpRequest(limited.ID); h != nil {
 		t.Fatalf("opened over the per-account limit: %+v", *h)
 	}
 	if ev := e.Audit(t, audit.PasswordHelpRequested); len(ev) != 1 {
@@ -141,7 +127,7 @@ func TestConcurrentRequestsOpenOneHelpRequest(t *testing.T) {
 				t.Fatalf("request %d: %d", i, s)
 			}
 		}
-		if helpRequestOf(e, a.ID) == nil {
+		if e.HelpRequest(a.ID) == nil {
 			t.Fatal("no help request")
 		}
 		if ev := e.Audit(t, audit.PasswordHelpRequested); len(ev) != 1 {

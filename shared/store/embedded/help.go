@@ -42,26 +42,13 @@ func readHelpRecord(tx *bolt.Tx, userID string) (*helpRecord, error) {
 	return &r, nil
 }
 
-// loadHelpRequests adds the open help requests of the accounts q names to
-// snap.
-func loadHelpRequests(tx *bolt.Tx, userIDs []string, snap *store.Snapshot) error {
-	if len(userIDs) == 0 {
-		return nil
+func readHelpRequest(tx *bolt.Tx, userID string) (*store.HelpRequest, error) {
+	r, err := readHelpRecord(tx, userID)
+	if r == nil || err != nil {
+		return nil, err
 	}
-	snap.HelpRequests = make(map[string]store.HelpRequest, len(userIDs))
-	for _, id := range userIDs {
-		if !validID(id) {
-			continue // cannot have been written
-		}
-		r, err := readHelpRecord(tx, id)
-		if err != nil {
-			return err
-		}
-		if r != nil {
-			snap.HelpRequests[id] = r.request()
-		}
-	}
-	return nil
+	h := r.request()
+	return &h, nil
 }
 
 // ListHelpRequests returns every open help request, newest first (CreatedAt
