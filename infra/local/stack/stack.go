@@ -97,6 +97,9 @@ func FromEnv() Config {
 			Username: os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_USERNAME"),
 			Password: os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_PASSWORD"),
 			Email:    os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_EMAIL"),
+			// The initial admin alias, set at the first start only (API.md
+			// "Admin alias"; CDK context adminAlias in AWS).
+			Alias: os.Getenv("GATEPASS_ADMIN_ALIAS"),
 		},
 		DemoSSOUser: true,
 		DevClock:    os.Getenv("GATEPASS_DEV_CLOCK") == "1",
