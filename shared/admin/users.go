@@ -368,9 +368,9 @@ func renameViolations(err error, field string) error {
 }
 
 // DeleteUser removes a user with its claims, lockout counter, live links,
-// open help request and sessions. Nobody deletes their own account. The account, its first
-// sessions and the audit event are one commit; further sessions (dead
-// without their account anyway) follow in batches.
+// open help request and sessions. Nobody deletes their own account. The
+// account, its first sessions and the audit event are one commit; further
+// sessions (dead without their account anyway) follow in batches.
 func (s *Service) DeleteUser(ctx context.Context, actor Actor, id string) error {
 	var rest []store.Op
 	err := s.changeUser(ctx, actor, id, nil, func(t target) (userChange, error) {
