@@ -261,3 +261,19 @@ func Strip(path, alias string) (string, error) {
 		return "", ErrHidden
 	}
 }
+
+// ListCredentials implements store.Store, behind the alias check.
+func (w *watched) ListCredentials(ctx context.Context, userID string, kind store.CredentialKind) ([]store.Credential, error) {
+	if err := w.check(ctx); err != nil {
+		return nil, err
+	}
+	return w.Store.ListCredentials(ctx, userID, kind)
+}
+
+// ListHelpRequests implements store.Store, behind the alias check.
+func (w *watched) ListHelpRequests(ctx context.Context) ([]store.HelpRequest, error) {
+	if err := w.check(ctx); err != nil {
+		return nil, err
+	}
+	return w.Store.ListHelpRequests(ctx)
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/gatepass/gatepass/shared/ids"
 	"github.com/gatepass/gatepass/shared/lockout"
 	"github.com/gatepass/gatepass/shared/mfa"
+	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/sessions"
 	"github.com/gatepass/gatepass/shared/store"
 )
@@ -108,7 +109,7 @@ func (s *Service) SecondStep(ctx context.Context, in Second) (Outcome, error) {
 	tok, found := snap.Tokens[key]
 	a := snap.Account
 	if !found || a == nil || tok.UserID != a.ID || tok.Attempts >= ChallengeMaxTries || !now.Before(tok.ExpiresAt) ||
-		!accountCanContinue(a, now) {
+		!accountCanContinue(a, snap.Parameters, now) {
 		return Outcome{}, ErrChallengeInvalid
 	}
 	p := snap.Parameters
@@ -185,8 +186,12 @@ func (s *Service) SecondStep(ctx context.Context, in Second) (Outcome, error) {
 }
 
 // accountCanContinue reports whether the account may still finish signing in.
-func accountCanContinue(a *store.Account, now time.Time) bool {
-	return a.Status == store.StatusActive && !a.SSO && mfa.HasSecondFactor(*a) && accounts.IsValidAt(a, now)
+// Its first step was a password, so that password must still be usable (an
+// SSO account's local password stops counting when sso.allowLocalPassword
+// is turned off).
+func accountCanContinue(a *store.Account, p params.Parameters, now time.Time) bool {
+	return a.Status == store.StatusActive && accounts.PasswordUsable(a, p) && mfa.HasSecondFactor(*a) &&
+		accounts.IsValidAt(a, now)
 }
 
 // failSecondStep records a wrong code: one try less for the challenge (the

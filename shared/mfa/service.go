@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/credential"
@@ -129,7 +130,10 @@ type Enrolment struct {
 func (s *Service) Enrol(ctx context.Context, cur sessions.Current, pw string, meta sessions.Meta) (Enrolment, error) {
 	a := cur.Account
 	switch {
-	case a.SSO:
+	case a.SSO && !accounts.PasswordUsable(&a, cur.Parameters):
+		// An SSO account's identity provider owns its strength — unless
+		// it signs in with a local password too (sso.allowLocalPassword),
+		// which a required second factor must then back.
 		return Enrolment{}, ErrSSOAccount
 	case Enabled(a):
 		return Enrolment{}, ErrAlreadyEnabled

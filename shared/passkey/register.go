@@ -9,6 +9,7 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/audit"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/ids"
@@ -77,7 +78,7 @@ type Registration struct {
 func (s *Service) BeginRegistration(ctx context.Context, cur sessions.Current, pw string, meta sessions.Meta) (Registration, error) {
 	a := cur.Account
 	switch {
-	case a.SSO:
+	case a.SSO && !accounts.PasswordUsable(&a, cur.Parameters):
 		return Registration{}, mfa.ErrSSOAccount
 	case len(a.CredentialIDs(store.CredentialPasskey)) >= MaxPasskeys:
 		return Registration{}, ErrTooMany
