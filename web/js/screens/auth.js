@@ -8,7 +8,7 @@ import { register, t } from "../i18n.js";
 import { route } from "../router.js";
 import { refreshSession, state } from "../state.js";
 import { busyForm, clearFieldErrors, focusLater, setFieldError, showViolations, whenAttached } from "./common/forms.js";
-import { authCard, landingPath, signOutButton, takeNotice } from "./common/layout.js";
+import { authCard, landingPath, noticeBox, signOutButton, takeNotice } from "./common/layout.js";
 import { codeField, readCode, totpEnrolment } from "./common/mfa.js";
 import { newPasswordFields, passwordField, submitPasswordChange } from "./common/password.js";
 import { cancelled, conditionalAvailable, get as getPasskey, getConditional, stopConditional, supported as passkeysSupported } from "../webauthn.js";
@@ -187,16 +187,12 @@ function afterSignIn(ctx, body) {
   }
 }
 
-function noticeBox(text, kind = "notice") {
-  return text ? h("div", { class: kind, role: kind === "error" ? "alert" : "status" }, text) : null;
-}
-
 /* ---------- #/login ---------- */
 
 function login(ctx) {
   const err = errorBox();
   const ssoError = ctx.query.get("error");
-  const notice = takeNotice();
+  const notice = takeNotice("notice");
   // "webauthn": the browser offers this site's passkeys in the username
   // field's suggestions (conditional mediation, started below).
   const username = field({ label: t("login.username"), name: "username", autocomplete: "username webauthn", required: true,
@@ -316,7 +312,7 @@ function login(ctx) {
     ctx, testid: "login",
     title: t("login.title"),
     intro: t("login.intro"),
-    body: [noticeBox(notice), noticeBox(ssoMessage, "error"), methods],
+    body: [notice, noticeBox("error", ssoMessage), methods],
     footer: h("p", { class: "hint spoof" }, t("login.spoof")),
   });
   whenAttached(node, () => {

@@ -1,5 +1,6 @@
 // Shared pieces of the administration screens: the sub-navigation, badges,
-// a <dialog> helper, per-field errors, checkbox groups and small formatters.
+// per-field errors, checkbox groups and small formatters. Dialogs, message
+// boxes and role badges are the app's own (common/dialog.js, common/layout.js).
 // Everything is built with h() — never innerHTML — and styled by classes
 // (the CSP forbids inline styles).
 import { api, message } from "../../api.js";
@@ -17,10 +18,6 @@ register({
     "admin.nav.facilities": "Facilities",
     "admin.nav.parameters": "Parameters",
     "admin.nav.audit": "Audit log",
-    "admin.role.super_admin": "Super admin",
-    "admin.role.admin": "Admin",
-    "admin.role.supervisor": "Supervisor",
-    "admin.role.operator": "Operator",
     "admin.status.active": "Active",
     "admin.status.inactive": "Inactive",
     "admin.status.invited": "Invited",
@@ -37,7 +34,6 @@ register({
     "admin.otherFacilities": "{count} other facilities",
     "admin.facility.inactiveSuffix": "{name} (inactive)",
     "admin.loadMore": "Load more",
-    "admin.dialog.confirm": "Confirm",
     "admin.fieldError": "{label} {problem}.",
     "admin.violation.in_past": "must lie in the future",
     "admin.violation.unknown": "includes a facility that no longer exists",
@@ -53,10 +49,6 @@ register({
     "admin.nav.facilities": "Standorte",
     "admin.nav.parameters": "Parameter",
     "admin.nav.audit": "Protokoll",
-    "admin.role.super_admin": "Super-Admin",
-    "admin.role.admin": "Admin",
-    "admin.role.supervisor": "Supervisor",
-    "admin.role.operator": "Operator",
     "admin.status.active": "Aktiv",
     "admin.status.inactive": "Deaktiviert",
     "admin.status.invited": "Eingeladen",
@@ -73,7 +65,6 @@ register({
     "admin.otherFacilities": "{count} weitere Standorte",
     "admin.facility.inactiveSuffix": "{name} (deaktiviert)",
     "admin.loadMore": "Weitere laden",
-    "admin.dialog.confirm": "Bestätigen",
     "admin.fieldError": "{label} {problem}.",
     "admin.violation.in_past": "muss in der Zukunft liegen",
     "admin.violation.unknown": "enthält einen Standort, den es nicht mehr gibt",
@@ -84,8 +75,6 @@ register({
     "admin.errors.summary": "Bitte korrigieren Sie die markierten Felder.",
   },
 });
-
-export const ROLES = ["super_admin", "admin", "supervisor", "operator"];
 
 /** isManager: admin or super_admin (may manage users, facilities, see parameters and audit). */
 export function isManager() {
@@ -113,12 +102,6 @@ export function adminNav(active) {
   return h("nav", { class: "admin-tabs", "aria-label": t("admin.nav") },
     h("ul", {}, tabs.map((tab) => h("li", {},
       h("a", { href: tab.href, "aria-current": tab.key === active ? "page" : false }, t(`admin.nav.${tab.key}`))))));
-}
-
-/** roleBadges shows roles as badges, in the canonical order. */
-export function roleBadges(roles) {
-  return ROLES.filter((r) => (roles || []).includes(r)).map((r) =>
-    h("span", { class: `badge role role-${r}` }, t(`admin.role.${r}`)));
 }
 
 /** statusBadge shows a user's status. */
@@ -341,80 +324,6 @@ export function checkboxField({ label, name, checked = false, hint, disabled = f
     hint ? h("p", { class: "hint", id: hintId }, hint) : null);
   wrapper.input = input;
   return wrapper;
-}
-
-/** notice builds a message box; kind is notice | success | warning | error. */
-export function noticeBox(kind, text) {
-  return h("div", { class: kind, role: kind === "error" ? "alert" : "status", tabindex: "-1" }, text);
-}
-
-/** takeNotice returns the one-shot notice for this screen as a success box (or null). */
-export function takeNotice() {
-  if (!state.notice) return null;
-  const box = noticeBox("success", state.notice);
-  state.notice = "";
-  return box;
-}
-
-/**
- * openDialog shows a modal <dialog>. Escape or Cancel closes it; focus goes
- * back to the element that had it. onConfirm(dialogApi) runs on submit and
- * closes the dialog unless it returns false. Resolves to true when confirmed.
- *   {title, body: Node|Node[], confirmLabel, danger, onConfirm, describe}
- */
-export function openDialog({ title, body = [], confirmLabel, danger = false, onConfirm, cancelLabel }) {
-  const opener = document.activeElement;
-  const titleId = uid("dlg");
-  const error = h("div", { class: "error", role: "alert", hidden: true });
-  const confirm = h("button", { type: "submit", class: danger ? "danger" : "primary" }, confirmLabel || t("admin.dialog.confirm"));
-  const cancel = h("button", { type: "button", class: "secondary", value: "cancel" }, cancelLabel || t("common.cancel"));
-  const form = h("form", { class: "dialog-body", novalidate: true },
-    h("h2", { id: titleId }, title),
-    error,
-    body,
-    h("div", { class: "actions end" }, cancel, confirm));
-  const dialog = h("dialog", { "aria-labelledby": titleId, class: "admin-dialog" }, form);
-  document.body.append(dialog);
-  let confirmed = false;
-  const api = {
-    dialog,
-    form,
-    confirm,
-    error: (text) => { error.textContent = text || ""; error.hidden = !text; },
-  };
-  return new Promise((resolve) => {
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      if (opener && opener.isConnected && typeof opener.focus === "function") opener.focus();
-      resolve(confirmed);
-    });
-    cancel.addEventListener("click", () => dialog.close());
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      api.error("");
-      const controls = [...form.querySelectorAll("button, input, select")];
-      controls.forEach((c) => { c.disabled = true; });
-      form.setAttribute("aria-busy", "true");
-      let keep = false;
-      try {
-        keep = onConfirm ? (await onConfirm(api)) === false : false;
-      } finally {
-        controls.forEach((c) => { c.disabled = false; });
-        form.removeAttribute("aria-busy");
-      }
-      if (keep) {
-        // The controls were disabled while onConfirm ran: focus the field to fix now.
-        const target = form.querySelector('[aria-invalid="true"]') || (error.hidden ? form.querySelector("input, select") : null) || confirm;
-        target.focus();
-        return;
-      }
-      confirmed = true;
-      dialog.close();
-    });
-    dialog.showModal();
-    const first = form.querySelector("input, select");
-    (first || cancel).focus();
-  });
 }
 
 /** failure is the message for a failed call, with the network case covered. */

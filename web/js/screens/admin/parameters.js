@@ -4,9 +4,11 @@ import { api } from "../../api.js";
 import { busy, h, uid } from "../../dom.js";
 import { locale, register, t } from "../../i18n.js";
 import { loadConfig, state } from "../../state.js";
+import { openDialog } from "../common/dialog.js";
+import { noticeBox, roleName, ROLES, takeNotice } from "../common/layout.js";
 import {
-  adminNav, checkboxField, checkboxGroup, failure, Fields, focusControl, isSuperAdmin, noticeBox, openDialog,
-  pageHeader, ROLES, selectField, takeNotice, violationText,
+  adminNav, checkboxField, checkboxGroup, failure, Fields, focusControl, isSuperAdmin,
+  pageHeader, selectField, violationText,
 } from "./common.js";
 
 register({
@@ -255,7 +257,7 @@ export async function parametersScreen() {
     flags.set(path, w);
     return fields.add(path, w, label(path));
   };
-  const roleOptions = ROLES.map((r) => ({ value: r, label: t(`admin.role.${r}`) }));
+  const roleOptions = ROLES.map((r) => ({ value: r, label: roleName(r) }));
   const mfaRoles = fields.add("mfa.requiredForRoles", checkboxGroup({ legend: label("mfa.requiredForRoles"), name: "mfaRoles",
     options: roleOptions, checked: loaded.mfa.requiredForRoles || [], disabled: !editable, hint: t("admin.params.mfa.requiredHint"),
     columns: true }), label("mfa.requiredForRoles"));
@@ -397,9 +399,9 @@ export async function parametersScreen() {
         title: t("admin.params.aliasConfirmTitle"),
         confirmLabel: t("admin.params.aliasConfirm"),
         danger: true,
-        body: h("p", {}, t(doc.adminAlias ? "admin.params.aliasConfirmSet" : "admin.params.aliasConfirmRemove", { url: target })),
+        content: h("p", {}, t(doc.adminAlias ? "admin.params.aliasConfirmSet" : "admin.params.aliasConfirmRemove", { url: target })),
         onConfirm: () => { setTimeout(() => save(doc), 0); return true; },
-      });
+      }).closed;
       return;
     }
     await save(doc);

@@ -4,10 +4,12 @@
 import { api } from "../../api.js";
 import { busy, h, replace, uid } from "../../dom.js";
 import { register, t } from "../../i18n.js";
+import { openDialog } from "../common/dialog.js";
+import { noticeBox, roleBadges, takeNotice } from "../common/layout.js";
 import {
   adminNav, dateInputValue, endOfDay, facilityNames, failure, isManager, isSuperAdmin, loadFacilities, loadOwnViews,
-  lockedBadge, me, noticeBox, openDialog, pageHeader, roleBadges, rowCache, setFieldError, statusBadge,
-  supervisorActsOn, takeNotice, when, day,
+  lockedBadge, me, pageHeader, rowCache, setFieldError, statusBadge,
+  supervisorActsOn, when, day,
 } from "./common.js";
 import { findRow } from "./users.js";
 import { passwordField, userFields } from "./userform.js";
@@ -327,7 +329,7 @@ export async function userScreen(ctx) {
     };
     const confirmAction = ({ title, text, confirmLabel, danger: isDanger = false, call, done }) => () => ({
       title, danger: isDanger, confirmLabel,
-      body: h("p", {}, text),
+      content: h("p", {}, text),
       onConfirm: async (dlg) => {
         const res = await call();
         if (!res.ok) { dlg.error(failure(res)); return false; }
@@ -341,7 +343,7 @@ export async function userScreen(ctx) {
       return {
         title: t("admin.act.password.title", { name }),
         confirmLabel: t("admin.act.password.submit"),
-        body: pw,
+        content: pw,
         onConfirm: async (dlg) => {
           setFieldError(pw, "");
           if (!pw.input.value) { setFieldError(pw, t("admin.act.password.required")); pw.input.focus(); return false; }
@@ -451,7 +453,7 @@ function deleteDialog(u, ctx) {
     title: t("admin.act.delete.title", { name }),
     danger: true,
     confirmLabel: t("admin.act.delete"),
-    body: [
+    content: [
       h("p", {}, t("admin.act.delete.text", { username: u.username })),
       h("div", { class: "field" }, h("label", { for: id }, t("admin.act.delete.confirm", { username: u.username })), input),
     ],
