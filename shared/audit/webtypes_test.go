@@ -2,11 +2,13 @@ package audit_test
 
 // The audit log screen of the web app (web/js/screens/admin/audit.js) names
 // every event type in its filter, with an English and a German label; this
-// test holds that list to Go's: the constants of audit.go plus every other
-// event type the module writes — a constant passed to audit.New anywhere,
-// and the other constants of its const block (providers.go declares
-// created, updated and deleted together and passes one of them through a
-// variable). The web app must name each of them, and nothing else.
+// test holds that list to Go's: the event-type constants of audit.go (the
+// dotted ones, "login.succeeded"; others there are detail values) plus every
+// other event type the module writes — a constant passed to audit.New
+// anywhere, and the other dotted constants of its const block
+// (providers.go declares created, updated and deleted together and passes
+// one of them through a variable). The web app must name each of them, and
+// nothing else.
 
 import (
 	"go/ast"
@@ -155,7 +157,7 @@ func goEventTypes(t *testing.T, root string) map[string]string {
 	}
 	// The event types of audit.go: all its string constants.
 	for _, c := range consts[auditDir] {
-		if filepath.Base(c.pos.Filename) == "audit.go" {
+		if filepath.Base(c.pos.Filename) == "audit.go" && eventType.MatchString(c.value) {
 			types[c.value] = where(c)
 		}
 	}
@@ -182,13 +184,16 @@ func goEventTypes(t *testing.T, root string) map[string]string {
 	}
 	for _, pkg := range consts {
 		for _, c := range pkg {
-			if blocks[c.block] {
+			if blocks[c.block] && eventType.MatchString(c.value) {
 				types[c.value] = where(c)
 			}
 		}
 	}
 	return types
 }
+
+// eventType is the form of an event type: dotted lower-case words.
+var eventType = regexp.MustCompile(`^[a-z_]+(\.[a-z_]+)+$`)
 
 // block returns the text of src between the first start and the next end.
 func block(t *testing.T, src []byte, start, end string) string {
