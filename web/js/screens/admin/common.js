@@ -18,6 +18,9 @@ register({
     "admin.nav.facilities": "Facilities",
     "admin.nav.parameters": "Parameters",
     "admin.nav.audit": "Audit log",
+    "admin.nav.help": "Help requests",
+    "admin.nav.helpOpen": "({count} open)",
+    "admin.nav.sso": "Single sign-on",
     "admin.status.active": "Active",
     "admin.status.inactive": "Inactive",
     "admin.status.invited": "Invited",
@@ -49,6 +52,9 @@ register({
     "admin.nav.facilities": "Standorte",
     "admin.nav.parameters": "Parameter",
     "admin.nav.audit": "Protokoll",
+    "admin.nav.help": "Hilfeanfragen",
+    "admin.nav.helpOpen": "({count} offen)",
+    "admin.nav.sso": "Single Sign-on",
     "admin.status.active": "Aktiv",
     "admin.status.inactive": "Deaktiviert",
     "admin.status.invited": "Eingeladen",
@@ -91,17 +97,47 @@ export function me() {
   return state.session ? state.session.user.id : "";
 }
 
-/** adminNav is the sub-navigation of the administration; active is its key. */
-export function adminNav(active) {
+/**
+ * loadHelpRequests reads the open help requests the caller may resolve
+ * (GET api/admin/help-requests: accounts without an email whose owner
+ * asked for help on the forgotten-password page; a supervisor sees its
+ * operators'). Resolves to {ok, items, res}; items is [] when the call failed.
+ */
+export async function loadHelpRequests() {
+  const res = await api("GET", "api/admin/help-requests");
+  const items = res.ok && res.body && Array.isArray(res.body.items) ? res.body.items : [];
+  return { ok: res.ok, items, res };
+}
+
+/**
+ * adminNav is the sub-navigation of the administration; active is its key.
+ * The help requests tab shows how many are open: counted after the nav is
+ * drawn (helpCount, when the screen knows it already, saves the call).
+ */
+export function adminNav(active, { helpCount } = {}) {
   const tabs = [
     { key: "users", href: "#/admin/users", show: true },
+    { key: "help", href: "#/admin/help", show: true },
     { key: "facilities", href: "#/admin/facilities", show: isManager() },
     { key: "parameters", href: "#/admin/parameters", show: isManager() },
+    { key: "sso", href: "#/admin/sso", show: isSuperAdmin() },
     { key: "audit", href: "#/admin/audit", show: isManager() },
   ].filter((x) => x.show);
-  return h("nav", { class: "admin-tabs", "aria-label": t("admin.nav") },
+  const count = h("span", { class: "tab-count", hidden: true });
+  const setCount = (n) => {
+    count.replaceChildren(
+      h("span", { class: "count-badge", "aria-hidden": "true" }, String(n)),
+      h("span", { class: "visually-hidden" }, t("admin.nav.helpOpen", { count: n })));
+    count.hidden = !n;
+  };
+  const nav = h("nav", { class: "admin-tabs", "aria-label": t("admin.nav") },
     h("ul", {}, tabs.map((tab) => h("li", {},
-      h("a", { href: tab.href, "aria-current": tab.key === active ? "page" : false }, t(`admin.nav.${tab.key}`))))));
+      h("a", { href: tab.href, "aria-current": tab.key === active ? "page" : false, "data-tab": tab.key },
+        t(`admin.nav.${tab.key}`), tab.key === "help" ? count : null)))));
+  nav.setHelpCount = setCount;
+  if (Number.isInteger(helpCount)) setCount(helpCount);
+  else loadHelpRequests().then(({ items }) => setCount(items.length));
+  return nav;
 }
 
 /** statusBadge shows a user's status. */
