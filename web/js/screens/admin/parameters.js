@@ -87,7 +87,8 @@ register({
     "admin.params.sso.mapping.add": "Add group mapping",
     "admin.params.sso.mapping.remove": "Remove",
     "admin.params.sso.mapping.removeLabel": "Remove group mapping {n}",
-    "admin.params.sso.mapping.groupRequired": "must be 1 to 256 bytes",
+    "admin.params.sso.mapping.groupRequired": "is required",
+    "admin.params.sso.mapping.groupTooLong": "must be at most 256 bytes",
     "admin.params.sso.allowLocalPassword": "Single sign-on accounts may also have a password",
     "admin.params.sso.localPassword": "Passwords for single sign-on accounts",
     "admin.params.sso.allowLocalPasswordHint": "Off: single sign-on accounts sign in only through their identity provider, and “Forgot password?” reminds them of that by email. On: “Forgot password?” emails them a link to set a password of their own, and they can then sign in either way — useful when the provider is down or out of reach for some people. Mind that turning an account off at the identity provider then no longer stops its password: deactivate it here too.",
@@ -174,7 +175,8 @@ register({
     "admin.params.sso.mapping.add": "Gruppenzuordnung hinzufügen",
     "admin.params.sso.mapping.remove": "Entfernen",
     "admin.params.sso.mapping.removeLabel": "Gruppenzuordnung {n} entfernen",
-    "admin.params.sso.mapping.groupRequired": "muss 1 bis 256 Byte lang sein",
+    "admin.params.sso.mapping.groupRequired": "ist erforderlich",
+    "admin.params.sso.mapping.groupTooLong": "darf höchstens 256 Byte lang sein",
     "admin.params.sso.allowLocalPassword": "Single-Sign-on-Konten dürfen auch ein Passwort haben",
     "admin.params.sso.localPassword": "Passwörter für Single-Sign-on-Konten",
     "admin.params.sso.allowLocalPasswordHint": "Aus: Single-Sign-on-Konten melden sich nur über ihren Identitätsanbieter an, und „Passwort vergessen?“ erinnert sie per E-Mail daran. An: „Passwort vergessen?“ sendet ihnen einen Link, mit dem sie ein eigenes Passwort festlegen; danach melden sie sich auf beide Arten an – nützlich, wenn der Anbieter ausfällt oder für manche nicht erreichbar ist. Beachten Sie: Ein beim Identitätsanbieter gesperrtes Konto kann sich dann weiter mit seinem Passwort anmelden – deaktivieren Sie es auch hier.",
@@ -556,7 +558,8 @@ function groupMappings(sso, { facilities, editable, fields, roleOptions }) {
       return rows.map((row, i) => {
         const v = row.read();
         const bytes = new Blob([v.group]).size;
-        if (bytes < 1 || bytes > 256) problems.push([`sso.groupMappings[${i}].group`, t("admin.params.sso.mapping.groupRequired")]);
+        if (bytes < 1) problems.push([`sso.groupMappings[${i}].group`, t("admin.params.sso.mapping.groupRequired")]);
+        if (bytes > 256) problems.push([`sso.groupMappings[${i}].group`, t("admin.params.sso.mapping.groupTooLong")]);
         return v;
       });
     },

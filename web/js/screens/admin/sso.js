@@ -7,7 +7,7 @@
 import { api } from "../../api.js";
 import { field, h, replace, uid } from "../../dom.js";
 import { register, t } from "../../i18n.js";
-import { state } from "../../state.js";
+import { loadConfig, state } from "../../state.js";
 import { openDialog } from "../common/dialog.js";
 import { busyForm } from "../common/forms.js";
 import { noticeBox, takeNotice } from "../common/layout.js";
@@ -176,13 +176,19 @@ register({
 
 const ATTRIBUTES = ["email", "name", "groups"];
 const MAX_METADATA = 128 * 1024;
-const PLACEHOLDERS = {
-  oidc: { email: "email", name: "name", groups: "groups" },
+// What a new provider maps by default, and the usual name of the groups
+// (shown as an example: not every provider sends groups).
+const DEFAULTS = {
+  oidc: { email: "email", name: "name", groups: "" },
   saml: {
     email: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
     name: "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
-    groups: "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+    groups: "",
   },
+};
+const PLACEHOLDERS = {
+  oidc: { email: "email", name: "name", groups: "groups" },
+  saml: { ...DEFAULTS.saml, groups: "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups" },
 };
 
 const nameOf = (p) => p.name || p.id;
@@ -193,6 +199,17 @@ const providerPath = (id) => `api/admin/sso/providers/${encodeURIComponent(id)}`
 async function loadProviders() {
   const res = await api("GET", "api/admin/sso/providers");
   return { res, items: res.ok && res.body && Array.isArray(res.body.items) ? res.body.items : [] };
+}
+
+/** reloadConfig re-reads the tenant configuration: the sign-in page's provider buttons. */
+async function reloadConfig() {
+  state.config = null;
+  await loadConfig();
+}
+
+/** reason is the directory's explanation of refused settings, without the error chain's prefix. */
+function reason(text) {
+  return String(text || "").replace(/^sso: invalid identity provider settings: /, "");
 }
 
 /** problem turns a failed PUT or DELETE into a sentence. */
@@ -224,8 +241,7 @@ export async function ssoScreen() {
       onConfirm: async (dlg) => {
         const res = await api("DELETE", providerPath(p.id));
         if (!res.ok && res.code !== "not_found") { dlg.error(problem(res)); return false; }
-        state.config = null; // the sign-in page's buttons
-        setTimeout(async () => { await load(); flash(t("admin.sso.removed", { name })); }, 0);
+        setTimeout(async () => { await Promise.all([load(), reloadConfig()]); flash(t("admin.sso.removed", { name })); }, 0);
         return true;
       },
     });
@@ -303,7 +319,7 @@ export async function ssoEditScreen(ctx) {
   const editing = ctx.params.id !== undefined;
   const back = h("p", { class: "breadcrumb" }, h("a", { href: "#/admin/sso" }, `← ${t("admin.sso.back")}`));
   let p = { id: "", name: "", type: "oidc", trustEmail: false, oidc: { issuer: "", clientId: "", clientSecretSet: false,
-    scopes: ["openid", "email", "profile"] }, saml: null, attributes: { email: "email", name: "name" } };
+    scopes: ["openid", "email", "profile"] }, saml: null, attributes: { ...DEFAULTS.oidc } };
   if (editing) {
     const { res, items } = await loadProviders();
     const found = items.find((x) => x.id === ctx.params.id);
@@ -327,6 +343,9 @@ export async function ssoEditScreen(ctx) {
     : h("fieldset", { class: "choices" }, h("legend", {}, t("admin.sso.protocol")), oidcChoice.node, samlChoice.node);
   const name = fields.add("name", field({ label: t("admin.sso.name"), name: "name", value: p.name, autocomplete: "off",
     hint: t("admin.sso.nameHint", { example: p.name || "Contoso" }), attrs: { maxlength: "128" } }), t("admin.sso.name"));
+  name.input.addEventListener("input", () => {
+    name.querySelector(".hint").textContent = t("admin.sso.nameHint", { example: name.input.value.trim() || "Contoso" });
+  });
   const id = fields.add("id", field({ label: t("admin.sso.id"), name: "id", value: p.id, autocomplete: "off",
     hint: t("admin.sso.idHint"), attrs: { maxlength: "32", spellcheck: "false", autocapitalize: "none", disabled: editing } }),
   t("admin.sso.id"));
@@ -400,11 +419,18 @@ export async function ssoEditScreen(ctx) {
     hint: t("admin.sso.trustEmailHint") }), t("admin.sso.trustEmail"));
 
   const type = () => (editing ? p.type : samlChoice.input.checked ? "saml" : "oidc");
+  let shown = type();
   const showType = () => {
-    const isSaml = type() === "saml";
-    oidcPanel.hidden = isSaml;
-    samlPanel.hidden = !isSaml;
-    for (const k of ATTRIBUTES) attrFields[k].input.placeholder = PLACEHOLDERS[isSaml ? "saml" : "oidc"][k];
+    const now = type();
+    oidcPanel.hidden = now === "saml";
+    samlPanel.hidden = now !== "saml";
+    for (const k of ATTRIBUTES) {
+      const input = attrFields[k].input;
+      input.placeholder = PLACEHOLDERS[now][k];
+      // The other protocol's default, untouched, becomes this one's.
+      if (now !== shown && (input.value === DEFAULTS[shown][k] || !input.value)) input.value = DEFAULTS[now][k];
+    }
+    shown = now;
   };
   oidcChoice.input.addEventListener("change", showType);
   samlChoice.input.addEventListener("change", showType);
@@ -476,6 +502,11 @@ export async function ssoEditScreen(ctx) {
     setError(t("admin.errors.summary"));
   };
 
+  // A field's error goes as soon as it is being corrected.
+  form.addEventListener("input", (e) => {
+    for (const [key, entry] of fields.map) if (entry.wrapper.contains(e.target)) fields.set(key, "");
+  });
+
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     fields.clear();
@@ -490,7 +521,7 @@ export async function ssoEditScreen(ctx) {
       }
       const res = await api("PUT", providerPath(doc.id), doc);
       if (res.ok) {
-        state.config = null; // the sign-in page's buttons
+        await reloadConfig();
         ctx.state.notice = t(res.status === 201 ? "admin.sso.added" : "admin.sso.saved", { name: doc.name });
         ctx.go("/admin/sso");
         return;
@@ -501,7 +532,7 @@ export async function ssoEditScreen(ctx) {
         const rest = vs.filter((v) => !fields.map.has(v.field));
         if (mine.length) fields.show({ body: { violations: mine } });
         setError([t("admin.errors.summary"), ...rest.map((v) => (v.field === "provider"
-          ? t("admin.sso.refused", { reason: v.message }) : `${v.field}: ${v.message}`))].join(" "));
+          ? t("admin.sso.refused", { reason: reason(v.message) }) : `${v.field}: ${v.message}`))].join(" "));
         return;
       }
       setError(problem(res));
