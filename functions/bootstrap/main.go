@@ -8,10 +8,11 @@ package main
 import (
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
+	"github.com/gatepass/gatepass/shared/app/lambdarun/aliaskvs"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/cognitosso"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/sesmail"
 )
 
 func main() {
-	lambdarun.StartWith("bootstrap", app.BootstrapHandler, sesmail.Configure, cognitosso.Directory)
+	lambdarun.StartWith("bootstrap", app.BootstrapHandler, sesmail.Configure, cognitosso.Directory, aliaskvs.Configure)
 }

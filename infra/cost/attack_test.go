@@ -184,11 +184,21 @@ func TestParseCostModelRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	login := report.Flows()[0].Label
+	// The login row with its first dollar figure replaced, whatever the
+	// figures of the last make bench.
+	noDollar := string(good)
+	if i := strings.Index(noDollar, "| "+login+" |"); i >= 0 {
+		if j := strings.Index(noDollar[i:], "$"); j >= 0 {
+			k := i + j
+			end := k + strings.IndexAny(noDollar[k:], " |")
+			noDollar = noDollar[:k] + "n/a" + noDollar[end:]
+		}
+	}
 	for _, tc := range []struct {
 		name, md, err string
 	}{
 		{"empty", "", "no row"},
-		{"a cell that is no dollar figure", strings.Replace(string(good), "| "+login+" | login (1024) | 80.2 ms | 81.0 ms | $1.28", "| "+login+" | login (1024) | 80.2 ms | 81.0 ms | n/a", 1), "no dollar figure"},
+		{"a cell that is no dollar figure", noDollar, "no dollar figure"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.md == string(good) {

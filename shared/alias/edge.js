@@ -10,24 +10,30 @@ import cf from 'cloudfront';
 //   - with an alias S, only /S and paths under /S/ exist: /S redirects to /S/,
 //     the rest lose the /S prefix and carry x-gatepass-alias: S, which the
 //     functions check again;
-//   - every other path is rewritten to a path that exists nowhere, so the
-//     origin answers it exactly as it answers any unknown path;
+//   - every other path — /api/... and the web app alike — gets one and the
+//     same 404 from the function itself (HIDDEN below: the bytes, status and
+//     Content-Type of Go's http.NotFound, which the local gateway sends for
+//     the same paths), so no path outside /S/ tells an API route from an
+//     unknown one, nor the HTTP API from the bucket;
 //   - a client's own x-gatepass-alias is always removed;
 //   - an unreadable alias hides everything (fail closed).
 
 const kvs = cf.kvs();
 const HEADER = 'x-gatepass-alias';
-const HIDDEN_API = '/api/.gatepass/not-found';
-const HIDDEN_WEB = '/.gatepass/not-found';
+// HIDDEN is the answer to every path outside the alias (alias.Hidden in Go).
+const HIDDEN = {
+    statusCode: 404,
+    statusDescription: 'Not Found',
+    headers: {
+        'content-type': { value: 'text/plain; charset=utf-8' },
+        'x-content-type-options': { value: 'nosniff' },
+        'cache-control': { value: 'no-store' },
+    },
+    body: { encoding: 'text', data: '404 page not found\n' },
+};
 
-function isAPI(uri) {
-    return uri === '/api' || uri.startsWith('/api/') || uri.indexOf('/api/') > 0;
-}
-
-function hide(request) {
-    request.uri = isAPI(request.uri) ? HIDDEN_API : HIDDEN_WEB;
-    request.querystring = {};
-    return request;
+function hide() {
+    return HIDDEN;
 }
 
 async function handler(event) {
@@ -37,10 +43,10 @@ async function handler(event) {
     try {
         alias = (await kvs.get('adminAlias', { format: 'json' })).alias;
     } catch (err) {
-        return hide(request);
+        return hide();
     }
     if (typeof alias !== 'string') {
-        return hide(request);
+        return hide();
     }
     if (alias === '') {
         return request;
@@ -58,5 +64,5 @@ async function handler(event) {
         request.headers[HEADER] = { value: alias };
         return request;
     }
-    return hide(request);
+    return hide();
 }

@@ -35,19 +35,21 @@ func TestEdgeFunction(t *testing.T) {
 		{Name: "api under the alias", URI: "/" + secret + "/api/auth/login", Alias: secret, WantURI: "/api/auth/login", WantHeader: secret},
 		{Name: "web under the alias", URI: "/" + secret + "/app.js", Alias: secret, WantURI: "/app.js", WantHeader: secret},
 		{Name: "alias root redirects", URI: "/" + secret, Alias: secret, WantStatus: 308, WantLocation: "/" + secret + "/"},
-		{Name: "api outside the alias", URI: "/api/auth/login", Alias: secret, Client: secret, WantURI: "/api/.gatepass/not-found"},
-		{Name: "web root outside the alias", URI: "/", Alias: secret, WantURI: "/.gatepass/not-found"},
-		{Name: "wrong alias api", URI: "/guess/api/auth/config", Alias: secret, WantURI: "/api/.gatepass/not-found"},
-		{Name: "alias as a longer prefix", URI: "/" + secret + "x/index.html", Alias: secret, WantURI: "/.gatepass/not-found"},
-		{Name: "unreadable store hides", URI: "/index.html", KVSMissing: true, WantURI: "/.gatepass/not-found"},
+		{Name: "api outside the alias", URI: "/api/auth/login", Alias: secret, Client: secret, WantStatus: 404},
+		{Name: "config outside the alias", URI: "/api/auth/config", Alias: secret, WantStatus: 404},
+		{Name: "web root outside the alias", URI: "/", Alias: secret, WantStatus: 404},
+		{Name: "unknown path outside the alias", URI: "/nothing/here", Alias: secret, WantStatus: 404},
+		{Name: "wrong alias api", URI: "/guess/api/auth/config", Alias: secret, WantStatus: 404},
+		{Name: "alias as a longer prefix", URI: "/" + secret + "x/index.html", Alias: secret, WantStatus: 404},
+		{Name: "unreadable store hides", URI: "/index.html", KVSMissing: true, WantStatus: 404},
 	}
 	for _, c := range cases {
-		if c.WantStatus != 0 || c.KVSMissing {
+		if c.WantStatus == 308 || c.KVSMissing {
 			continue
 		}
 		got, err := alias.Strip(c.URI, c.Alias)
-		if err == nil && got != c.WantURI || err != nil && !strings.Contains(c.WantURI, "not-found") {
-			t.Errorf("%s: Strip and the edge disagree: %q, %v vs %q", c.Name, got, err, c.WantURI)
+		if (err != nil) != (c.WantStatus == 404) || err == nil && got != c.WantURI {
+			t.Errorf("%s: Strip and the edge disagree: %q, %v vs %q %d", c.Name, got, err, c.WantURI, c.WantStatus)
 		}
 	}
 	in, _ := json.Marshal(cases)
@@ -67,7 +69,8 @@ const cf = { kvs: () => ({ get: async (key, opts) => {
     const headers = c.Client ? { 'x-gatepass-alias': { value: c.Client } } : {};
     const r = await handler({ request: { uri: c.URI, headers, querystring: { a: { value: '1' } } } });
     out.push({ uri: r.uri || '', header: (r.headers && r.headers['x-gatepass-alias'] && !r.statusCode) ? r.headers['x-gatepass-alias'].value : '',
-      status: r.statusCode || 0, location: r.statusCode ? r.headers.location.value : '' });
+      status: r.statusCode || 0, location: r.statusCode === 308 ? r.headers.location.value : '',
+      type: r.statusCode === 404 ? r.headers['content-type'].value : '', body: r.body ? r.body.data : '' });
   }
   console.log(JSON.stringify(out));
 })();
@@ -81,8 +84,8 @@ const cf = { kvs: () => ({ get: async (key, opts) => {
 		t.Fatalf("node: %v", err)
 	}
 	var got []struct {
-		URI, Header, Location string
-		Status                int
+		URI, Header, Location, Type, Body string
+		Status                            int
 	}
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("%s: %v", raw, err)
@@ -91,6 +94,10 @@ const cf = { kvs: () => ({ get: async (key, opts) => {
 		g := got[i]
 		if g.Status != c.WantStatus || g.Location != c.WantLocation || (c.WantStatus == 0 && (g.URI != c.WantURI || g.Header != c.WantHeader)) {
 			t.Errorf("%s: got %+v", c.Name, g)
+		}
+		// Every hidden path gets the bytes and type alias.Hidden sends.
+		if c.WantStatus == 404 && (g.Type != "text/plain; charset=utf-8" || g.Body != alias.HiddenBody) {
+			t.Errorf("%s: hidden answer %q %q, want alias.Hidden's", c.Name, g.Type, g.Body)
 		}
 	}
 }

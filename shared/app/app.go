@@ -71,9 +71,11 @@ type Deps struct {
 	// alias.Header whatever it says (Handler's gate).
 	AliasEdge bool
 	// AliasPublisher tells the edge every change of the alias, before it
-	// is committed (admin.Config.AliasPublisher): in AWS the CloudFront
-	// KeyValueStore (lambdarun/aliaskvs), in the admin function only; nil
-	// locally, where the gateway reads the parameters itself.
+	// is committed (admin.Config.AliasPublisher), and the alias the
+	// parameters hold after every bootstrap (the initial alias of a first
+	// deploy): in AWS the CloudFront KeyValueStore (lambdarun/aliaskvs), in
+	// the admin and bootstrap functions only; nil locally, where the gateway
+	// reads the parameters itself.
 	AliasPublisher admin.AliasPublisher
 	// SSO is the federation broker; zero for none.
 	SSO SSODeps

@@ -25,6 +25,9 @@ const (
 	// BootstrapAdminUsername is the first super_admin's username; default
 	// DefaultAdminUsername.
 	BootstrapAdminUsername = "AdminUsername"
+	// BootstrapAdminAlias is the tenant's initial admin alias (optional;
+	// bootstrap.Admin.Alias): it applies at the first bootstrap only.
+	BootstrapAdminAlias = "AdminAlias"
 )
 
 // DefaultAdminUsername is the first super_admin's username unless the
@@ -95,8 +98,30 @@ func Bootstrapper(d Deps) (cfn.CustomResourceFunction, error) {
 		} else {
 			d.Logger.InfoContext(ctx, "bootstrap: the tenant was bootstrapped before, nothing to do")
 		}
+		if err := publishAlias(ctx, d); err != nil {
+			return physicalID, nil, err
+		}
 		return physicalID, map[string]any{"Created": created}, nil
 	}, nil
+}
+
+// publishAlias gives the edge the alias the parameters hold, after every
+// bootstrap: the initial alias of a first deploy, and whatever a super_admin
+// set since on a later one — so that the edge and the functions never
+// disagree after a deploy, which would hide the Backoffice from everyone.
+// Without a publisher (d.AliasPublisher) there is no edge to tell.
+func publishAlias(ctx context.Context, d Deps) error {
+	if d.AliasPublisher == nil {
+		return nil
+	}
+	snap, err := d.Store.Load(ctx, store.Query{Parameters: true})
+	if err != nil {
+		return fmt.Errorf("bootstrap: read parameters: %w", err)
+	}
+	if err := d.AliasPublisher.PublishAlias(ctx, snap.Parameters.AdminAlias); err != nil {
+		return fmt.Errorf("bootstrap: give the edge the admin alias: %w", err)
+	}
+	return nil
 }
 
 // reinviteFirstAdmin sends admin a new invitation (superseding the old link)
@@ -217,6 +242,10 @@ func bootstrapAdmin(props map[string]any) (bootstrap.Admin, error) {
 	if err != nil {
 		return bootstrap.Admin{}, err
 	}
+	initialAlias, err := str(BootstrapAdminAlias)
+	if err != nil {
+		return bootstrap.Admin{}, err
+	}
 	if username == "" {
 		username = DefaultAdminUsername
 	}
@@ -228,5 +257,5 @@ func bootstrapAdmin(props map[string]any) (bootstrap.Admin, error) {
 	case len(username) > accounts.MaxIdentifierBytes || accounts.CanonicalUsername(username) == "":
 		return bootstrap.Admin{}, fmt.Errorf("bootstrap: property %s is not a valid username", BootstrapAdminUsername)
 	}
-	return bootstrap.Admin{Username: username, Email: email}, nil
+	return bootstrap.Admin{Username: username, Email: email, Alias: initialAlias}, nil
 }

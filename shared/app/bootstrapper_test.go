@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -323,5 +324,80 @@ func TestSSOSyncEnablesTheSavedProviders(t *testing.T) {
 	ev.RequestType = cfn.RequestCreate
 	if _, data, err := app.SSOSyncer(d)(context.Background(), ev); err != nil || data["Enabled"] != 0 {
 		t.Fatalf("create without SSO: %v %v", data, err)
+	}
+}
+
+// recordingPublisher records what the bootstrap gives the edge.
+type recordingPublisher struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (p *recordingPublisher) PublishAlias(_ context.Context, alias string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, alias)
+	return nil
+}
+
+// The initial admin alias (CDK context adminAlias): set with the first
+// admin — the invitation link carries it, the trail says only that it was
+// set — and given to the edge; a later deploy with another value changes
+// nothing but gives the edge the parameters' alias again, and the alias is
+// never logged.
+func TestBootstrapInitialAlias(t *testing.T) {
+	e := apptest.New(t, apptest.Options{})
+	logs := &bytes.Buffer{}
+	pub := &recordingPublisher{}
+	d := e.Deps
+	d.Hasher, d.Logger, d.AliasPublisher = nil, slog.New(slog.NewJSONHandler(logs, nil)), pub
+	f, err := app.Bootstrapper(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "first-door-2026"
+	ctx := context.Background()
+	props := map[string]any{app.BootstrapAdminEmail: "it@acme.example", app.BootstrapAdminAlias: secret}
+	if _, data, err := f(ctx, cfnEvent(cfn.RequestCreate, "", props)); err != nil || data["Created"] != "true" {
+		t.Fatalf("create: %v %v", data, err)
+	}
+	snap, err := e.Store.Load(ctx, store.Query{Parameters: true})
+	if err != nil || snap.Parameters.AdminAlias != secret {
+		t.Fatalf("parameters alias %q (%v)", snap.Parameters.AdminAlias, err)
+	}
+	if sent := e.Mail.Sent(); len(sent) != 1 || !strings.Contains(sent[0].Text, apptest.Public+"/"+secret+"/#/invite?token=") {
+		t.Fatalf("the invitation does not carry the alias: %+v", sent)
+	}
+	if !slices.Equal(pub.got, []string{secret}) {
+		t.Fatalf("published %q", pub.got)
+	}
+	for _, ev := range e.Audit(t, "parameters.changed") {
+		if strings.Contains(fmt.Sprint(ev.Detail), secret) {
+			t.Fatalf("the alias is in the trail: %v", ev.Detail)
+		}
+	}
+	// A later deploy with another alias: the setup value applies once only.
+	props[app.BootstrapAdminAlias] = "another-door-2027"
+	if _, data, err := f(ctx, cfnEvent(cfn.RequestUpdate, app.BootstrapPhysicalID("acme"), props)); err != nil || data["Created"] != "false" {
+		t.Fatalf("update: %v %v", data, err)
+	}
+	if snap, _ := e.Store.Load(ctx, store.Query{Parameters: true}); snap.Parameters.AdminAlias != secret {
+		t.Fatalf("an update changed the alias to %q", snap.Parameters.AdminAlias)
+	}
+	if !slices.Equal(pub.got, []string{secret, secret}) {
+		t.Fatalf("published %q, want the parameters' alias again", pub.got)
+	}
+	if strings.Contains(logs.String(), secret) || strings.Contains(logs.String(), "another-door") {
+		t.Fatalf("the alias is in the logs: %s", logs)
+	}
+	// An invalid alias is refused without repeating it.
+	e2, f2, logs2 := bootstrapEnv(t)
+	_, _, err = f2(ctx, cfnEvent(cfn.RequestCreate, "", map[string]any{app.BootstrapAdminEmail: "it@acme.example",
+		app.BootstrapAdminAlias: "short"}))
+	if err == nil || strings.Contains(err.Error(), "short") || strings.Contains(logs2.String(), "short") {
+		t.Fatalf("an invalid alias: %v", err)
+	}
+	if adminByUsername(t, e2, app.DefaultAdminUsername) != nil {
+		t.Fatal("an admin was created with an invalid alias")
 	}
 }

@@ -30,6 +30,10 @@ type Admin struct {
 	// Password, when empty, is generated and returned once — unless Email is
 	// set: then the admin is invited to set one through a mailed link.
 	Password string
+	// Alias, when set, is the tenant's initial admin alias (parameter
+	// adminAlias: API.md "Admin alias"), stored with the first admin — and
+	// so only at the first bootstrap. The invitation link carries it.
+	Alias string
 }
 
 // Result tells what FirstAdmin did.
@@ -89,16 +93,28 @@ func FirstAdmin(ctx context.Context, s store.Store, h password.Hasher, c clock.C
 	ops := []store.Op{store.ClaimMarker{Name: Marker}}
 	res := Result{Created: true, UserID: acct.ID}
 	var p params.Parameters
-	switch {
-	case a.Password == "" && a.Email != "":
-		if inv == nil {
-			return Result{}, errors.New("bootstrap: inviting the admin needs an inviter")
-		}
+	if a.Alias != "" || (a.Password == "" && a.Email != "") {
 		snap, err := s.Load(ctx, store.Query{Parameters: true})
 		if err != nil {
 			return Result{}, fmt.Errorf("bootstrap: %w", err)
 		}
 		p = snap.Parameters
+		if a.Alias != "" {
+			if !params.ValidAlias(a.Alias) {
+				// The alias is a secret: the error does not repeat it.
+				return Result{}, errors.New("bootstrap: the initial admin alias must be 8 to 64 characters of a-z, A-Z, 0-9, - and _")
+			}
+			p.AdminAlias = a.Alias
+			ops = append(ops, store.PutParameters{Parameters: p, Version: snap.ParametersVersion},
+				audit.Op(audit.New(now, audit.ParametersChanged, "", src,
+					map[string]string{"paths": "adminAlias", "adminAlias": "set at setup"})))
+		}
+	}
+	switch {
+	case a.Password == "" && a.Email != "":
+		if inv == nil {
+			return Result{}, errors.New("bootstrap: inviting the admin needs an inviter")
+		}
 		acct.Status = store.StatusInvited
 		var tokenOp store.Op
 		res.InvitationLink, tokenOp = inv.NewAccountInvitation(&acct, p)

@@ -240,7 +240,7 @@ func (p Parameters) Validate() error {
 		v.Add("sso.strategy", "invalid", "must be existing_only or provision")
 	}
 	validateSSO(&v, p.SSO)
-	if p.AdminAlias != "" && !validAlias(p.AdminAlias) {
+	if p.AdminAlias != "" && !ValidAlias(p.AdminAlias) {
 		v.Add("adminAlias", "invalid", "must be 8 to 64 characters of a-z, A-Z, 0-9, - and _")
 	}
 	return v.Err()
@@ -281,7 +281,9 @@ func validateSSO(v *validate.List, s SSO) {
 	}
 }
 
-func validAlias(s string) bool {
+// ValidAlias reports whether s may be an admin alias: 8 to 64 characters of
+// a-z, A-Z, 0-9, - and _.
+func ValidAlias(s string) bool {
 	if len(s) < 8 || len(s) > 64 {
 		return false
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/routes"
 )
 
@@ -49,6 +50,12 @@ const (
 	// (sign-in locks and server errors of this tenant) to this address;
 	// every alarm goes to the operator in any case.
 	CtxAlarmAdminEmail = "alarmAdminEmail"
+	// CtxAdminAlias is the tenant's initial admin alias (API.md "Admin
+	// alias"), set with the first super_admin at the first deploy; later
+	// the super_admin changes it in the app. It is a secret that ends up in
+	// the stack's template: change it in the app after setup to keep the
+	// live one out of templates.
+	CtxAdminAlias = "adminAlias"
 )
 
 // ContextKeys lists every context key a tenant has: on the command line
@@ -56,7 +63,7 @@ const (
 func ContextKeys() []string {
 	return []string{CtxTenant, CtxAdminEmail, CtxMailFrom, CtxDomainName, CtxCertificateArn, CtxHashConcurrency,
 		CtxBinDir, CtxWebDir, CtxReinviteAdmin, CtxLockoutAlarm, CtxRegion, CtxWebACLArn, CtxWAF,
-		CtxAuthorizerConsumers, CtxVersion, CtxTableName, CtxUserPoolID, CtxAlarmAdminEmail}
+		CtxAuthorizerConsumers, CtxVersion, CtxTableName, CtxUserPoolID, CtxAlarmAdminEmail, CtxAdminAlias}
 }
 
 // Defaults, relative to infra/aws (where cdk.json's app runs).
@@ -116,6 +123,8 @@ type Config struct {
 	TableName, UserPoolID string
 	// AlarmAdminEmail also receives the tenant's own alarms; "" for none.
 	AlarmAdminEmail string
+	// AdminAlias is the initial admin alias; "" for none.
+	AdminAlias string
 }
 
 // ReservedConcurrency is the Lambda concurrency the tenant reserves: each
@@ -169,6 +178,7 @@ func FromContext(get func(key string) any) (Config, error) {
 		TableName:       str(CtxTableName),
 		UserPoolID:      str(CtxUserPoolID),
 		AlarmAdminEmail: str(CtxAlarmAdminEmail),
+		AdminAlias:      str(CtxAdminAlias),
 	}
 	for _, id := range strings.Split(str(CtxAuthorizerConsumers), ",") {
 		if id = strings.TrimSpace(id); id != "" {
@@ -236,6 +246,10 @@ func (c Config) Validate() error {
 	}
 	if c.AlarmAdminEmail != "" && !emailRe.MatchString(c.AlarmAdminEmail) {
 		errs = append(errs, fmt.Errorf("context %s=%q: want an email address", CtxAlarmAdminEmail, c.AlarmAdminEmail))
+	}
+	if c.AdminAlias != "" && !params.ValidAlias(c.AdminAlias) {
+		// The value is a secret: the message does not repeat it.
+		errs = append(errs, fmt.Errorf("context %s: want 8 to 64 characters of a-z, A-Z, 0-9, - and _", CtxAdminAlias))
 	}
 	if c.TableName != "" && !tableRe.MatchString(c.TableName) {
 		errs = append(errs, fmt.Errorf("context %s=%q: want a DynamoDB table name", CtxTableName, c.TableName))

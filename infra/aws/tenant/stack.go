@@ -105,7 +105,7 @@ var FunctionNeeds = map[string]Needs{
 	"password":      {Mail: true},
 	"mfa":           {Mail: true, Key: true},
 	"admin":         {Mail: true, Key: true, Alias: true},
-	"bootstrap":     {Mail: true},
+	"bootstrap":     {Mail: true, Alias: true},
 }
 
 // ThrottledRoutes are the authentication routes with their own, tighter
@@ -623,7 +623,11 @@ const BootstrapResourceType = app.BootstrapResourceType
 // context's adminEmail) and mails the invitation; every later deploy finds
 // the tenant bootstrapped and does nothing — except that a new
 // reinviteAdmin value mails a first admin who never set a password a fresh
-// link. Deleting the stack leaves the account (the table is retained).
+// link. The context's adminAlias is the tenant's initial admin alias: set
+// with the first admin, then given to the edge's KeyValueStore; after every
+// bootstrap the function gives the edge the alias the parameters hold, so a
+// deploy never leaves the two apart. Deleting the stack leaves the account
+// (the table is retained).
 func (s *Stack) bootstrap(cfg Config) {
 	cr := awscdk.NewCustomResource(s.Stack, jsii.String("Bootstrap"), &awscdk.CustomResourceProps{
 		ServiceToken: s.Functions["bootstrap"].FunctionArn(),
@@ -631,6 +635,7 @@ func (s *Stack) bootstrap(cfg Config) {
 		Properties: &map[string]any{
 			app.BootstrapAdminEmail:    cfg.AdminEmail,
 			app.BootstrapAdminUsername: app.DefaultAdminUsername,
+			app.BootstrapAdminAlias:    cfg.AdminAlias,
 			"Reinvite":                 cfg.ReinviteAdmin,
 		},
 	})

@@ -524,7 +524,8 @@ func TestAuthorizerExported(t *testing.T) {
 
 // The bootstrap custom resource: answered by the bootstrap function, with
 // the context's adminEmail, after its role's policies exist. The function
-// may send mail and use the table (and its key), nothing else.
+// may send mail, use the table (and its key), the user pool's client (the
+// SSO sync) and the edge store (the alias), nothing else.
 func TestBootstrapResource(t *testing.T) {
 	crs := ofType(tenant.BootstrapResourceType)
 	if len(crs) != 1 {
@@ -548,7 +549,7 @@ func TestBootstrapResource(t *testing.T) {
 	derived, _ := routes.DynamoDBActions("bootstrap")
 	if !slices.Equal(g.table, derived) || !slices.Equal(g.key["dynamodb"], tenant.TableKeyActions()) || len(g.ses) != 1 ||
 		!slices.Equal(g.logs, []string{"logs:CreateLogStream", "logs:PutLogEvents"}) ||
-		!slices.Equal(g.other, tenant.CognitoActions["bootstrap"]) {
+		!slices.Equal(g.other, slices.Sorted(slices.Values(append(slices.Clone(tenant.EdgeStoreActions), tenant.CognitoActions["bootstrap"]...)))) {
 		t.Errorf("bootstrap role: %+v", g)
 	}
 }
@@ -892,8 +893,9 @@ func actionsOf(st map[string]any) []string {
 	return out
 }
 
-// The admin function writes the admin alias to the edge's KeyValueStore:
-// it gets the store's ARN, and its role exactly DescribeKeyValueStore and
+// The admin function writes the admin alias to the edge's KeyValueStore,
+// and the bootstrap function the parameters' alias after every deploy: they
+// get the store's ARN, and their roles exactly DescribeKeyValueStore and
 // PutKey on that store — no wildcard, no other store. No other role may
 // touch the store.
 func TestAdminWritesTheEdgeStore(t *testing.T) {
@@ -908,14 +910,16 @@ func TestAdminWritesTheEdgeStore(t *testing.T) {
 		t.Errorf("the stack seeds %q, the edge reads %q", tenant.EdgeAliasKey, alias.EdgeKey)
 	}
 	arn := []any{kvsID, "Arn"}
-	env := props(resources[fnID(t, "admin")])["Environment"].(map[string]any)["Variables"].(map[string]any)
-	if got, _ := env[lambdarun.EnvAliasKVS].(map[string]any); !reflect.DeepEqual(got["Fn::GetAtt"], arn) {
-		t.Errorf("admin %s = %v, want the store's ARN", lambdarun.EnvAliasKVS, env[lambdarun.EnvAliasKVS])
+	for _, name := range []string{"admin", "bootstrap"} {
+		env := props(resources[fnID(t, name)])["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if got, _ := env[lambdarun.EnvAliasKVS].(map[string]any); !reflect.DeepEqual(got["Fn::GetAtt"], arn) {
+			t.Errorf("%s %s = %v, want the store's ARN", name, lambdarun.EnvAliasKVS, env[lambdarun.EnvAliasKVS])
+		}
 	}
 	for _, f := range routes.Table() {
 		onStore := actionsOn(t, f.Name, kvsID, arn, "cloudfront-keyvaluestore:")
 		want := [][]string(nil)
-		if f.Name == "admin" {
+		if f.Name == "admin" || f.Name == "bootstrap" {
 			want = [][]string{{"cloudfront-keyvaluestore:DescribeKeyValueStore", "cloudfront-keyvaluestore:PutKey"}}
 		}
 		if !reflect.DeepEqual(onStore, want) {

@@ -97,6 +97,9 @@ func FromEnv() Config {
 			Username: os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_USERNAME"),
 			Password: os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_PASSWORD"),
 			Email:    os.Getenv("GATEPASS_BOOTSTRAP_ADMIN_EMAIL"),
+			// The initial admin alias, set at the first start only (API.md
+			// "Admin alias"; CDK context adminAlias in AWS).
+			Alias: os.Getenv("GATEPASS_ADMIN_ALIAS"),
 		},
 		DemoSSOUser: true,
 		DevClock:    os.Getenv("GATEPASS_DEV_CLOCK") == "1",
@@ -437,10 +440,6 @@ func unknownAPIPath(w http.ResponseWriter, r *http.Request) {
 	httpapi.WriteError(w, r, httpapi.NotFound())
 }
 
-// hiddenStaticPath is a path the web app never has: a hidden path gets the
-// static files' answer to it, which is their answer to any unknown path.
-const hiddenStaticPath = "/.gatepass/not-found"
-
 // ServeHTTP plays CloudFront: /_dev/ (local only, whatever the alias), the
 // admin alias — only paths under /<alias>/ exist, stripped of it and marked
 // with alias.Header for the functions' own check — then /api/ to the
@@ -461,13 +460,10 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path, err := alias.Strip(r.URL.Path, secret)
 	r.Header.Del(alias.Header) // only the edge says which alias a request came in under
 	switch {
-	case err != nil && isAPIPath(r.URL.Path):
-		unknownAPIPath(w, r)
-		return
 	case err != nil:
-		r2 := r.Clone(r.Context())
-		r2.URL.Path, r2.URL.RawPath = hiddenStaticPath, ""
-		g.static.ServeHTTP(w, r2)
+		// Outside the alias, the API and the web app alike: the one 404
+		// the edge function answers in AWS.
+		alias.Hidden(w)
 		return
 	case secret != "" && r.URL.Path == "/"+secret:
 		// The app's relative links need the trailing slash.

@@ -1,8 +1,10 @@
-// Package aliaskvs gives the admin function the publisher of the admin
-// alias: the CloudFront KeyValueStore the edge function reads it from
-// (package alias/kvs), its client built once per cold start. Only the admin
-// function imports it; the others check the alias the edge marks requests
-// with and need no publisher.
+// Package aliaskvs gives the admin and bootstrap functions the publisher of
+// the admin alias: the CloudFront KeyValueStore the edge function reads it
+// from (package alias/kvs), its client built once per cold start. Only those
+// two import it — admin when a super_admin changes the alias, bootstrap to
+// give the edge the parameters' alias after every deploy (the initial one
+// first); the others check the alias the edge marks requests with and need
+// no publisher.
 package aliaskvs
 
 import (
