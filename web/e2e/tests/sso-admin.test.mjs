@@ -4,7 +4,7 @@
 // mappings of the parameters — and an admin sees none of it.
 import assert from "node:assert/strict";
 import { ADMIN, ApiClient, e2e, expectHash, expectHidden, expectText, expectVisible } from "../lib/harness.mjs";
-import { h1, openAdmin, signInToNetwork, signOut } from "../lib/flows.mjs";
+import { h1, openAdmin, signIn, signInToNetwork, signOut } from "../lib/flows.mjs";
 
 const PASSWORD = "copper lantern harbour 6248";
 const STALE = 11 * 60; // seconds: past the server's ten-minute step-up window
@@ -188,4 +188,37 @@ e2e("sso admin: an admin who is no super admin sees no single sign-on administra
   await ada.login("ada", PASSWORD);
   const listed = await ada.call("GET", "api/admin/sso/providers", undefined, { allowError: true });
   assert.equal(listed.status, 403);
+});
+
+e2e("Single Sign-on auf Deutsch: SAML-Anbieter mit Metadaten-URL hinzufügen, nach Bestätigung der Identität", async ({ page, open, admin, stack, snap }) => {
+  const a = await admin();
+  await open("/login");
+  await page.getByRole("navigation", { name: "Language" }).getByRole("button", { name: "Deutsch" }).click();
+  await signIn(page, ADMIN.username, ADMIN.password, "de");
+  await expectHash(page, /^#\/views/);
+  await page.getByRole("button", { name: /Gesamtes Netzwerk/ }).click();
+  await expectHash(page, /^#\/home/);
+  await open("/admin/sso");
+  await expectText(h1(page), "Single Sign-on");
+  await snap("admin-sso");
+  await page.getByRole("link", { name: "Identitätsanbieter hinzufügen" }).click();
+  await expectText(h1(page), "Identitätsanbieter hinzufügen");
+  await page.getByRole("radio", { name: "SAML 2.0" }).check();
+  await page.getByLabel("Name auf der Schaltfläche").fill("Nordwind AD");
+  await page.getByLabel("Anbieter-ID").fill("Nordwind");
+  await page.getByLabel("Metadaten-URL", { exact: true }).fill("https://adfs.nordwind.test/FederationMetadata/2007-06/FederationMetadata.xml");
+  await page.getByRole("checkbox", { name: "Den E-Mail-Adressen dieses Anbieters vertrauen" }).check();
+  await snap("admin-sso-new-saml");
+  // Elf Minuten später: erst „Bestätigen Sie Ihre Identität“, dann ist der Anbieter gespeichert.
+  await stack.advanceClock(STALE);
+  await page.getByRole("button", { name: "Anbieter hinzufügen" }).click();
+  const stepUp = page.getByRole("dialog", { name: "Bestätigen Sie Ihre Identität" });
+  await stepUp.getByLabel("Passwort", { exact: true }).fill(ADMIN.password);
+  await stepUp.getByRole("button", { name: "Bestätigen" }).click();
+  await expectHidden(stepUp);
+  await expectVisible(page.getByText("Nordwind AD wurde hinzugefügt: Die Schaltfläche ist jetzt auf der Anmeldeseite."));
+  await expectText(page.getByRole("region", { name: "Nordwind AD" }), "E-Mail vertraut");
+  const saved = await provider(a, "Nordwind");
+  assert.equal(saved.saml.metadataUrl, "https://adfs.nordwind.test/FederationMetadata/2007-06/FederationMetadata.xml");
+  assert.equal(saved.trustEmail, true);
 });

@@ -138,7 +138,7 @@ register({
     "admin.sso.protocol": "Protokoll",
     "admin.sso.protocol.oidcHint": "Entra ID, Okta, Google Workspace, Keycloak und die meisten modernen Anbieter.",
     "admin.sso.protocol.samlHint": "ADFS, Shibboleth und andere Verzeichnisse, die SAML sprechen.",
-    "admin.sso.name": "Name auf der Anmeldeschaltfläche",
+    "admin.sso.name": "Name auf der Schaltfläche",
     "admin.sso.nameHint": "Angezeigt wird „Mit {example} anmelden“.",
     "admin.sso.idHint": "Ein kurzer technischer Name mit 1 bis 32 Zeichen ohne Leerzeichen, zum Beispiel Contoso. Er ist Teil der Anmeldeadresse und kann später nicht geändert werden.",
     "admin.sso.issuerHint": "Die Adresse des Anbieters, beginnend mit https://, zum Beispiel https://login.microsoftonline.com/<Tenant>/v2.0.",
@@ -165,7 +165,7 @@ register({
     "admin.sso.cancel": "Abbrechen",
     "admin.sso.required": "{label} ist erforderlich.",
     "admin.sso.bad.id": "Die Anbieter-ID muss 1 bis 32 Zeichen ohne Leerzeichen haben und darf nicht mit _ beginnen.",
-    "admin.sso.bad.name": "Der Name auf der Anmeldeschaltfläche darf höchstens 128 Byte lang sein.",
+    "admin.sso.bad.name": "Der Name auf der Schaltfläche darf höchstens 128 Byte lang sein.",
     "admin.sso.bad.url": "{label} muss eine vollständige Adresse sein, die mit https:// beginnt.",
     "admin.sso.bad.scopes": "Die Scopes müssen openid enthalten.",
     "admin.sso.refused": "Die Einstellungen des Identitätsanbieters wurden abgelehnt: {reason}",
@@ -409,11 +409,13 @@ export async function ssoEditScreen(ctx) {
   const attrFields = Object.fromEntries(ATTRIBUTES.map((k) => [k, fields.add(`attributes.${k}`, field({
     label: t(`admin.sso.attr.${k}`), name: `attr-${k}`, value: (p.attributes || {})[k] || "", autocomplete: "off", attrs: mono,
   }), t(`admin.sso.attr.${k}`))]));
+  // SAML attribute names are long URIs: one per line.
+  const attrGrid = h("div", { class: "form-grid three" }, ATTRIBUTES.map((k) => attrFields[k]));
   const attrHintId = uid("attr-hint");
   const attrPanel = h("section", { class: "panel", "aria-labelledby": "sso-g-attributes", "aria-describedby": attrHintId },
     h("h2", { id: "sso-g-attributes" }, t("admin.sso.g.attributes")),
     h("p", { class: "hint panel-intro", id: attrHintId }, t("admin.sso.attributesHint")),
-    h("div", { class: "form-grid three" }, ATTRIBUTES.map((k) => attrFields[k])));
+    attrGrid);
 
   const trust = fields.add("trustEmail", checkboxField({ label: t("admin.sso.trustEmail"), name: "trustEmail", checked: p.trustEmail,
     hint: t("admin.sso.trustEmailHint") }), t("admin.sso.trustEmail"));
@@ -423,6 +425,7 @@ export async function ssoEditScreen(ctx) {
   const showType = () => {
     const now = type();
     oidcPanel.hidden = now === "saml";
+    attrGrid.className = now === "saml" ? "attr-rows" : "form-grid three";
     samlPanel.hidden = now !== "saml";
     for (const k of ATTRIBUTES) {
       const input = attrFields[k].input;
@@ -505,6 +508,7 @@ export async function ssoEditScreen(ctx) {
   // A field's error goes as soon as it is being corrected.
   form.addEventListener("input", (e) => {
     for (const [key, entry] of fields.map) if (entry.wrapper.contains(e.target)) fields.set(key, "");
+    if (!form.querySelector(".field-error:not([hidden])") && error.textContent === t("admin.errors.summary")) setError("");
   });
 
   form.addEventListener("submit", (e) => {
