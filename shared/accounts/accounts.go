@@ -7,6 +7,7 @@ package accounts
 import (
 	"time"
 
+	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/store"
 	"github.com/gatepass/gatepass/shared/validate"
 )
@@ -48,11 +49,27 @@ func CanonicalEmail(s string) string {
 	return legacyCanonicalUsername(s)
 }
 
+// MayHoldPassword reports whether the account may have a local password
+// under the tenant's parameters: a local account always; an SSO account
+// only while sso.allowLocalPassword is on, beside its SSO identity (API.md
+// POST /api/auth/password/reset).
+func MayHoldPassword(a *store.Account, p params.Parameters) bool {
+	return !a.SSO || p.SSO.AllowLocalPassword
+}
+
+// PasswordUsable reports whether the account has a local password it may
+// use under the tenant's parameters (MayHoldPassword): an SSO account's
+// stops working when sso.allowLocalPassword is turned off.
+func PasswordUsable(a *store.Account, p params.Parameters) bool {
+	return a.PasswordHash != "" && MayHoldPassword(a, p)
+}
+
 // CanSignIn reports whether an account may complete a password sign-in at
-// now: active, not SSO-managed, with a password, and not past its validity.
-// Every other case fails exactly like a wrong password.
-func CanSignIn(a *store.Account, now time.Time) bool {
-	if a == nil || a.Status != store.StatusActive || a.SSO || a.PasswordHash == "" {
+// now under the tenant's parameters: active, with a password it may use
+// (PasswordUsable), and not past its validity. Every other case fails
+// exactly like a wrong password.
+func CanSignIn(a *store.Account, p params.Parameters, now time.Time) bool {
+	if a == nil || a.Status != store.StatusActive || !PasswordUsable(a, p) {
 		return false
 	}
 	return IsValidAt(a, now)

@@ -157,9 +157,11 @@ func (s *Service) RevokeSessions(ctx context.Context, actor Actor, id string) er
 
 // SetPassword sets a user's password, temporary (to be changed at the next
 // sign-in) or not, under the same policy as every other path. It revokes the
-// user's sessions, clears its lockout counter and its live links, and makes
-// an invited user active — one commit with password.set_by_admin. A
-// supervisor may only set temporary passwords; SSO users have none.
+// user's sessions, clears its lockout counter and its live links, resolves
+// its open help request, and makes an invited user active — one commit with
+// password.set_by_admin (and password.help.resolved). A supervisor may only
+// set temporary passwords; SSO users have none an administrator may set,
+// whatever sso.allowLocalPassword says (API.md).
 func (s *Service) SetPassword(ctx context.Context, actor Actor, id, pw string, temporary bool) error {
 	if actor.rank() == rankSupervisor && !temporary {
 		return ErrForbidden
@@ -185,9 +187,10 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, id, pw string, t
 		ops := append([]store.Op{store.UpdateAccount{Account: a, PreviousEmailKey: a.EmailKey},
 			store.DeleteCounter{Key: lockout.AccountKey(a.ID)}}, links...)
 		done, notify = a, before.PasswordHash != ""
-		event := audit.New(t.now, audit.PasswordSetByAdmin, a.ID, actor.Source,
-			map[string]string{"temporary": strconv.FormatBool(temporary)})
-		return userChange{ops: ops, events: []store.AuditEvent{event}}, nil
+		events := []store.AuditEvent{audit.New(t.now, audit.PasswordSetByAdmin, a.ID, actor.Source,
+			map[string]string{"temporary": strconv.FormatBool(temporary)})}
+		helpOps, helpEvents := resolveHelp(t, actor, audit.HelpResolvedPasswordSet)
+		return userChange{ops: append(ops, helpOps...), events: append(events, helpEvents...)}, nil
 	})
 	if err != nil {
 		return err

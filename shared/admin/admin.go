@@ -1,5 +1,6 @@
 // Package admin is the administration capability behind /api/admin (API.md
-// "Admin endpoints"): users, facilities, parameters and the audit trail.
+// "Admin endpoints"): users, facilities, parameters, the audit trail and the
+// help requests of accounts without an email.
 //
 // Authorization is deny by default (SECURITY.md "Sessions and
 // authorization"): every route declares who may call it (authz.go), and the
@@ -9,10 +10,10 @@
 // request (sessions.Manager.Authenticate loads the account), so a removed role
 // takes effect on the next request.
 //
-// The service (users.go, actions.go, facilities.go, parameters.go) decides
-// and writes; the handlers (handler.go and the HTTP halves of the same files)
-// decode, call and render. Every change is committed together with its audit
-// event.
+// The service (users.go, actions.go, help.go, facilities.go, parameters.go)
+// decides and writes; the handlers (handler.go and the HTTP halves of the
+// same files) decode, call and render. Every change is committed together
+// with its audit event.
 package admin
 
 import (
@@ -42,6 +43,7 @@ type Store interface {
 	ListFacilities(ctx context.Context) ([]store.Facility, error)
 	ListAccounts(ctx context.Context, q store.AccountQuery) (store.AccountPage, error)
 	ListCredentials(ctx context.Context, userID string, kind store.CredentialKind) ([]store.Credential, error)
+	ListHelpRequests(ctx context.Context) ([]store.HelpRequest, error)
 }
 
 // Inviter creates and sends invitation links (package recovery).

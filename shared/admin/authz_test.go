@@ -81,7 +81,13 @@ func matrix() map[string]matrixRow {
 		admin.RouteGetParameters:  {fixed("/api/admin/parameters", nil), 200, managers},
 		admin.RoutePutParameters:  {fixed("/api/admin/parameters", func(int) any { return map[string]any{} }), 200, []string{callerSuper}},
 		admin.RouteListAudit:      {fixed("/api/admin/audit", nil), 200, managers},
-		admin.RouteListProviders:  {fixed("/api/admin/sso/providers", nil), 200, []string{callerSuper}},
+		admin.RouteListHelp: {fixed("/api/admin/help-requests", nil), 200,
+			[]string{callerSuper, callerAdmin, callerSupIn, callerSupOut}},
+		admin.RouteDismissHelp: {func(f *fixture, n int) (string, any) {
+			a := f.operatorIn(fmt.Sprintf("helpless%d", n), noEmail)
+			return "/api/admin/help-requests/" + f.openHelpRequest(a).ID, nil
+		}, 204, withSup},
+		admin.RouteListProviders: {fixed("/api/admin/sso/providers", nil), 200, []string{callerSuper}},
 		admin.RoutePutProvider: {func(f *fixture, n int) (string, any) {
 			return fmt.Sprintf("/api/admin/sso/providers/Prov%d", n), oidcProvider("Provider", "secret")
 		}, 201, []string{callerSuper}},

@@ -35,6 +35,8 @@ const (
 	RouteGetParameters  = "GET /api/admin/parameters"
 	RoutePutParameters  = "PUT /api/admin/parameters"
 	RouteListAudit      = "GET /api/admin/audit"
+	RouteListHelp       = "GET /api/admin/help-requests"
+	RouteDismissHelp    = "DELETE /api/admin/help-requests/{id}"
 )
 
 // Handlers serves the admin function.
@@ -87,6 +89,8 @@ func (h *Handlers) table() map[string]route {
 		RouteGetParameters:  {Managers, h.getParameters},
 		RoutePutParameters:  {SuperAdmins, h.putParameters},
 		RouteListAudit:      {Managers, h.listAudit},
+		RouteListHelp:       {ManagersAndSupervisors, h.listHelpRequests},
+		RouteDismissHelp:    {ManagersAndSupervisors, h.dismissHelpRequest},
 		RouteListProviders:  {SuperAdmins, h.listProviders},
 		RoutePutProvider:    {SuperAdmins, h.putProvider},
 		RouteDeleteProvider: {SuperAdmins, h.deleteProvider},

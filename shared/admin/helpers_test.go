@@ -164,6 +164,7 @@ type user struct {
 	Locale        string   `json:"locale"`
 	Status        string   `json:"status"`
 	SSO           bool     `json:"sso"`
+	HasPassword   bool     `json:"hasPassword"`
 	MFA           struct {
 		TOTP bool `json:"totp"`
 	} `json:"mfa"`

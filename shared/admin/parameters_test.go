@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/gatepass/gatepass/shared/app/apptest"
@@ -32,6 +33,28 @@ func TestGetParameters(t *testing.T) {
 	}
 	if m := res.JSON(t)["mfa"].(map[string]any); m["requiredForRoles"] == nil {
 		t.Fatalf("null role list: %s", res.Body)
+	}
+	if v, ok := res.JSON(t)["sso"].(map[string]any)["allowLocalPassword"]; !ok || v != false {
+		t.Fatalf("sso.allowLocalPassword = %v (present %v), want false", v, ok)
+	}
+}
+
+// sso.allowLocalPassword is a parameter like the others: a super_admin
+// turns it on and off, each change audited.
+func TestPutAllowLocalPassword(t *testing.T) {
+	f := newFixture(t)
+	for _, on := range []bool{true, false} {
+		res := f.asSuper("PUT", "/api/admin/parameters", map[string]any{"sso": map[string]any{"allowLocalPassword": on}})
+		if res.Status != 200 || decode[params.Parameters](t, res).SSO.AllowLocalPassword != on {
+			t.Fatalf("put %v: %d %s", on, res.Status, res.Body)
+		}
+		if stored, _ := storedParameters(t, f); stored.SSO.AllowLocalPassword != on || stored.SSO.Strategy != "existing_only" {
+			t.Fatalf("stored %+v", stored.SSO)
+		}
+		e := f.lastEvent(audit.ParametersChanged)
+		if e.Detail["paths"] != "sso.allowLocalPassword" || e.Detail["sso.allowLocalPassword"] != fmt.Sprintf("%v → %v", !on, on) {
+			t.Fatalf("parameters.changed %+v", e.Detail)
+		}
 	}
 }
 
@@ -95,6 +118,7 @@ func TestPutParametersBounds(t *testing.T) {
 		{"unknown member", `{"passwordPolicy":{"minLenght":20}}`, 400, "minLenght"},
 		{"unknown top-level member", `{"colour":"blue"}`, 400, "colour"},
 		{"wrong type", `{"lockout":{"maxFailures":"five"}}`, 400, "lockout.maxFailures"},
+		{"allowLocalPassword not a boolean", `{"sso":{"allowLocalPassword":"yes"}}`, 400, "sso.allowLocalPassword"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := f.asSuper("PUT", "/api/admin/parameters", tc.body)

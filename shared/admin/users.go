@@ -36,6 +36,7 @@ type target struct {
 	params  params.Parameters
 	counter store.Counter // the account's lockout counter
 	claims  map[store.ClaimKey]string
+	help    *store.HelpRequest // the account's open help request, nil when none
 	now     time.Time
 }
 
@@ -45,19 +46,24 @@ func (t target) locked() bool {
 	return locked
 }
 
-// load reads a user with the parameters, its lockout counter and the given
-// claims in one round trip. An id not shaped like one reads as absent.
+// load reads a user with the parameters, its lockout counter, its open help
+// request and the given claims in one round trip. An id not shaped like one
+// reads as absent.
 func (s *Service) load(ctx context.Context, id string, claims []store.ClaimKey) (target, error) {
 	if !validID(id) {
 		return target{now: s.clock.Now(), params: params.Defaults()}, nil
 	}
 	snap, err := s.store.Load(ctx, store.Query{AccountID: id, Parameters: true,
-		Counters: []string{lockout.AccountKey(id)}, Claims: claims})
+		Counters: []string{lockout.AccountKey(id)}, Claims: claims, HelpRequests: []string{id}})
 	if err != nil {
 		return target{}, fmt.Errorf("admin: read user: %w", err)
 	}
-	return target{account: snap.Account, params: snap.Parameters, counter: snap.Counters[lockout.AccountKey(id)],
-		claims: snap.Claims, now: s.clock.Now()}, nil
+	t := target{account: snap.Account, params: snap.Parameters, counter: snap.Counters[lockout.AccountKey(id)],
+		claims: snap.Claims, now: s.clock.Now()}
+	if h, ok := snap.HelpRequests[id]; ok {
+		t.help = &h
+	}
+	return t, nil
 }
 
 // userChange is what a flow decided to write for a user: the ops and the
@@ -361,10 +367,10 @@ func renameViolations(err error, field string) error {
 	return out
 }
 
-// DeleteUser removes a user with its claims, lockout counter, live links and
-// sessions. Nobody deletes their own account. The account, its first
-// sessions and the audit event are one commit; further sessions (dead
-// without their account anyway) follow in batches.
+// DeleteUser removes a user with its claims, lockout counter, live links,
+// open help request and sessions. Nobody deletes their own account. The
+// account, its first sessions and the audit event are one commit; further
+// sessions (dead without their account anyway) follow in batches.
 func (s *Service) DeleteUser(ctx context.Context, actor Actor, id string) error {
 	var rest []store.Op
 	err := s.changeUser(ctx, actor, id, nil, func(t target) (userChange, error) {
@@ -383,6 +389,9 @@ func (s *Service) DeleteUser(ctx context.Context, actor Actor, id string) error 
 		ops := []store.Op{
 			store.DeleteAccount{ID: a.ID, Version: a.Version, UsernameKey: a.UsernameKey, EmailKey: a.EmailKey, SSOIdentity: a.SSOIdentity},
 			store.DeleteCounter{Key: lockout.AccountKey(a.ID)},
+			// Whether or not one was read: a request opened meanwhile must
+			// not outlive its account.
+			store.DeleteHelpRequest{UserID: a.ID},
 		}
 		ops = append(ops, dropLinks(&a)...)
 		// The passkeys go with the account, releasing their ids' claims in
@@ -484,6 +493,7 @@ type userDoc struct {
 	Locale        string     `json:"locale"`
 	Status        string     `json:"status"`
 	SSO           bool       `json:"sso"`
+	HasPassword   bool       `json:"hasPassword"`
 	MFA           mfaDoc     `json:"mfa"`
 	Locked        bool       `json:"locked"`
 	LastLoginAt   *time.Time `json:"lastLoginAt"`
@@ -496,7 +506,8 @@ func userDocument(u User) userDoc {
 	d := userDoc{
 		ID: a.ID, Username: a.Username, DisplayName: a.DisplayName, EmailVerified: a.EmailVerified,
 		Roles: nonNil(a.Roles), NetworkAccess: a.NetworkAccess, FacilityIDs: nonNil(a.FacilityIDs),
-		Locale: a.Locale, Status: a.Status, SSO: a.SSO, MFA: mfaDoc{TOTP: mfa.Enabled(a), Passkeys: len(a.CredentialIDs(store.CredentialPasskey))}, Locked: u.Locked,
+		Locale: a.Locale, Status: a.Status, SSO: a.SSO, HasPassword: a.PasswordHash != "",
+		MFA: mfaDoc{TOTP: mfa.Enabled(a), Passkeys: len(a.CredentialIDs(store.CredentialPasskey))}, Locked: u.Locked,
 		LastLoginAt: optionalTime(a.LastLoginAt), ValidUntil: optionalTime(a.ValidUntil), CreatedAt: a.CreatedAt.UTC(),
 	}
 	if a.Email != "" {

@@ -74,7 +74,8 @@ func (p UserPatch) check(now time.Time) (patchValues, error) {
 // expiry on their own account (409). A new email is unverified, moves the
 // email claim and revokes the links mailed to the old address. The change is
 // audited as user.updated with what changed (never a password); a temporary
-// password is audited as password.set_by_admin as well. An empty or
+// password is audited as password.set_by_admin as well, and resolves the
+// account's open help request (password.help.resolved) in the same commit. An empty or
 // ineffective patch writes nothing.
 func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, p UserPatch) (User, error) {
 	now := s.clock.Now()
@@ -186,6 +187,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor Actor, id string, p User
 			fields = append(fields, "temporaryPassword")
 			events = append(events, audit.New(now, audit.PasswordSetByAdmin, a.ID, actor.Source,
 				map[string]string{"temporary": "true"}))
+			helpOps, helpEvents := resolveHelp(t, actor, audit.HelpResolvedPasswordSet)
+			ops, events = append(ops, helpOps...), append(events, helpEvents...)
 			notify, password = before.PasswordHash != "", true
 		}
 		if a.Status == store.StatusInvited && a.Email == "" && a.PasswordHash == "" && !a.SSO {

@@ -228,7 +228,7 @@ type walk struct {
 	f1, f2                          store.Facility
 	root, olga, lena, pete, mia     store.Account
 	sven, rosa, vera, rita, sweeper store.Account
-	samSSO                          store.Account
+	samSSO, nora                    store.Account
 }
 
 func newWalk(t *testing.T, e *apptest.Env, broker *fakeBroker) *walk {
@@ -464,6 +464,8 @@ func (w *walk) setUp() {
 	w.rosa = e.Account("rosa", walkPW)
 	w.vera = e.Account("vera", walkPW, withNetwork, withFacilities(w.f1.ID, w.f2.ID))
 	w.samSSO = e.Account("sam", "", func(a *store.Account) { a.SSO, a.Email = true, "sam@contoso.example" })
+	// Without an email: a reset request opens a help request.
+	w.nora = e.Account("nora", walkPW, withFacilities(w.f1.ID), func(a *store.Account) { a.Email = "" })
 	e.Account("pia", walkPW)
 	// Supervisors must use a second factor: sven's sign-in leads to the
 	// enrolment.
@@ -690,11 +692,12 @@ func (w *walk) views() {
 }
 
 // reset-request and reset-confirm: requests for a known account (twice: the
-// second link supersedes the first), an unknown identifier and an SSO
-// account; verifying and completing the link and their refusals.
+// second link supersedes the first), an unknown identifier, an SSO account
+// and an account without an email (a help request, once); verifying and
+// completing the link and their refusals.
 func (w *walk) reset() {
 	session := w.signIn("rosa", walkPW, "authenticated") // its record is cleaned up by the reset
-	for _, id := range []string{"rosa", "rosa@example.com", "nobody", "sam@contoso.example"} {
+	for _, id := range []string{"rosa", "rosa@example.com", "nobody", "sam@contoso.example", "nora", "nora"} {
 		w.must(http.StatusAccepted, http.MethodPost, "/api/auth/password/reset", map[string]string{"identifier": id}, nil)
 	}
 	links := w.tokens("rosa@example.com")
@@ -766,6 +769,24 @@ func (w *walk) administration() {
 	w.refused(http.StatusConflict, "conflict", http.MethodDelete, "/api/admin/users/"+w.root.ID, nil, root)
 	w.must(http.StatusNoContent, http.MethodDelete, "/api/admin/users/"+tomID, nil, root)
 	w.refused(http.StatusNotFound, "not_found", http.MethodDelete, "/api/admin/users/"+tomID, nil, root)
+
+	// Help requests: nora's (the reset flow opened it) is listed and
+	// dismissed; asked for again, setting her a password resolves it.
+	help := func() []any {
+		return w.must(http.StatusOK, http.MethodGet, "/api/admin/help-requests", nil, root).JSON(w.t)["items"].([]any)
+	}
+	items := help()
+	if len(items) != 1 || items[0].(map[string]any)["userId"] != w.nora.ID {
+		w.fatalf("help requests %v, want nora's", items)
+	}
+	dismiss := "/api/admin/help-requests/" + items[0].(map[string]any)["id"].(string)
+	w.must(http.StatusNoContent, http.MethodDelete, dismiss, nil, root)
+	w.refused(http.StatusNotFound, "not_found", http.MethodDelete, dismiss, nil, root)
+	w.must(http.StatusAccepted, http.MethodPost, "/api/auth/password/reset", map[string]string{"identifier": "nora"}, nil)
+	w.must(http.StatusNoContent, http.MethodPost, "/api/admin/users/"+w.nora.ID+"/password", map[string]any{"password": walkNew, "temporary": true}, root)
+	if items := help(); len(items) != 0 {
+		w.fatalf("help requests %v after nora's password was set", items)
+	}
 
 	// Facilities.
 	w.must(http.StatusOK, http.MethodGet, "/api/admin/facilities", nil, root)

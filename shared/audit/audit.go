@@ -49,6 +49,18 @@ const (
 	// at the second step, or forgotten by its user.
 	MFADeviceRemembered = "mfa.device.remembered"
 	MFADeviceForgotten  = "mfa.device.forgotten"
+	// PasswordHelpRequested: a reset request for an active local account
+	// without an email opened a help request for its administrators.
+	// PasswordHelpResolved: the request was closed — detail.how is
+	// "password_set" (an administrator set a password) or "dismissed".
+	PasswordHelpRequested = "password.help.requested"
+	PasswordHelpResolved  = "password.help.resolved"
+)
+
+// How a help request was resolved (detail "how" of PasswordHelpResolved).
+const (
+	HelpResolvedPasswordSet = "password_set"
+	HelpResolvedDismissed   = "dismissed"
 )
 
 // Event types beyond API.md's list (which allows extension): facility

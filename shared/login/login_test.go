@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/store"
 )
@@ -95,6 +96,9 @@ func TestFailuresAreUniform(t *testing.T) {
 		h.account("inactive", pw, func(a *store.Account) { a.Status = store.StatusInactive })
 		h.account("invited", pw, func(a *store.Account) { a.Status = store.StatusInvited; a.PasswordHash = "" })
 		h.account("sso", pw, func(a *store.Account) { a.SSO = true; a.PasswordHash = "" })
+		// A local password beside the SSO identity, with sso.allowLocalPassword
+		// off (the default): right, but refused like any failure.
+		h.account("ssolocal", pw, func(a *store.Account) { a.SSO = true })
 		h.account("expired", pw, func(a *store.Account) { a.ValidUntil = t0.Add(-time.Minute) })
 		h.account("temporary", pw, func(a *store.Account) { a.PasswordChangeRequired = true })
 
@@ -104,6 +108,7 @@ func TestFailuresAreUniform(t *testing.T) {
 			{"deactivated", "inactive", pw},
 			{"invited without password", "invited", pw},
 			{"sso only", "sso", pw},
+			{"sso with a local password while local passwords are off", "ssolocal", pw},
 			{"expired", "expired", pw},
 			{"temporary with a wrong password", "temporary", "not the temporary one"},
 		}
@@ -131,6 +136,52 @@ func TestFailuresAreUniform(t *testing.T) {
 					t.Fatalf("body differs:\n%s\n%s", res.Body, reference)
 				}
 			})
+		}
+	})
+}
+
+// An SSO account with a local password signs in with it only while
+// sso.allowLocalPassword is on; turned off, the password fails like a wrong
+// one, at the cost of the one (dummy) derivation every failure pays.
+func TestSSOAccountLocalPasswordFollowsTheParameter(t *testing.T) {
+	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
+		h := newHarness(t)
+		a := h.account("sam", pw, func(a *store.Account) { a.SSO = true })
+		for i, tc := range []struct {
+			allow bool
+			want  int
+		}{{false, 401}, {true, 200}, {false, 401}} {
+			h.SetParameters(func(p *params.Parameters) { p.SSO.AllowLocalPassword = tc.allow })
+			before := h.hasher.derivations.Load()
+			res := h.loginFrom("198.51.100."+strconv.Itoa(i+1), "sam", pw)
+			if res.Status != tc.want {
+				t.Fatalf("allowLocalPassword %v: %d %s, want %d", tc.allow, res.Status, res.Body, tc.want)
+			}
+			if n := h.hasher.derivations.Load() - before; n != 1 {
+				t.Fatalf("allowLocalPassword %v: %d derivations, want 1", tc.allow, n)
+			}
+			if tc.want == 401 {
+				if res.Code(t) != "invalid_credentials" || len(res.Cookies()) != 0 {
+					t.Fatalf("refusal: %s %v", res.Body, res.Cookies())
+				}
+				continue
+			}
+			if res.JSON(t)["status"] != "authenticated" {
+				t.Fatalf("sign-in: %s", res.Body)
+			}
+			doc := h.get("/api/auth/session", res.Cookie("gatepass")).JSON(t)
+			if u := doc["user"].(map[string]any); u["id"] != a.ID || u["sso"] != true {
+				t.Fatalf("session user = %v", u)
+			}
+		}
+		failed := 0
+		for _, e := range h.Audit(t, "login.failed") {
+			if e.UserID == a.ID && e.Detail["reason"] == "sso_account" {
+				failed++
+			}
+		}
+		if failed != 2 {
+			t.Fatalf("%d login.failed events with reason sso_account, want 2", failed)
 		}
 	})
 }

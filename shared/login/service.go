@@ -209,9 +209,9 @@ func (s *Service) verify(acct *store.Account, pw string, p params.Parameters, no
 	if utf8.RuneCountInString(pw) > p.PasswordPolicy.MaxLength {
 		return false, false, "password_too_long"
 	}
-	if !accounts.CanSignIn(acct, now) {
+	if !accounts.CanSignIn(acct, p, now) {
 		s.hasher.VerifyDummy(pw)
-		return false, false, ineligibleReason(acct, now)
+		return false, false, ineligibleReason(acct, p, now)
 	}
 	ok, rehash, err := s.hasher.Verify(pw, acct.PasswordHash)
 	if err != nil {
@@ -228,13 +228,13 @@ func (s *Service) verify(acct *store.Account, pw string, p params.Parameters, no
 	return true, rehash, ""
 }
 
-func ineligibleReason(a *store.Account, now time.Time) string {
+func ineligibleReason(a *store.Account, p params.Parameters, now time.Time) string {
 	switch {
 	case a == nil:
 		return "unknown_account"
 	case a.Status != store.StatusActive:
 		return "status_" + a.Status
-	case a.SSO:
+	case !accounts.MayHoldPassword(a, p):
 		return "sso_account"
 	case a.PasswordHash == "":
 		return "no_password"
@@ -337,7 +337,7 @@ func (s *Service) succeed(ctx context.Context, acct store.Account, device *store
 			if err != nil {
 				return fmt.Errorf("login: reread: %w", err)
 			}
-			if !accounts.CanSignIn(snap.Account, now) || snap.Account.PasswordHash != acct.PasswordHash {
+			if !accounts.CanSignIn(snap.Account, p, now) || snap.Account.PasswordHash != acct.PasswordHash {
 				return ErrInvalidCredentials
 			}
 			acct = *snap.Account

@@ -21,7 +21,8 @@ type Kind string
 const (
 	// KindResetLink carries a single-use password reset link.
 	KindResetLink Kind = "reset_link"
-	// KindResetUseSSO answers a reset request for an SSO-managed account:
+	// KindResetUseSSO answers a reset request for an SSO-managed account
+	// while sso.allowLocalPassword is off (on, it gets a KindResetLink):
 	// sign in with SSO; it carries no link.
 	KindResetUseSSO Kind = "reset_use_sso"
 	// KindPasswordChanged notifies that the password was reset, changed or

@@ -91,6 +91,14 @@ type SSO struct {
 	// GroupMappings grant a provisioned account more roles and views for
 	// each identity-provider group it is in.
 	GroupMappings []GroupMapping `json:"groupMappings"`
+	// AllowLocalPassword lets SSO accounts hold a local password beside
+	// their SSO identity (API.md POST /api/auth/password/reset): while it
+	// is true a reset request for an SSO account with an email mails a
+	// reset link rather than "sign in with SSO", and an SSO account with a
+	// local password signs in and changes it like a local account. Turned
+	// off, those passwords stop working (they are kept, not erased). Off by
+	// default.
+	AllowLocalPassword bool `json:"allowLocalPassword"`
 }
 
 // SSOProvider is how Gatepass treats one identity provider: its display

@@ -13,7 +13,8 @@ func TestDefaultsAreValidAndMatchAPI(t *testing.T) {
 		t.Fatalf("defaults invalid: %v", err)
 	}
 	if p.PasswordPolicy.MinLength != 15 || p.Lockout.MaxFailures != 5 || p.Lockout.MaxFailuresPerIP != 100 ||
-		p.Session.IdleTimeoutSeconds != 3600 || p.Session.AbsoluteTimeoutSeconds != 43200 || !p.PasswordPolicy.BlockCommon {
+		p.Session.IdleTimeoutSeconds != 3600 || p.Session.AbsoluteTimeoutSeconds != 43200 || !p.PasswordPolicy.BlockCommon ||
+		p.SSO.AllowLocalPassword {
 		t.Fatalf("defaults differ from API.md: %+v", p)
 	}
 }
@@ -64,6 +65,11 @@ func TestDecodeKeepsDefaultsForMissingMembers(t *testing.T) {
 	}
 	if p.Lockout.MaxFailures != 7 || p.Lockout.WindowSeconds != 900 || p.PasswordPolicy.MinLength != 15 {
 		t.Fatalf("decoded %+v", p)
+	}
+	// A document from before sso.allowLocalPassword existed keeps it off.
+	if p, err := Decode([]byte(`{"sso":{"strategy":"provision"}}`)); err != nil || p.SSO.AllowLocalPassword ||
+		p.SSO.Strategy != "provision" {
+		t.Fatalf("decoded %+v, %v", p.SSO, err)
 	}
 	if _, err := Decode([]byte(`{`)); err == nil {
 		t.Fatal("broken document decoded")

@@ -29,7 +29,8 @@ import (
 var (
 	// ErrCurrentPasswordInvalid means the current password did not verify.
 	ErrCurrentPasswordInvalid = errors.New("passwordchange: current password invalid")
-	// ErrSSOAccount means the account's password is managed by its IdP.
+	// ErrSSOAccount means the account signs in through its IdP and has no
+	// local password it may use (sso.allowLocalPassword off, or none set).
 	ErrSSOAccount = errors.New("passwordchange: sso account")
 )
 
@@ -68,10 +69,12 @@ type Change struct {
 // re-issuing the caller's own session under the new epoch: unrestricted,
 // which ends a forced change, unless the role requires a second factor the
 // account does not have yet (restrictionAfter). It returns the re-issued
-// session for the cookie.
+// session for the cookie. An SSO account changes the local password it
+// holds beside its SSO identity only while sso.allowLocalPassword is on;
+// otherwise, and without one, it is ErrSSOAccount.
 func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (sessions.Issued, error) {
 	a := cur.Account
-	if a.SSO {
+	if a.SSO && !accounts.PasswordUsable(&a, cur.Parameters) {
 		return sessions.Issued{}, ErrSSOAccount
 	}
 	req := credential.Request{Password: in.New, Repeat: in.Repeat}

@@ -118,17 +118,45 @@ func TestWrongCurrentPasswordsCountTowardsTheLockout(t *testing.T) {
 	}
 }
 
-func TestSSOAccountsHaveNoPassword(t *testing.T) {
-	e := apptest.New(t, apptest.Options{})
-	a := e.Account("jdoe", oldPW)
-	c, _ := e.SignIn("jdoe", oldPW)
-	acct := e.Load(a.ID)
-	acct.SSO = true
-	if err := e.Store.Commit(t.Context(), store.UpdateAccount{Account: acct, PreviousEmailKey: acct.EmailKey}); err != nil {
-		t.Fatal(err)
+// An SSO account changes a password only when it holds a local one beside
+// its SSO identity and sso.allowLocalPassword is on; else 403 sso_account,
+// before any attempt is counted.
+func TestSSOAccountsChangeOnlyAnAllowedLocalPassword(t *testing.T) {
+	tests := []struct {
+		name     string
+		allow    bool
+		hasLocal bool
+		status   int
+	}{
+		{"local password, local passwords off", false, true, 403},
+		{"local password, local passwords on", true, true, 204},
+		{"no local password, local passwords on", true, false, 403},
 	}
-	if res := change(e, c, oldPW, newPW, newPW); res.Status != 403 || res.Code(t) != "sso_account" {
-		t.Fatalf("got %d %s", res.Status, res.Body)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := apptest.New(t, apptest.Options{})
+			a := e.Account("jdoe", oldPW)
+			c, _ := e.SignIn("jdoe", oldPW)
+			acct := e.Load(a.ID)
+			acct.SSO = true
+			if !tt.hasLocal {
+				acct.PasswordHash = ""
+			}
+			if err := e.Store.Commit(t.Context(), store.UpdateAccount{Account: acct, PreviousEmailKey: acct.EmailKey}); err != nil {
+				t.Fatal(err)
+			}
+			e.SetParameters(func(p *params.Parameters) { p.SSO.AllowLocalPassword = tt.allow })
+			res := change(e, c, oldPW, newPW, newPW)
+			if res.Status != tt.status || (tt.status == 403 && res.Code(t) != "sso_account") {
+				t.Fatalf("got %d %s, want %d", res.Status, res.Body, tt.status)
+			}
+			if got := e.Load(a.ID); (tt.status == 204) == (got.PasswordHash == acct.PasswordHash) {
+				t.Fatalf("password changed = %v, want %v", got.PasswordHash != acct.PasswordHash, tt.status == 204)
+			}
+			if tt.status == 403 && len(e.Audit(t, "login.failed")) != 0 {
+				t.Fatal("a refused change counted an attempt")
+			}
+		})
 	}
 }
 

@@ -83,10 +83,13 @@ const maxRetries = 3
 // RequestReset handles a forgotten-password request. Its outcome is invisible
 // to the client: whatever the identifier, it returns nil (or a
 // *lockout.LockedError for the per-IP limit only), in the same round trips.
-// A link goes only to an active local account with an email within its
-// per-account limit; an SSO account gets a "use SSO" mail instead.
+// Within its per-account limit, an active account gets: with an email, a
+// link — an SSO account only while sso.allowLocalPassword is on, else a
+// "use SSO" mail; a local account without an email, a help request for its
+// administrators (API.md GET /api/admin/help-requests), unless one is open.
 //
-// Round trips: two Loads and one Commit for every identifier.
+// Round trips: two Loads and one Commit for every identifier. The second
+// Load, which reads the account, also reads its open help request.
 func (s *Service) RequestReset(ctx context.Context, identifier string, src audit.Source) error {
 	name, emailKey := accounts.CanonicalUsername(identifier), accounts.CanonicalEmail(identifier)
 	ipKey := lockout.ScopedIPKey("reset", src.IP)
@@ -136,7 +139,8 @@ func (s *Service) requestOnce(ctx context.Context, name, emailKey, ipKey string,
 	if known {
 		counterKey, accountID = "reset:account:"+userID, userID
 	}
-	second, err := s.store.Load(ctx, store.Query{AccountID: accountID, Counters: []string{counterKey}})
+	second, err := s.store.Load(ctx, store.Query{AccountID: accountID, Counters: []string{counterKey},
+		HelpRequests: []string{accountID}})
 	if err != nil {
 		return outgoing{}, fmt.Errorf("reset request: read account: %w", err)
 	}
@@ -150,42 +154,73 @@ func (s *Service) requestOnce(ctx context.Context, name, emailKey, ipKey string,
 	if !overLimit {
 		ops = append(ops, store.PutCounter{Counter: acctPolicy.Next(acctCounter, now)})
 	}
-	outcome, kind := resetOutcome(second.Account, overLimit, now)
-	out := outgoing{kind: kind, ttl: time.Duration(p.ResetTokenTTLSeconds) * time.Second}
+	_, helpOpen := second.HelpRequests[accountID]
+	d := resetOutcome(second.Account, p, overLimit, helpOpen, now)
+	out := outgoing{kind: d.mail, ttl: time.Duration(p.ResetTokenTTLSeconds) * time.Second}
 	subject := "" // the audit event's user: none for an unknown identifier
 	if second.Account != nil {
 		out.account, subject = *second.Account, second.Account.ID
 	}
-	if kind == mail.KindResetLink {
+	if d.mail == mail.KindResetLink {
 		var tokenOps []store.Op
 		out.link, tokenOps = s.newToken(&out.account, store.TokenReset, out.ttl, now, p.AdminAlias)
 		ops = append(ops, tokenOps...)
 	}
-	event := audit.New(now, audit.PasswordResetRequested, subject, src, map[string]string{"outcome": outcome})
-	ops = append(ops, audit.Op(event))
+	events := []store.AuditEvent{audit.New(now, audit.PasswordResetRequested, subject, src, map[string]string{"outcome": d.outcome})}
+	if d.help {
+		// A nanosecond later, so that it sorts after the request that
+		// opened it. The event bounds the user agent; the request keeps
+		// the bounded one.
+		helped := audit.New(now.Add(time.Nanosecond), audit.PasswordHelpRequested, subject, src, nil)
+		h := store.HelpRequest{UserID: subject, ID: ids.New("h"), CreatedAt: now, IP: helped.IP, UserAgent: helped.UserAgent}
+		helped.Detail = map[string]string{"helpRequestId": h.ID}
+		ops = append(ops, store.PutHelpRequest{Request: h})
+		events = append(events, helped)
+	}
+	for _, e := range events {
+		ops = append(ops, audit.Op(e))
+	}
+	// A help request opened meanwhile by a parallel request fails the
+	// commit (ErrConflict): RequestReset decides again on fresh state.
 	if err := s.store.Commit(ctx, ops...); err != nil {
 		return outgoing{}, fmt.Errorf("reset request: commit: %w", err)
 	}
-	audit.Log(ctx, s.logger, event)
+	for _, e := range events {
+		audit.Log(ctx, s.logger, e)
+	}
 	return out, nil
 }
 
+// decision is what a reset request leads to: the audit outcome, the mail to
+// send (none: ""), and whether to open a help request.
+type decision struct {
+	outcome string
+	mail    mail.Kind
+	help    bool
+}
+
 // resetOutcome decides what a reset request for a (possibly nil) account
-// leads to: the audit outcome and the mail, if any.
-func resetOutcome(a *store.Account, overLimit bool, now time.Time) (string, mail.Kind) {
+// leads to under the parameters p; helpOpen tells that the account has an
+// open help request already.
+func resetOutcome(a *store.Account, p params.Parameters, overLimit, helpOpen bool, now time.Time) decision {
 	switch {
 	case a == nil:
-		return "unknown_account", ""
+		return decision{outcome: "unknown_account"}
 	case overLimit:
-		return "account_limit", ""
+		return decision{outcome: "account_limit"}
 	case a.Status != store.StatusActive || !accounts.IsValidAt(a, now):
-		return "not_active", ""
+		return decision{outcome: "not_active"}
+	case a.Email == "" && a.SSO:
+		// Nobody can set it a password: no help request either.
+		return decision{outcome: "no_email"}
+	case a.Email == "" && helpOpen:
+		return decision{outcome: "help_already_requested"}
 	case a.Email == "":
-		return "no_email", ""
-	case a.SSO:
-		return "sso_account", mail.KindResetUseSSO
+		return decision{outcome: "help_requested", help: true}
+	case !accounts.MayHoldPassword(a, p):
+		return decision{outcome: "sso_account", mail: mail.KindResetUseSSO}
 	default:
-		return "link_sent", mail.KindResetLink
+		return decision{outcome: "link_sent", mail: mail.KindResetLink}
 	}
 }
 
@@ -235,15 +270,18 @@ func named(a *store.Account, kind store.TokenKind, hash string) bool {
 	return a.ResetTokenHash == hash
 }
 
-// eligible reports whether the account may still use a link of kind.
-func eligible(a *store.Account, kind store.TokenKind, now time.Time) bool {
-	if a.SSO || !accounts.IsValidAt(a, now) {
+// eligible reports whether the account may still use a link of kind under
+// the parameters p: a reset link of an SSO account only while
+// sso.allowLocalPassword is on (it then sets a local password beside the
+// SSO identity); an invitation never.
+func eligible(a *store.Account, kind store.TokenKind, p params.Parameters, now time.Time) bool {
+	if !accounts.IsValidAt(a, now) {
 		return false
 	}
 	if kind == store.TokenInvitation {
-		return a.Status == store.StatusInvited
+		return a.Status == store.StatusInvited && !a.SSO
 	}
-	return a.Status == store.StatusActive
+	return a.Status == store.StatusActive && accounts.MayHoldPassword(a, p)
 }
 
 // link is a token read with its account and the parameters, in one Load.
@@ -269,7 +307,7 @@ func (s *Service) open(ctx context.Context, purpose Purpose, token string) (link
 	t, found := snap.Tokens[key]
 	a := snap.Account
 	now := s.clock.Now()
-	if !found || a == nil || t.UserID != a.ID || !now.Before(t.ExpiresAt) || !named(a, purpose.kind, hash) || !eligible(a, purpose.kind, now) {
+	if !found || a == nil || t.UserID != a.ID || !now.Before(t.ExpiresAt) || !named(a, purpose.kind, hash) || !eligible(a, purpose.kind, snap.Parameters, now) {
 		return link{}, ErrTokenInvalid
 	}
 	return link{token: t, account: *a, params: snap.Parameters}, nil
@@ -313,7 +351,11 @@ func (s *Service) Complete(ctx context.Context, purpose Purpose, token, pw, repe
 	} else {
 		updated.ResetTokenHash = ""
 	}
-	event := audit.New(now, purpose.completed, updated.ID, src, nil)
+	var detail map[string]string
+	if updated.SSO {
+		detail = map[string]string{"localPasswordBesideSSO": "true"}
+	}
+	event := audit.New(now, purpose.completed, updated.ID, src, detail)
 	err = s.store.Commit(ctx,
 		store.ConsumeToken{Key: store.TokenKey{Kind: purpose.kind, Hash: l.token.Hash}, Version: l.token.Version},
 		store.UpdateAccount{Account: updated, PreviousEmailKey: l.account.EmailKey},

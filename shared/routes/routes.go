@@ -147,6 +147,8 @@ func Table() []Function {
 				"GET /api/admin/parameters",
 				"PUT /api/admin/parameters",
 				"GET /api/admin/audit",
+				"GET /api/admin/help-requests",
+				"DELETE /api/admin/help-requests/{id}",
 				"GET /api/admin/sso/providers",
 				"PUT /api/admin/sso/providers/{id}",
 				"DELETE /api/admin/sso/providers/{id}",

@@ -34,14 +34,20 @@ func newFixture(t *testing.T) *fixture { return newLoggingFixture(t, nil) }
 
 // newLoggingFixture is newFixture with every function's log lines in log.
 func newLoggingFixture(t *testing.T, log io.Writer) *fixture {
+	return newFixtureWith(t, apptest.Options{Log: log})
+}
+
+// newFixtureWith is newFixture on the environment o describes (its store,
+// its log); the clock and the SSO dependencies are the fixture's.
+func newFixtureWith(t *testing.T, o apptest.Options) *fixture {
 	t.Helper()
 	clk := clock.NewFake(apptest.Start)
 	is := newTestIssuer(t, clk)
 	broker := sso.NewOIDCBroker(sso.OIDCBrokerConfig{Issuer: is.srv.URL, ClientID: is.client,
 		ClientSecret: is.secret, Clock: clk})
 	dir := ssotest.NewDirectory(sso.Provider{ID: "Contoso", Type: sso.TypeOIDC})
-	env := apptest.New(t, apptest.Options{Clock: clk, Log: log, SSO: app.SSODeps{Directory: dir, Broker: broker}})
-	return &fixture{Env: env, issuer: is}
+	o.Clock, o.SSO = clk, app.SSODeps{Directory: dir, Broker: broker}
+	return &fixture{Env: apptest.New(t, o), issuer: is}
 }
 
 // flow is one browser's trip: start, the provider, the callback.

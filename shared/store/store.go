@@ -19,6 +19,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -77,6 +78,10 @@ type Store interface {
 	ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error)
 	// ListFacilities returns every facility ordered by name, then id.
 	ListFacilities(ctx context.Context) ([]Facility, error)
+	// ListHelpRequests returns every open help request, newest first
+	// (CreatedAt descending, then UserID ascending). Like ListAccounts it is
+	// for administration; both adapters read it consistently.
+	ListHelpRequests(ctx context.Context) ([]HelpRequest, error)
 	// ListAccounts returns accounts ordered by UsernameKey (byte order),
 	// filtered by q.Matches and paged like ListAudit: every page but the last holds
 	// PageSize accounts and NextCursor is set exactly when more matching
@@ -140,6 +145,13 @@ type Query struct {
 	// Credentials names credential items to read; absent or expired ones
 	// are missing from Snapshot.Credentials.
 	Credentials []CredentialKey
+	// Accounts names further accounts to read, by id, beside AccountID:
+	// a listing that shows several accounts reads them in one round trip.
+	// Absent ones are missing from Snapshot.Accounts.
+	Accounts []string
+	// HelpRequests names the accounts (by id) whose open help request to
+	// read; those without one are missing from Snapshot.HelpRequests.
+	HelpRequests []string
 }
 
 // Snapshot is what Load found.
@@ -165,6 +177,11 @@ type Snapshot struct {
 	Tokens map[TokenKey]Token
 	// Credentials holds every live credential asked for.
 	Credentials map[CredentialKey]Credential
+	// Accounts holds every account of Query.Accounts that exists, by id.
+	Accounts map[string]Account
+	// HelpRequests holds the open help request of every account of
+	// Query.HelpRequests that has one, by user id.
+	HelpRequests map[string]HelpRequest
 }
 
 // Account statuses.
@@ -362,6 +379,30 @@ func (a Account) WithCredential(r CredentialRef) []CredentialRef {
 // WithoutCredentials returns the index without the refs drop selects.
 func (a Account) WithoutCredentials(drop func(CredentialRef) bool) []CredentialRef {
 	return slices.DeleteFunc(slices.Clone(a.Credentials), drop)
+}
+
+// HelpRequest asks the administrators of an account for a new password: a
+// reset request for an active local account without an email opens one
+// (API.md POST /api/auth/password/reset), and it stays open until someone
+// who may act on the account sets a password for it or dismisses it. An
+// account has at most one open: UserID is its key.
+type HelpRequest struct {
+	UserID string
+	// ID is the request's public id (ids.New("h")), by which it is listed
+	// and dismissed.
+	ID        string
+	CreatedAt time.Time
+	// IP and UserAgent are the requester's: an administrator judges by them
+	// whether the request is the person's own.
+	IP        string
+	UserAgent string
+}
+
+// CompareHelpRequests orders help requests as ListHelpRequests returns
+// them: newest first, then by user id. Adapters sort with it, so that every
+// adapter orders alike.
+func CompareHelpRequests(a, b HelpRequest) int {
+	return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(a.UserID, b.UserID))
 }
 
 // TokenKind names a kind of single-use token. Only the constants below are
@@ -701,33 +742,49 @@ type DeleteCredential struct {
 	Unique  bool
 }
 
+// PutHelpRequest opens a help request: ErrConflict when its account already
+// has one open, so that of N concurrent openings exactly one wins. UserID
+// and ID are required (ErrInvalidOp).
+type PutHelpRequest struct{ Request HelpRequest }
+
+// DeleteHelpRequest closes the open help request of UserID. Without an ID,
+// deleting an absent one succeeds. With one, the open request must be that
+// one (ErrConflict when it is absent or another): a dismissal and a
+// resolution racing for one request then happen, and are audited, once.
+type DeleteHelpRequest struct {
+	UserID string
+	ID     string
+}
+
 // ClaimMarker creates a named one-time marker; ErrConflict when it exists.
 // Used for things that must happen once per tenant, such as bootstrapping the
 // first administrator.
 type ClaimMarker struct{ Name string }
 
-func (CreateAccount) isOp()    {}
-func (UpdateAccount) isOp()    {}
-func (DeleteAccount) isOp()    {}
-func (PutSession) isOp()       {}
-func (TouchSession) isOp()     {}
-func (DeleteSession) isOp()    {}
-func (ReplaceSession) isOp()   {}
-func (PutCounter) isOp()       {}
-func (DeleteCounter) isOp()    {}
-func (AppendAudit) isOp()      {}
-func (PutParameters) isOp()    {}
-func (PutFacility) isOp()      {}
-func (DeleteFacility) isOp()   {}
-func (ClaimMarker) isOp()      {}
-func (BindSSOIdentity) isOp()  {}
-func (PutToken) isOp()         {}
-func (UpdateToken) isOp()      {}
-func (ConsumeToken) isOp()     {}
-func (DeleteToken) isOp()      {}
-func (PutCredential) isOp()    {}
-func (UpdateCredential) isOp() {}
-func (DeleteCredential) isOp() {}
+func (CreateAccount) isOp()     {}
+func (UpdateAccount) isOp()     {}
+func (DeleteAccount) isOp()     {}
+func (PutSession) isOp()        {}
+func (TouchSession) isOp()      {}
+func (DeleteSession) isOp()     {}
+func (ReplaceSession) isOp()    {}
+func (PutCounter) isOp()        {}
+func (DeleteCounter) isOp()     {}
+func (AppendAudit) isOp()       {}
+func (PutParameters) isOp()     {}
+func (PutFacility) isOp()       {}
+func (DeleteFacility) isOp()    {}
+func (ClaimMarker) isOp()       {}
+func (BindSSOIdentity) isOp()   {}
+func (PutToken) isOp()          {}
+func (UpdateToken) isOp()       {}
+func (ConsumeToken) isOp()      {}
+func (DeleteToken) isOp()       {}
+func (PutCredential) isOp()     {}
+func (UpdateCredential) isOp()  {}
+func (DeleteCredential) isOp()  {}
+func (PutHelpRequest) isOp()    {}
+func (DeleteHelpRequest) isOp() {}
 
 // MaxOps is the most operations one Commit may carry (DynamoDB transactions
 // take 100 items; claims make some operations write up to three).

@@ -306,6 +306,21 @@ func (e *Env) Load(id string) store.Account {
 	return *snap.Account
 }
 
+// HelpRequest reads the open help request of an account, nil when it has
+// none.
+func (e *Env) HelpRequest(userID string) *store.HelpRequest {
+	e.T.Helper()
+	snap, err := e.Store.Load(context.Background(), store.Query{HelpRequests: []string{userID}})
+	if err != nil {
+		e.T.Fatalf("help request of %s: %v", userID, err)
+	}
+	h, ok := snap.HelpRequests[userID]
+	if !ok {
+		return nil
+	}
+	return &h
+}
+
 // Response is a recorded response.
 type Response struct {
 	Status int

@@ -3,8 +3,10 @@ package cognito_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,8 +14,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 
@@ -136,11 +140,24 @@ func newDirectory(t *testing.T) (*cognito.Directory, *fakeCognito) {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	client := cip.New(cip.Options{
-		Region:           "eu-central-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", ""),
-		BaseEndpoint:     aws.String(srv.URL),
-		HTTPClient:       srv.Client(),
-		RetryMaxAttempts: 1,
+		Region:       "eu-central-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", ""),
+		BaseEndpoint: aws.String(srv.URL),
+		HTTPClient:   srv.Client(),
+		// The fake's answers are never retried (a failure the test injects
+		// must reach the directory once); only a read on the loopback
+		// connection that broke — seen now and then under -race on a busy
+		// machine — is tried again, as the SDK would in AWS.
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 3
+			o.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+				if errors.Is(err, net.ErrClosed) {
+					return aws.TrueTernary
+				}
+				return aws.FalseTernary
+			})}
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		}),
 	})
 	return cognito.New(client, poolID, clientID), f
 }

@@ -468,6 +468,26 @@ func appendWrites(ws []write, i int, op store.Op, now time.Time) ([]write, error
 		if op.Unique {
 			ws = append(ws, claimDel(store.CredentialClaim(k.Kind), k.ID, k.UserID))
 		}
+	case store.PutHelpRequest:
+		h := op.Request
+		if h.UserID == "" || h.ID == "" {
+			return nil, invalid("help request user id and id are required")
+		}
+		it, err := encodeHelpRequest(h)
+		if err != nil {
+			return nil, encErr(err)
+		}
+		ws = append(ws, put("help request", it, condAbsent()))
+	case store.DeleteHelpRequest:
+		if op.UserID == "" {
+			return nil, invalid("help request user id is required")
+		}
+		var c *condition
+		if op.ID != "" {
+			hc := condHelpRequest(op.ID)
+			c = &hc
+		}
+		ws = append(ws, del("help request", pkHelp, op.UserID, c))
 	case store.ClaimMarker:
 		if op.Name == "" {
 			return nil, invalid("marker name is required")

@@ -26,6 +26,7 @@
 //	token       TOKEN#<kind>#<hash>         TOKEN              userId, createdAt, expiresAt, attempts (N), data (M)
 //	parameters  TENANT                      PARAMETERS         doc (the params JSON document)
 //	facility    FACILITY                    <facility id>      name, status, createdAt, updatedAt
+//	help        HELP                        <user id>          id, createdAt, ip, userAgent
 //	audit       AUDIT                       <event id>         at, type, userId, actorId, ip, userAgent, detail (M)
 //
 // Sessions and credentials live in their user's partition, so a session (or
@@ -35,10 +36,14 @@
 // kind is stored alike: a new second factor needs no change here. Credential
 // kinds never contain "#" (Commit rejects one that does), so the first "#"
 // after CRED# ends the kind. A credential id claimed with
-// PutCredential.Unique is a claim of kind "cred:<kind>". Facilities
-// and audit events each share one partition: ListFacilities is a Query on
-// FACILITY (sorted by name in code) and ListAudit a backwards Query on AUDIT,
-// whose sort keys are time-ordered ids, so newest come first.
+// PutCredential.Unique is a claim of kind "cred:<kind>". Facilities, help
+// requests and audit events each share one partition: ListFacilities is a
+// Query on FACILITY (sorted by name in code), ListHelpRequests a Query on
+// HELP (sorted newest first in code) and ListAudit a backwards Query on
+// AUDIT, whose sort keys are time-ordered ids, so newest come first. A help
+// request's sort key is its account's id, so an account has at most one
+// (PutHelpRequest is conditioned on its absence), and Load reads it by key
+// in the BatchGetItem that reads the account.
 //
 // The claims of a kind share one partition too, sorted by canonical value:
 // a claim is still read and written by its full key, and CLAIM#username is
@@ -50,9 +55,10 @@
 // 1,000 writes a second per partition), far above what a Backoffice needs.
 //
 // Every item carries its version "v" (N). Commit writes version+1 and guards
-// replacements with "v = :prev"; claims, markers, audit events, sessions and
-// tokens are created at version 1 (TouchSession and UpdateToken increment
-// it). Updates and deletes of an account also require the stored usernameKey
+// replacements with "v = :prev"; claims, markers, audit events, sessions,
+// tokens and help requests are created at version 1 (TouchSession and
+// UpdateToken increment it). A help request is deleted unconditionally, or
+// — DeleteHelpRequest with an ID — under "id = :id". Updates and deletes of an account also require the stored usernameKey
 // and emailKey to be the ones the caller names, and a claim is only released
 // by the account holding it.
 //

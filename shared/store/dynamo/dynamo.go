@@ -103,11 +103,18 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	if len(q.Credentials) > 0 {
 		snap.Credentials = make(map[store.CredentialKey]store.Credential, len(q.Credentials))
 	}
+	if len(q.Accounts) > 0 {
+		snap.Accounts = make(map[string]store.Account, len(q.Accounts))
+	}
+	if len(q.HelpRequests) > 0 {
+		snap.HelpRequests = make(map[string]store.HelpRequest, len(q.HelpRequests))
+	}
 
 	// Collect the distinct keys. Keys with an empty component cannot exist
 	// and are reported absent without asking.
 	var keys []item
-	seen := make(map[string]struct{}, 4+len(q.Claims)+len(q.Counters)+len(q.Tokens)+len(q.Credentials))
+	seen := make(map[string]struct{}, 4+len(q.Claims)+len(q.Counters)+len(q.Tokens)+len(q.Credentials)+
+		len(q.Accounts)+len(q.HelpRequests))
 	add := func(pk, sk string) {
 		k := keyString(pk, sk)
 		if _, dup := seen[k]; dup {
@@ -146,6 +153,16 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	for _, k := range q.Credentials {
 		if validCredentialKey(k) {
 			add(userPK(k.UserID), credentialSK(k))
+		}
+	}
+	for _, id := range q.Accounts {
+		if id != "" {
+			add(userPK(id), skAccount)
+		}
+	}
+	for _, id := range q.HelpRequests {
+		if id != "" {
+			add(pkHelp, id)
 		}
 	}
 	if len(keys) == 0 {
@@ -246,6 +263,24 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 			snap.Credentials[k] = c
 		}
 	}
+	for _, id := range q.Accounts {
+		if it := get(userPK(id), skAccount); it != nil {
+			a, err := decodeAccount(it)
+			if err != nil {
+				return store.Snapshot{}, err
+			}
+			snap.Accounts[id] = *a
+		}
+	}
+	for _, id := range q.HelpRequests {
+		if it := get(pkHelp, id); it != nil {
+			h, err := decodeHelpRequest(it)
+			if err != nil {
+				return store.Snapshot{}, err
+			}
+			snap.HelpRequests[id] = h
+		}
+	}
 	return snap, nil
 }
 
@@ -338,22 +373,7 @@ func (s *Store) ListFacilities(ctx context.Context) ([]store.Facility, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("dynamo: list facilities: %w", err)
 	}
-	in := &dynamodb.QueryInput{
-		TableName:                 aws.String(s.table),
-		ConsistentRead:            aws.Bool(true),
-		KeyConditionExpression:    aws.String("#pk = :pk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": AttrPartitionKey},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pkFacility)},
-	}
-	facilities := []store.Facility{}
-	err := s.queryAll(ctx, in, func(it item) error {
-		f, err := decodeFacility(it)
-		if err != nil {
-			return err
-		}
-		facilities = append(facilities, f)
-		return nil
-	})
+	facilities, err := listPartition(ctx, s, pkFacility, decodeFacility)
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: list facilities: %w", err)
 	}
@@ -361,6 +381,29 @@ func (s *Store) ListFacilities(ctx context.Context) ([]store.Facility, error) {
 		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
 	return facilities, nil
+}
+
+// listPartition decodes every item of the partition pk (facilities, help
+// requests): one consistent Query, paged when large. Its errors name no
+// method: callers prefix them.
+func listPartition[T any](ctx context.Context, s *Store, pk string, decode func(item) (T, error)) ([]T, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		ConsistentRead:            aws.Bool(true),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": AttrPartitionKey},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+	}
+	out := []T{}
+	err := s.queryAll(ctx, in, func(it item) error {
+		v, err := decode(it)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
 }
 
 // queryAll runs in page after page and hands every item to fn.

@@ -33,7 +33,7 @@ type step struct {
 //
 // As in a DynamoDB transaction, one Commit may address each item (account,
 // claim, session, counter, audit event, parameters, facility, marker, token,
-// credential) at most once; a second operation on the same item yields ErrInvalidOp.
+// credential, help request) at most once; a second operation on the same item yields ErrInvalidOp.
 func (s *Store) Commit(ctx context.Context, ops ...store.Op) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("embedded: commit: %w", err)
@@ -152,6 +152,10 @@ func prepare(op store.Op) (step, error) {
 		return prepareUpdateCredential(op)
 	case store.DeleteCredential:
 		return prepareDeleteCredential(op)
+	case store.PutHelpRequest:
+		return preparePutHelpRequest(op)
+	case store.DeleteHelpRequest:
+		return prepareDeleteHelpRequest(op)
 	case nil:
 		return step{}, invalid("nil operation")
 	default:

@@ -62,25 +62,13 @@ func readCredentialRecord(tx *bolt.Tx, key store.CredentialKey, now time.Time) (
 	return &r, nil
 }
 
-// loadCredentials adds the live credentials q asks for to snap.
-func loadCredentials(tx *bolt.Tx, keys []store.CredentialKey, now time.Time, snap *store.Snapshot) error {
-	if len(keys) == 0 {
-		return nil
+func readCredential(tx *bolt.Tx, key store.CredentialKey, now time.Time) (*store.Credential, error) {
+	r, err := readCredentialRecord(tx, key, now)
+	if r == nil || err != nil {
+		return nil, err
 	}
-	snap.Credentials = make(map[store.CredentialKey]store.Credential, len(keys))
-	for _, k := range keys {
-		if !validCredentialKey(k) {
-			continue // cannot have been written
-		}
-		r, err := readCredentialRecord(tx, k, now)
-		if err != nil {
-			return err
-		}
-		if r != nil {
-			snap.Credentials[k] = r.credential()
-		}
-	}
-	return nil
+	c := r.credential()
+	return &c, nil
 }
 
 func credentialClaimKey(k store.CredentialKey) []byte {

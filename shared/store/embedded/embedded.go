@@ -16,6 +16,8 @@
 //	facilities  facility id                     -> facility record
 //	markers     marker name                     -> marker record
 //	tokens      kind + "\x00" + token hash      -> token record
+//	credentials user id + "\x00" + kind + "\x00" + id -> credential record (prefix scan per user)
+//	help        user id                         -> open help request record (at most one per account)
 //	meta        "format"                        -> file format version
 //
 // Load is one read transaction; Commit is one write transaction that checks
@@ -67,6 +69,7 @@ func bucketFacilities() []byte  { return []byte("facilities") }
 func bucketMarkers() []byte     { return []byte("markers") }
 func bucketTokens() []byte      { return []byte("tokens") }
 func bucketCredentials() []byte { return []byte("credentials") }
+func bucketHelp() []byte        { return []byte("help") }
 func bucketMeta() []byte        { return []byte("meta") }
 
 // allBuckets are created by Open when missing, so a file written before a
@@ -74,7 +77,7 @@ func bucketMeta() []byte        { return []byte("meta") }
 func allBuckets() [][]byte {
 	return [][]byte{bucketAccounts(), bucketClaims(), bucketSessions(), bucketCounters(),
 		bucketAudit(), bucketParameters(), bucketFacilities(), bucketMarkers(), bucketTokens(), bucketCredentials(),
-		bucketMeta()}
+		bucketHelp(), bucketMeta()}
 }
 
 func keyParameters() []byte { return []byte("current") }

@@ -71,22 +71,29 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 			}
 			snap.Facility = f
 		}
-		if len(q.Tokens) > 0 {
-			snap.Tokens = make(map[store.TokenKey]store.Token, len(q.Tokens))
-			for _, k := range q.Tokens {
-				if !validTokenKey(k) {
-					continue // cannot have been written
-				}
-				tok, err := readToken(tx, k, now)
-				if err != nil {
-					return err
-				}
-				if tok != nil {
-					snap.Tokens[k] = *tok
-				}
-			}
+		var err error
+		snap.Tokens, err = readEach(q.Tokens, validTokenKey, func(k store.TokenKey) (*store.Token, error) {
+			return readToken(tx, k, now)
+		})
+		if err != nil {
+			return err
 		}
-		return loadCredentials(tx, q.Credentials, now, &snap)
+		snap.Credentials, err = readEach(q.Credentials, validCredentialKey, func(k store.CredentialKey) (*store.Credential, error) {
+			return readCredential(tx, k, now)
+		})
+		if err != nil {
+			return err
+		}
+		snap.Accounts, err = readEach(q.Accounts, validID, func(id string) (*store.Account, error) {
+			return readAccount(tx, id)
+		})
+		if err != nil {
+			return err
+		}
+		snap.HelpRequests, err = readEach(q.HelpRequests, validID, func(id string) (*store.HelpRequest, error) {
+			return readHelpRequest(tx, id)
+		})
+		return err
 	})
 	if err != nil {
 		return store.Snapshot{}, fmt.Errorf("embedded: load: %w", err)
@@ -248,6 +255,30 @@ func readAccountRecord(tx *bolt.Tx, id string) (*accountRecord, error) {
 		return nil, fmt.Errorf("account %q: %w", id, err)
 	}
 	return &r, nil
+}
+
+// readEach reads the record of every key with read, skipping keys that
+// valid says cannot have been written, and returns those found by key: what
+// Load reports of the records a Query lists. It returns nil for no keys, so
+// that a Load that did not ask leaves the snapshot's map nil.
+func readEach[K comparable, V any](keys []K, valid func(K) bool, read func(K) (*V, error)) (map[K]V, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	out := make(map[K]V, len(keys))
+	for _, k := range keys {
+		if !valid(k) {
+			continue // cannot have been written
+		}
+		v, err := read(k)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	return out, nil
 }
 
 func readAccount(tx *bolt.Tx, id string) (*store.Account, error) {

@@ -72,3 +72,9 @@ func (s *Store) ListCredentials(ctx context.Context, userID string, kind store.C
 	s.reads.Add(1)
 	return s.Store.ListCredentials(ctx, userID, kind)
 }
+
+// ListHelpRequests implements store.Store.
+func (s *Store) ListHelpRequests(ctx context.Context) ([]store.HelpRequest, error) {
+	s.reads.Add(1)
+	return s.Store.ListHelpRequests(ctx)
+}

@@ -189,7 +189,8 @@ func loadTests() []test {
 			e.commit(store.CreateAccount{Account: newAccount("u_a", "alice", "")})
 			snap := e.load(store.Query{})
 			if snap.Account != nil || snap.Session != nil || snap.Facility != nil ||
-				len(snap.Claims) != 0 || len(snap.Counters) != 0 || len(snap.Tokens) != 0 || snap.ParametersVersion != 0 {
+				len(snap.Claims) != 0 || len(snap.Counters) != 0 || len(snap.Tokens) != 0 || snap.ParametersVersion != 0 ||
+				len(snap.Accounts) != 0 || len(snap.HelpRequests) != 0 {
 				e.t.Fatalf("Load(Query{}) = %+v, want nothing", snap)
 			}
 		}},
@@ -296,6 +297,8 @@ func testCancelled(e *env) {
 	want("ListFacilities", err)
 	_, err = e.s.ListAccounts(ctx, store.AccountQuery{})
 	want("ListAccounts", err)
+	_, err = e.s.ListHelpRequests(ctx)
+	want("ListHelpRequests", err)
 
 	e.noAccount("u_a")
 	e.wantClaim(store.ClaimUsername, "alice", "")

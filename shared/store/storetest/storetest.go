@@ -34,10 +34,10 @@
 //     absent, expired and consumed tokens out of Snapshot.Tokens.
 //   - Conditions are evaluated against the state before the Commit. One Commit
 //     addresses each item (account, claim, session, counter, audit event,
-//     parameters, facility, marker, token) at most once, as DynamoDB
-//     transactions require: otherwise it fails with an error that is NOT
-//     ErrConflict (callers retry on ErrConflict, a malformed commit must not
-//     loop) and writes nothing.
+//     parameters, facility, marker, token, credential, help request) at most
+//     once, as DynamoDB transactions require: otherwise it fails with an
+//     error that is NOT ErrConflict (callers retry on ErrConflict, a
+//     malformed commit must not loop) and writes nothing.
 //   - ListSessions orders by CreatedAt ascending. ListAudit orders by event ID
 //     descending; a page holds exactly Limit events unless it is the last, and
 //     NextCursor is non-empty exactly when more matching events follow. A
@@ -54,6 +54,11 @@
 //     it names does not invalidate it. A cursor ListAccounts did not produce
 //     — garbage, or another listing's cursor — is an error wrapping
 //     store.ErrInvalidCursor.
+//   - A help request is keyed by its account: PutHelpRequest over an open
+//     one is ErrConflict (N concurrent openings: one winner), and
+//     DeleteHelpRequest with an ID closes only the open request of that ID.
+//     ListHelpRequests orders newest first (store.CompareHelpRequests).
+//     Query.Accounts reads several accounts in the Load that reads the rest.
 //   - A cancelled context makes every method fail with an error wrapping
 //     context.Canceled, and a Commit given one writes nothing.
 package storetest
@@ -97,6 +102,7 @@ func Run(t *testing.T, newStore func(t *testing.T, clk clock.Clock) store.Store)
 		{"Counters", counterTests()},
 		{"Tokens", tokenTests()},
 		{"Credentials", credentialTests()},
+		{"HelpRequests", helpRequestTests()},
 		{"Commit", commitTests()},
 		{"Audit", auditTests()},
 		{"Parameters", parameterTests()},
@@ -514,6 +520,11 @@ func normCredential(c store.Credential) store.Credential {
 	return c
 }
 
+func normHelpRequest(h store.HelpRequest) store.HelpRequest {
+	h.CreatedAt = utc(h.CreatedAt)
+	return h
+}
+
 func normFacility(f store.Facility) store.Facility {
 	f.CreatedAt, f.UpdatedAt = utc(f.CreatedAt), utc(f.UpdatedAt)
 	return f
@@ -591,6 +602,13 @@ func normalise(v any) any {
 		return normCredential(v)
 	case []store.Credential:
 		return mapSlice(v, normCredential)
+	case store.HelpRequest:
+		return normHelpRequest(v)
+	case *store.HelpRequest:
+		if v == nil {
+			return v
+		}
+		return normHelpRequest(*v)
 	case params.Parameters:
 		return normParams(v)
 	}
