@@ -7,9 +7,23 @@ export const locales = ["en", "de"];
 const catalogue = { en: {}, de: {} };
 let current = "en";
 
-/** register adds a module's strings. Keys must be unique across modules. */
+/**
+ * register adds a module's strings. Keys are unique across modules: a key
+ * registered before (by any module) throws, naming the key, and nothing of
+ * this call is added.
+ */
 export function register(strings) {
+  for (const loc of locales) {
+    for (const key of Object.keys(strings[loc] || {})) {
+      if (Object.hasOwn(catalogue[loc], key)) throw new Error(`i18n: the key "${key}" (${loc}) is registered twice`);
+    }
+  }
   for (const loc of locales) Object.assign(catalogue[loc], strings[loc] || {});
+}
+
+/** registeredKeys lists the keys of a locale's catalogue, sorted (for tests). */
+export function registeredKeys(loc) {
+  return Object.keys(catalogue[loc] || {}).sort();
 }
 
 /** t translates key, filling {placeholders} from params. */

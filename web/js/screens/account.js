@@ -8,7 +8,7 @@ import { route } from "../router.js";
 import { refreshSession, state } from "../state.js";
 import { cancelButton, confirmDialog, openDialog } from "./common/dialog.js";
 import { busyForm, clearFieldErrors, focusLater, setFieldError, whenAttached } from "./common/forms.js";
-import { describeAgent, roleBadges } from "./common/layout.js";
+import { describeAgent, noticeBox, roleBadges } from "./common/layout.js";
 import { codeField, readCode, recoveryCodesTitle, recoveryCodesView, totpEnrolment } from "./common/mfa.js";
 import { newPasswordFields, passwordField, submitPasswordChange } from "./common/password.js";
 import { lastSignInValue } from "./home.js";
@@ -269,10 +269,6 @@ register({
 
 const policy = () => (state.config && state.config.passwordPolicy) || { minLength: 15, maxLength: 128 };
 
-function status(text, kind = "success") {
-  return text ? h("div", { class: kind, role: kind === "error" ? "alert" : "status" }, text) : null;
-}
-
 /** relative renders "5 minutes ago" / "vor 5 Minuten". */
 function relative(iso) {
   if (!iso) return "";
@@ -322,7 +318,7 @@ function passwordSection(onChanged) {
     }
     const open = h("button", { type: "button", class: "secondary", "data-action": "change-password" }, t("account.password.change"));
     open.addEventListener("click", () => changePasswordDialog(open, () => { draw(t("account.password.done")); onChanged(); }));
-    replace(box, status(notice), h("p", { class: "muted" }, t("account.password.text")), h("div", { class: "actions" }, open));
+    replace(box, noticeBox("success", notice), h("p", { class: "muted" }, t("account.password.text")), h("div", { class: "actions" }, open));
   };
   draw();
   return section("password", t("account.password"), box);
@@ -385,7 +381,7 @@ function mfaSection(onChanged) {
     }
     const info = await mfaInfo();
     if (info.res) {
-      replace(box, status(message(info.res), "error"));
+      replace(box, noticeBox("error", message(info.res)));
       return;
     }
     const hasPasskeys = info.passkeys.length > 0;
@@ -423,7 +419,7 @@ function mfaSection(onChanged) {
         const first = flow.querySelector("input");
         if (first) first.focus();
       });
-      replace(box, status(notice, kind),
+      replace(box, noticeBox(kind, notice),
         h("p", { class: "muted" }, hasPasskeys ? t("account.mfa.passkeys.only") : t("account.mfa.off.text")),
         codesLine,
         h("div", { class: "actions" }, start, on ? newCodes : null));
@@ -442,7 +438,7 @@ function mfaSection(onChanged) {
       }
     }));
     replace(box,
-      status(notice, kind),
+      noticeBox(kind, notice),
       h("p", {}, hasPasskeys ? t("account.mfa.on.text.both") : t("account.mfa.on.text"), " ",
         info.totp.enrolledAt ? t("account.mfa.since", { date: formatDate(info.totp.enrolledAt, locale()) }) : ""),
       codesLine,
@@ -603,7 +599,7 @@ function passkeysSection(onChanged) {
       return;
     }
     const info = await mfaInfo();
-    if (info.res) { replace(box, status(message(info.res), "error")); return; }
+    if (info.res) { replace(box, noticeBox("error", message(info.res))); return; }
     const onlyFactor = info.passkeys.length === 1 && !info.totpOn;
     const list = info.passkeys.length
       ? h("ul", { class: "session-list", "data-testid": "passkeys", "aria-label": t("account.passkeys.list") }, info.passkeys.map((p) => {
@@ -629,7 +625,7 @@ function passkeysSection(onChanged) {
       add = h("button", { type: "button", class: info.passkeys.length ? "secondary" : "primary", "data-action": "add-passkey" }, t("account.passkeys.add"));
       add.addEventListener("click", () => addPasskeyDialog(add, () => changed(t("account.passkeys.done.added"))));
     }
-    replace(box, status(notice), list,
+    replace(box, noticeBox("success", notice), list,
       add ? h("div", { class: "actions" }, add) : h("p", { class: "hint" }, t("account.passkeys.unsupported")));
   };
   sec.redraw = draw;
@@ -807,12 +803,12 @@ function devicesSection() {
   };
   const draw = async (notice = "") => {
     const res = await api("GET", "api/auth/devices");
-    if (!res.ok) { replace(box, status(message(res), "error")); return; }
+    if (!res.ok) { replace(box, noticeBox("error", message(res))); return; }
     const items = [...((res.body && res.body.items) || [])]
       .sort((a, b) => (b.current - a.current) || (new Date(b.lastUsedAt || b.createdAt) - new Date(a.lastUsedAt || a.createdAt)));
     const err = errorBox();
     if (!items.length) {
-      replace(box, status(notice), h("p", { class: "muted", "data-testid": "devices-none" }, t("account.devices.none")));
+      replace(box, noticeBox("success", notice), h("p", { class: "muted", "data-testid": "devices-none" }, t("account.devices.none")));
       return;
     }
     const list = h("ul", { class: "session-list", "data-testid": "devices", "aria-label": t("account.devices.list") }, items.map((d) => {
@@ -847,7 +843,7 @@ function devicesSection() {
       if (r.ok) { await draw(t("account.devices.forgotten.all")); focusStatus(); return; }
       err.set(message(r));
     });
-    replace(box, status(notice), err, list, h("div", { class: "actions" }, all));
+    replace(box, noticeBox("success", notice), err, list, h("div", { class: "actions" }, all));
   };
   sec.redraw = draw;
   sec.ready = draw();
@@ -861,7 +857,7 @@ function sessionsSection() {
   const sec = section("sessions", t("account.sessions"), h("p", { class: "muted" }, t("account.sessions.text")), box);
   const draw = async (notice = "") => {
     const res = await api("GET", "api/auth/sessions");
-    if (!res.ok) { replace(box, status(message(res), "error")); return; }
+    if (!res.ok) { replace(box, noticeBox("error", message(res))); return; }
     const items = [...((res.body && res.body.items) || [])]
       .sort((a, b) => (b.current - a.current) || (new Date(b.lastSeenAt) - new Date(a.lastSeenAt)));
     const others = items.filter((s) => !s.current);
@@ -906,7 +902,7 @@ function sessionsSection() {
         err.set(message(r));
       });
     }
-    replace(box, status(notice), err, list,
+    replace(box, noticeBox("success", notice), err, list,
       others.length ? h("div", { class: "actions" }, all) : h("p", { class: "hint" }, t("account.sessions.only")));
   };
   const focusStatus = () => {

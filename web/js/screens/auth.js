@@ -8,7 +8,7 @@ import { register, t } from "../i18n.js";
 import { route } from "../router.js";
 import { refreshSession, state } from "../state.js";
 import { busyForm, clearFieldErrors, focusLater, setFieldError, showViolations, whenAttached } from "./common/forms.js";
-import { authCard, landingPath, signOutButton, takeNotice } from "./common/layout.js";
+import { authCard, landingPath, noticeBox, signOutButton, takeNotice } from "./common/layout.js";
 import { codeField, readCode, totpEnrolment } from "./common/mfa.js";
 import { newPasswordFields, passwordField, submitPasswordChange } from "./common/password.js";
 import { cancelled, conditionalAvailable, get as getPasskey, getConditional, stopConditional, supported as passkeysSupported } from "../webauthn.js";
@@ -50,14 +50,14 @@ register({
     "mfalogin.remember": "Remember this browser",
     "mfalogin.remember.hint": "This browser then skips this step for a while; your password is still asked every time. Don't tick it on a shared computer.",
     "forgot.title": "Reset your password",
-    "forgot.intro": "Enter your username or email address. We'll email you a link to choose a new password.",
+    "forgot.intro": "Enter your username or email address. We'll email you a link to choose a new password — or, if your account has no email address, ask your supervisor to help you.",
     "forgot.identifier": "Username or email",
     "forgot.required": "Enter your username or email address.",
     "forgot.submit": "Send reset link",
     "forgot.back": "Back to sign-in",
-    "forgot.noemail": "No email address on your account? Your administrator or supervisor can set a new password for you.",
-    "sent.title": "Check your email",
-    "sent.text": "If an account matches what you entered and has an email address, we've sent it a link to choose a new password.",
+    "sent.title": "Request received",
+    "sent.text": "If an account matches what you entered, we've emailed it a link to choose a new password, or — if it has no email address — asked its supervisor to help you.",
+    "sent.noemail": "No email address? Your supervisor or an administrator sets a temporary password for you and gives it to you in person or by phone; you choose your own at the next sign-in.",
     "sent.spam": "Nothing there after a few minutes? Check your spam folder.",
     "sent.valid": "The link works once and only for a limited time. If it has expired, simply request a new one.",
     "sent.again": "Send another link",
@@ -123,14 +123,14 @@ register({
     "mfalogin.remember": "Diesen Browser merken",
     "mfalogin.remember.hint": "Dieser Browser überspringt diesen Schritt dann eine Zeit lang; Ihr Passwort wird weiterhin jedes Mal abgefragt. Nicht auf einem gemeinsam genutzten Computer ankreuzen.",
     "forgot.title": "Passwort zurücksetzen",
-    "forgot.intro": "Geben Sie Ihren Benutzernamen oder Ihre E-Mail-Adresse ein. Wir senden Ihnen einen Link, mit dem Sie ein neues Passwort wählen.",
+    "forgot.intro": "Geben Sie Ihren Benutzernamen oder Ihre E-Mail-Adresse ein. Wir senden Ihnen einen Link, mit dem Sie ein neues Passwort wählen – oder bitten, wenn Ihr Konto keine E-Mail-Adresse hat, Ihren Supervisor, Ihnen zu helfen.",
     "forgot.identifier": "Benutzername oder E-Mail-Adresse",
     "forgot.required": "Geben Sie Ihren Benutzernamen oder Ihre E-Mail-Adresse ein.",
     "forgot.submit": "Link senden",
     "forgot.back": "Zurück zur Anmeldung",
-    "forgot.noemail": "Keine E-Mail-Adresse in Ihrem Konto hinterlegt? Ihre Administration oder Ihr Supervisor kann Ihnen ein neues Passwort setzen.",
-    "sent.title": "Prüfen Sie Ihr Postfach",
-    "sent.text": "Wenn ein Konto zu Ihrer Eingabe passt und eine E-Mail-Adresse hat, haben wir ihm einen Link zum Wählen eines neuen Passworts gesendet.",
+    "sent.title": "Anfrage erhalten",
+    "sent.text": "Wenn ein Konto zu Ihrer Eingabe passt, haben wir ihm einen Link zum Wählen eines neuen Passworts gesendet oder – wenn es keine E-Mail-Adresse hat – seinen Supervisor gebeten, Ihnen zu helfen.",
+    "sent.noemail": "Keine E-Mail-Adresse? Ihr Supervisor oder Ihre Administration setzt Ihnen ein vorläufiges Passwort und gibt es Ihnen persönlich oder am Telefon; bei der nächsten Anmeldung wählen Sie Ihr eigenes.",
     "sent.spam": "Nach ein paar Minuten noch nichts da? Sehen Sie in Ihrem Spam-Ordner nach.",
     "sent.valid": "Der Link funktioniert einmal und nur für begrenzte Zeit. Ist er abgelaufen, fordern Sie einfach einen neuen an.",
     "sent.again": "Weiteren Link senden",
@@ -187,16 +187,12 @@ function afterSignIn(ctx, body) {
   }
 }
 
-function noticeBox(text, kind = "notice") {
-  return text ? h("div", { class: kind, role: kind === "error" ? "alert" : "status" }, text) : null;
-}
-
 /* ---------- #/login ---------- */
 
 function login(ctx) {
   const err = errorBox();
   const ssoError = ctx.query.get("error");
-  const notice = takeNotice();
+  const notice = takeNotice("notice");
   // "webauthn": the browser offers this site's passkeys in the username
   // field's suggestions (conditional mediation, started below).
   const username = field({ label: t("login.username"), name: "username", autocomplete: "username webauthn", required: true,
@@ -316,7 +312,7 @@ function login(ctx) {
     ctx, testid: "login",
     title: t("login.title"),
     intro: t("login.intro"),
-    body: [noticeBox(notice), noticeBox(ssoMessage, "error"), methods],
+    body: [notice, noticeBox("error", ssoMessage), methods],
     footer: h("p", { class: "hint spoof" }, t("login.spoof")),
   });
   whenAttached(node, () => {
@@ -487,7 +483,7 @@ function forgot(ctx) {
     ctx, testid: "forgot",
     title: t("forgot.title"),
     intro: t("forgot.intro"),
-    body: [form, h("p", { class: "hint after-form" }, t("forgot.noemail"))],
+    body: form,
     footer: h("a", { href: "#/login" }, t("forgot.back")),
   });
 }
@@ -501,7 +497,8 @@ function forgotSent(ctx) {
       h("p", {}, t("sent.text")),
       h("ul", { class: "plain-list" },
         h("li", {}, t("sent.spam")),
-        h("li", {}, t("sent.valid"))),
+        h("li", {}, t("sent.valid")),
+        h("li", {}, t("sent.noemail"))),
       h("a", { class: "button primary full", href: "#/login" }, t("sent.back")),
     ],
     footer: h("a", { href: "#/forgot" }, t("sent.again")),

@@ -35,6 +35,9 @@ register({
     "home.first": "This is your first sign-in. Welcome!",
     "home.mfa.suggest": "Protect your account with two-factor authentication.",
     "home.mfa.setup": "Set up now",
+    "home.help.one": "Someone without an email address asked for help signing in.",
+    "home.help.many": "{count} people without an email address asked for help signing in.",
+    "home.help.open": "Open help requests",
   },
   de: {
     "home.title": "Startseite",
@@ -62,6 +65,9 @@ register({
     "home.first": "Dies ist Ihre erste Anmeldung. Willkommen!",
     "home.mfa.suggest": "Schützen Sie Ihr Konto mit der Zwei-Faktor-Authentifizierung.",
     "home.mfa.setup": "Jetzt einrichten",
+    "home.help.one": "Jemand ohne E-Mail-Adresse hat um Hilfe bei der Anmeldung gebeten.",
+    "home.help.many": "{count} Personen ohne E-Mail-Adresse haben um Hilfe bei der Anmeldung gebeten.",
+    "home.help.open": "Hilfeanfragen öffnen",
   },
 });
 
@@ -97,6 +103,18 @@ function home(ctx) {
       ? { href: "#/admin/users", title: t("home.link.admin"), text: t("home.link.admin.text"), icon: "admin" } : null,
   ].filter(Boolean);
 
+  // Supervisors and admins: open help requests (accounts without an email
+  // that forgot their password) are shown first thing, with the way there.
+  const helpSlot = h("div", { "data-testid": "home-help" });
+  if (hasRole("super_admin", "admin", "supervisor")) {
+    api("GET", "api/admin/help-requests").then((res) => {
+      const n = res.ok && res.body && Array.isArray(res.body.items) ? res.body.items.length : 0;
+      if (!n) return;
+      helpSlot.replaceChildren(h("div", { class: "warning notice-row", role: "status" },
+        h("span", {}, n === 1 ? t("home.help.one") : t("home.help.many", { count: n })),
+        h("a", { href: "#/admin/help", class: "notice-action" }, t("home.help.open"))));
+    });
+  }
   const page = h("div", { class: "home", "data-testid": "home" },
     h("div", { class: "page-header home-header" },
       h("div", {},
@@ -108,6 +126,7 @@ function home(ctx) {
         h("span", {}, t("home.mfa.suggest")),
         h("a", { href: "#/account?section=mfa", class: "notice-action" }, t("home.mfa.setup")))
       : null,
+    helpSlot,
     h("section", { class: "panel placeholder-panel", "aria-labelledby": "home-workspace" },
       h("h2", { id: "home-workspace" }, t("home.placeholder.title")),
       h("p", { class: "muted" }, network ? t("home.placeholder.network") : t("home.placeholder.facility", { name })),

@@ -12,6 +12,8 @@ export const EVENT_TYPES = [
   "view.selected", "sso.login.succeeded", "sso.login.failed", "parameters.changed",
   "facility.created", "facility.updated", "facility.deleted",
   "mfa.passkey.added", "mfa.passkey.removed", "mfa.device.remembered", "mfa.device.forgotten",
+  "mfa.recovery_codes.regenerated", "session.reauthenticated", "password.help.requested", "password.help.resolved",
+  "sso.provider.created", "sso.provider.updated", "sso.provider.deleted",
 ];
 
 const EN = {
@@ -29,6 +31,10 @@ const EN = {
   "facility.updated": "Facility changed", "facility.deleted": "Facility deleted",
   "mfa.passkey.added": "Passkey added", "mfa.passkey.removed": "Passkey removed",
   "mfa.device.remembered": "Browser remembered", "mfa.device.forgotten": "Remembered browser forgotten",
+  "mfa.recovery_codes.regenerated": "New recovery codes", "session.reauthenticated": "Identity confirmed",
+  "password.help.requested": "Asked for help signing in", "password.help.resolved": "Help request closed",
+  "sso.provider.created": "Identity provider added", "sso.provider.updated": "Identity provider changed",
+  "sso.provider.deleted": "Identity provider removed",
 };
 const DE = {
   "login.succeeded": "Angemeldet", "login.failed": "Anmeldung fehlgeschlagen", "login.locked": "Anmeldung gesperrt",
@@ -45,6 +51,10 @@ const DE = {
   "facility.deleted": "Standort gelöscht",
   "mfa.passkey.added": "Passkey hinzugefügt", "mfa.passkey.removed": "Passkey entfernt",
   "mfa.device.remembered": "Browser gemerkt", "mfa.device.forgotten": "Gemerkter Browser vergessen",
+  "mfa.recovery_codes.regenerated": "Neue Wiederherstellungscodes", "session.reauthenticated": "Identität bestätigt",
+  "password.help.requested": "Um Hilfe bei der Anmeldung gebeten", "password.help.resolved": "Hilfeanfrage erledigt",
+  "sso.provider.created": "Identitätsanbieter hinzugefügt", "sso.provider.updated": "Identitätsanbieter geändert",
+  "sso.provider.deleted": "Identitätsanbieter entfernt",
 };
 const prefixed = (map) => Object.fromEntries(Object.entries(map).map(([k, v]) => [`admin.event.${k}`, v]));
 

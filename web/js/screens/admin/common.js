@@ -1,5 +1,6 @@
 // Shared pieces of the administration screens: the sub-navigation, badges,
-// a <dialog> helper, per-field errors, checkbox groups and small formatters.
+// per-field errors, checkbox groups and small formatters. Dialogs, message
+// boxes and role badges are the app's own (common/dialog.js, common/layout.js).
 // Everything is built with h() — never innerHTML — and styled by classes
 // (the CSP forbids inline styles).
 import { api, message } from "../../api.js";
@@ -17,10 +18,9 @@ register({
     "admin.nav.facilities": "Facilities",
     "admin.nav.parameters": "Parameters",
     "admin.nav.audit": "Audit log",
-    "admin.role.super_admin": "Super admin",
-    "admin.role.admin": "Admin",
-    "admin.role.supervisor": "Supervisor",
-    "admin.role.operator": "Operator",
+    "admin.nav.help": "Help requests",
+    "admin.nav.helpOpen": "({count} open)",
+    "admin.nav.sso": "Single sign-on",
     "admin.status.active": "Active",
     "admin.status.inactive": "Inactive",
     "admin.status.invited": "Invited",
@@ -37,7 +37,6 @@ register({
     "admin.otherFacilities": "{count} other facilities",
     "admin.facility.inactiveSuffix": "{name} (inactive)",
     "admin.loadMore": "Load more",
-    "admin.dialog.confirm": "Confirm",
     "admin.fieldError": "{label} {problem}.",
     "admin.violation.in_past": "must lie in the future",
     "admin.violation.unknown": "includes a facility that no longer exists",
@@ -53,10 +52,9 @@ register({
     "admin.nav.facilities": "Standorte",
     "admin.nav.parameters": "Parameter",
     "admin.nav.audit": "Protokoll",
-    "admin.role.super_admin": "Super-Admin",
-    "admin.role.admin": "Admin",
-    "admin.role.supervisor": "Supervisor",
-    "admin.role.operator": "Operator",
+    "admin.nav.help": "Hilfeanfragen",
+    "admin.nav.helpOpen": "({count} offen)",
+    "admin.nav.sso": "Single Sign-on",
     "admin.status.active": "Aktiv",
     "admin.status.inactive": "Deaktiviert",
     "admin.status.invited": "Eingeladen",
@@ -73,7 +71,6 @@ register({
     "admin.otherFacilities": "{count} weitere Standorte",
     "admin.facility.inactiveSuffix": "{name} (deaktiviert)",
     "admin.loadMore": "Weitere laden",
-    "admin.dialog.confirm": "Bestätigen",
     "admin.fieldError": "{label} {problem}.",
     "admin.violation.in_past": "muss in der Zukunft liegen",
     "admin.violation.unknown": "enthält einen Standort, den es nicht mehr gibt",
@@ -84,8 +81,6 @@ register({
     "admin.errors.summary": "Bitte korrigieren Sie die markierten Felder.",
   },
 });
-
-export const ROLES = ["super_admin", "admin", "supervisor", "operator"];
 
 /** isManager: admin or super_admin (may manage users, facilities, see parameters and audit). */
 export function isManager() {
@@ -102,23 +97,47 @@ export function me() {
   return state.session ? state.session.user.id : "";
 }
 
-/** adminNav is the sub-navigation of the administration; active is its key. */
-export function adminNav(active) {
-  const tabs = [
-    { key: "users", href: "#/admin/users", show: true },
-    { key: "facilities", href: "#/admin/facilities", show: isManager() },
-    { key: "parameters", href: "#/admin/parameters", show: isManager() },
-    { key: "audit", href: "#/admin/audit", show: isManager() },
-  ].filter((x) => x.show);
-  return h("nav", { class: "admin-tabs", "aria-label": t("admin.nav") },
-    h("ul", {}, tabs.map((tab) => h("li", {},
-      h("a", { href: tab.href, "aria-current": tab.key === active ? "page" : false }, t(`admin.nav.${tab.key}`))))));
+/**
+ * loadHelpRequests reads the open help requests the caller may resolve
+ * (GET api/admin/help-requests: accounts without an email whose owner
+ * asked for help on the forgotten-password page; a supervisor sees its
+ * operators'). Resolves to {ok, items, res}; items is [] when the call failed.
+ */
+export async function loadHelpRequests() {
+  const res = await api("GET", "api/admin/help-requests");
+  const items = res.ok && res.body && Array.isArray(res.body.items) ? res.body.items : [];
+  return { ok: res.ok, items, res };
 }
 
-/** roleBadges shows roles as badges, in the canonical order. */
-export function roleBadges(roles) {
-  return ROLES.filter((r) => (roles || []).includes(r)).map((r) =>
-    h("span", { class: `badge role role-${r}` }, t(`admin.role.${r}`)));
+/**
+ * adminNav is the sub-navigation of the administration; active is its key.
+ * The help requests tab shows how many are open: counted after the nav is
+ * drawn (helpCount, when the screen knows it already, saves the call).
+ */
+export function adminNav(active, { helpCount } = {}) {
+  const tabs = [
+    { key: "users", href: "#/admin/users", show: true },
+    { key: "help", href: "#/admin/help", show: true },
+    { key: "facilities", href: "#/admin/facilities", show: isManager() },
+    { key: "parameters", href: "#/admin/parameters", show: isManager() },
+    { key: "sso", href: "#/admin/sso", show: isSuperAdmin() },
+    { key: "audit", href: "#/admin/audit", show: isManager() },
+  ].filter((x) => x.show);
+  const count = h("span", { class: "tab-count", hidden: true });
+  const setCount = (n) => {
+    count.replaceChildren(
+      h("span", { class: "count-badge", "aria-hidden": "true" }, String(n)),
+      h("span", { class: "visually-hidden" }, t("admin.nav.helpOpen", { count: n })));
+    count.hidden = !n;
+  };
+  const nav = h("nav", { class: "admin-tabs", "aria-label": t("admin.nav") },
+    h("ul", {}, tabs.map((tab) => h("li", {},
+      h("a", { href: tab.href, "aria-current": tab.key === active ? "page" : false, "data-tab": tab.key },
+        t(`admin.nav.${tab.key}`), tab.key === "help" ? count : null)))));
+  nav.setHelpCount = setCount;
+  if (Number.isInteger(helpCount)) setCount(helpCount);
+  else loadHelpRequests().then(({ items }) => setCount(items.length));
+  return nav;
 }
 
 /** statusBadge shows a user's status. */
@@ -341,80 +360,6 @@ export function checkboxField({ label, name, checked = false, hint, disabled = f
     hint ? h("p", { class: "hint", id: hintId }, hint) : null);
   wrapper.input = input;
   return wrapper;
-}
-
-/** notice builds a message box; kind is notice | success | warning | error. */
-export function noticeBox(kind, text) {
-  return h("div", { class: kind, role: kind === "error" ? "alert" : "status", tabindex: "-1" }, text);
-}
-
-/** takeNotice returns the one-shot notice for this screen as a success box (or null). */
-export function takeNotice() {
-  if (!state.notice) return null;
-  const box = noticeBox("success", state.notice);
-  state.notice = "";
-  return box;
-}
-
-/**
- * openDialog shows a modal <dialog>. Escape or Cancel closes it; focus goes
- * back to the element that had it. onConfirm(dialogApi) runs on submit and
- * closes the dialog unless it returns false. Resolves to true when confirmed.
- *   {title, body: Node|Node[], confirmLabel, danger, onConfirm, describe}
- */
-export function openDialog({ title, body = [], confirmLabel, danger = false, onConfirm, cancelLabel }) {
-  const opener = document.activeElement;
-  const titleId = uid("dlg");
-  const error = h("div", { class: "error", role: "alert", hidden: true });
-  const confirm = h("button", { type: "submit", class: danger ? "danger" : "primary" }, confirmLabel || t("admin.dialog.confirm"));
-  const cancel = h("button", { type: "button", class: "secondary", value: "cancel" }, cancelLabel || t("common.cancel"));
-  const form = h("form", { class: "dialog-body", novalidate: true },
-    h("h2", { id: titleId }, title),
-    error,
-    body,
-    h("div", { class: "actions end" }, cancel, confirm));
-  const dialog = h("dialog", { "aria-labelledby": titleId, class: "admin-dialog" }, form);
-  document.body.append(dialog);
-  let confirmed = false;
-  const api = {
-    dialog,
-    form,
-    confirm,
-    error: (text) => { error.textContent = text || ""; error.hidden = !text; },
-  };
-  return new Promise((resolve) => {
-    dialog.addEventListener("close", () => {
-      dialog.remove();
-      if (opener && opener.isConnected && typeof opener.focus === "function") opener.focus();
-      resolve(confirmed);
-    });
-    cancel.addEventListener("click", () => dialog.close());
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      api.error("");
-      const controls = [...form.querySelectorAll("button, input, select")];
-      controls.forEach((c) => { c.disabled = true; });
-      form.setAttribute("aria-busy", "true");
-      let keep = false;
-      try {
-        keep = onConfirm ? (await onConfirm(api)) === false : false;
-      } finally {
-        controls.forEach((c) => { c.disabled = false; });
-        form.removeAttribute("aria-busy");
-      }
-      if (keep) {
-        // The controls were disabled while onConfirm ran: focus the field to fix now.
-        const target = form.querySelector('[aria-invalid="true"]') || (error.hidden ? form.querySelector("input, select") : null) || confirm;
-        target.focus();
-        return;
-      }
-      confirmed = true;
-      dialog.close();
-    });
-    dialog.showModal();
-    const first = form.querySelector("input, select");
-    (first || cancel).focus();
-  });
 }
 
 /** failure is the message for a failed call, with the network case covered. */

@@ -2,7 +2,9 @@
 import { api } from "../../api.js";
 import { busy, field, h, replace } from "../../dom.js";
 import { register, t } from "../../i18n.js";
-import { adminNav, failure, focusControl, noticeBox, openDialog, pageHeader, setFieldError, takeNotice } from "./common.js";
+import { openDialog } from "../common/dialog.js";
+import { noticeBox, takeNotice } from "../common/layout.js";
+import { adminNav, failure, focusControl, pageHeader, setFieldError } from "./common.js";
 
 register({
   en: {
@@ -123,7 +125,7 @@ export async function facilitiesScreen() {
     return openDialog({
       title: t("admin.fac.renameTitle", { name: f.name }),
       confirmLabel: t("admin.fac.rename"),
-      body: input,
+      content: input,
       onConfirm: async (dlg) => {
         setFieldError(input, "");
         const value = input.input.value.trim();
@@ -144,7 +146,7 @@ export async function facilitiesScreen() {
 
   function confirmDialog(f, { title, text, confirmLabel, danger, run, done }) {
     return openDialog({
-      title, confirmLabel, danger, body: h("p", {}, text),
+      title, confirmLabel, danger, content: h("p", {}, text),
       onConfirm: async (dlg) => {
         const res = await run();
         if (!res.ok) { dlg.error(failure(res)); return false; }

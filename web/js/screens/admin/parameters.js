@@ -1,12 +1,15 @@
 // #/admin/parameters: the tenant's security parameters. A super admin edits
 // them (PUT of the whole document); an admin reads them.
 import { api } from "../../api.js";
-import { busy, h, uid } from "../../dom.js";
+import { busy, field, h, uid } from "../../dom.js";
 import { locale, register, t } from "../../i18n.js";
 import { loadConfig, state } from "../../state.js";
+import { openDialog } from "../common/dialog.js";
+import { controlOf } from "../common/forms.js";
+import { noticeBox, roleName, ROLES, takeNotice } from "../common/layout.js";
 import {
-  adminNav, checkboxField, checkboxGroup, failure, Fields, focusControl, isSuperAdmin, noticeBox, openDialog,
-  pageHeader, ROLES, selectField, takeNotice, violationText,
+  adminNav, checkboxField, checkboxGroup, failure, Fields, focusControl, isSuperAdmin, loadFacilities,
+  pageHeader, selectField, violationText,
 } from "./common.js";
 
 register({
@@ -66,7 +69,29 @@ register({
     "admin.params.sso.existing_only": "Only existing accounts may sign in",
     "admin.params.sso.provision": "Create an account at the first sign-in",
     "admin.params.sso.defaultRoles": "Roles of accounts created at sign-in",
-    "admin.params.sso.providersNote": "Identity providers themselves are set up by your technical team.",
+    "admin.params.sso.intro": "How people who sign in through an identity provider get their account and access.",
+    "admin.params.sso.providersLink": "Manage the identity providers",
+    "admin.params.sso.providersAdmin": "A super admin manages the identity providers.",
+    "admin.params.sso.mappings": "Group mappings",
+    "admin.params.sso.mappingsHint": "An account created at its first sign-in gets the roles above, plus the roles and access mapped here for every group it is in at its identity provider. Accounts that exist already keep what they have.",
+    "admin.params.sso.mappingsNone": "No group mappings: accounts created at sign-in get the roles above and no facility.",
+    "admin.params.sso.mapping": "Group mapping {n}",
+    "admin.params.sso.mapping.provider": "Identity provider",
+    "admin.params.sso.mapping.allProviders": "Any provider",
+    "admin.params.sso.mapping.group": "Group at the provider",
+    "admin.params.sso.mapping.groupHint": "Exactly as the provider sends it in the groups attribute (a name or an ID).",
+    "admin.params.sso.mapping.roles": "Roles",
+    "admin.params.sso.mapping.network": "Whole network",
+    "admin.params.sso.mapping.facilities": "Facilities",
+    "admin.params.sso.mapping.noFacilities": "There are no facilities yet.",
+    "admin.params.sso.mapping.add": "Add group mapping",
+    "admin.params.sso.mapping.remove": "Remove",
+    "admin.params.sso.mapping.removeLabel": "Remove group mapping {n}",
+    "admin.params.sso.mapping.groupRequired": "is required",
+    "admin.params.sso.mapping.groupTooLong": "must be at most 256 bytes",
+    "admin.params.sso.allowLocalPassword": "Single sign-on accounts may also have a password",
+    "admin.params.sso.localPassword": "Passwords for single sign-on accounts",
+    "admin.params.sso.allowLocalPasswordHint": "Off: single sign-on accounts sign in only through their identity provider, and “Forgot password?” reminds them of that by email. On: “Forgot password?” emails them a link to set a password of their own, and they can then sign in either way — useful when the provider is down or out of reach for some people. Mind that turning an account off at the identity provider then no longer stops its password: deactivate it here too.",
     "admin.params.adminAlias": "Alias",
     "admin.params.adminAliasHint": "Empty: the Backoffice answers at the address root. Otherwise 8 to 64 characters: letters, digits, - and _.",
     "admin.params.aliasWarning": "With an alias, the Backoffice and its API answer only under {origin}/<alias>/. Everyone needs the new address; bookmarks to the old one stop working. After saving, this page moves to the new address.",
@@ -132,7 +157,29 @@ register({
     "admin.params.sso.existing_only": "Nur vorhandene Konten dürfen sich anmelden",
     "admin.params.sso.provision": "Bei der ersten Anmeldung ein Konto anlegen",
     "admin.params.sso.defaultRoles": "Rollen von bei der Anmeldung angelegten Konten",
-    "admin.params.sso.providersNote": "Die Identitätsanbieter selbst richtet Ihr technisches Team ein.",
+    "admin.params.sso.intro": "Wie Personen, die sich über einen Identitätsanbieter anmelden, ihr Konto und ihren Zugriff erhalten.",
+    "admin.params.sso.providersLink": "Identitätsanbieter verwalten",
+    "admin.params.sso.providersAdmin": "Die Identitätsanbieter verwaltet ein Super-Admin.",
+    "admin.params.sso.mappings": "Gruppenzuordnungen",
+    "admin.params.sso.mappingsHint": "Ein Konto, das bei der ersten Anmeldung angelegt wird, erhält die Rollen oben und zusätzlich die hier zugeordneten Rollen und Zugriffe jeder Gruppe, in der es beim Identitätsanbieter ist. Vorhandene Konten behalten, was sie haben.",
+    "admin.params.sso.mappingsNone": "Keine Gruppenzuordnungen: Bei der Anmeldung angelegte Konten erhalten die Rollen oben und keinen Standort.",
+    "admin.params.sso.mapping": "Gruppenzuordnung {n}",
+    "admin.params.sso.mapping.provider": "Identitätsanbieter",
+    "admin.params.sso.mapping.allProviders": "Jeder Anbieter",
+    "admin.params.sso.mapping.group": "Gruppe beim Anbieter",
+    "admin.params.sso.mapping.groupHint": "Genau so, wie der Anbieter sie im Gruppen-Attribut sendet (ein Name oder eine ID).",
+    "admin.params.sso.mapping.roles": "Rollen",
+    "admin.params.sso.mapping.network": "Gesamtes Netzwerk",
+    "admin.params.sso.mapping.facilities": "Standorte",
+    "admin.params.sso.mapping.noFacilities": "Es gibt noch keine Standorte.",
+    "admin.params.sso.mapping.add": "Gruppenzuordnung hinzufügen",
+    "admin.params.sso.mapping.remove": "Entfernen",
+    "admin.params.sso.mapping.removeLabel": "Gruppenzuordnung {n} entfernen",
+    "admin.params.sso.mapping.groupRequired": "ist erforderlich",
+    "admin.params.sso.mapping.groupTooLong": "darf höchstens 256 Byte lang sein",
+    "admin.params.sso.allowLocalPassword": "Single-Sign-on-Konten dürfen auch ein Passwort haben",
+    "admin.params.sso.localPassword": "Passwörter für Single-Sign-on-Konten",
+    "admin.params.sso.allowLocalPasswordHint": "Aus: Single-Sign-on-Konten melden sich nur über ihren Identitätsanbieter an, und „Passwort vergessen?“ erinnert sie per E-Mail daran. An: „Passwort vergessen?“ sendet ihnen einen Link, mit dem sie ein eigenes Passwort festlegen; danach melden sie sich auf beide Arten an – nützlich, wenn der Anbieter ausfällt oder für manche nicht erreichbar ist. Beachten Sie: Ein beim Identitätsanbieter gesperrtes Konto kann sich dann weiter mit seinem Passwort anmelden – deaktivieren Sie es auch hier.",
     "admin.params.adminAlias": "Alias",
     "admin.params.adminAliasHint": "Leer: Das Backoffice antwortet unter der Stammadresse. Sonst 8 bis 64 Zeichen: Buchstaben, Ziffern, - und _.",
     "admin.params.aliasWarning": "Mit einem Alias antworten das Backoffice und seine API nur noch unter {origin}/<Alias>/. Alle brauchen die neue Adresse; Lesezeichen auf die alte funktionieren nicht mehr. Nach dem Speichern wechselt diese Seite zur neuen Adresse.",
@@ -211,6 +258,7 @@ export async function parametersScreen() {
 
   let loaded = res.body;
   const editable = isSuperAdmin();
+  const facilities = await loadFacilities();
   const fields = new Fields();
   const numbers = new Map(); // path -> {def, wrapper}
   const notice = h("div", { class: "flash-slot" });
@@ -255,7 +303,7 @@ export async function parametersScreen() {
     flags.set(path, w);
     return fields.add(path, w, label(path));
   };
-  const roleOptions = ROLES.map((r) => ({ value: r, label: t(`admin.role.${r}`) }));
+  const roleOptions = ROLES.map((r) => ({ value: r, label: roleName(r) }));
   const mfaRoles = fields.add("mfa.requiredForRoles", checkboxGroup({ legend: label("mfa.requiredForRoles"), name: "mfaRoles",
     options: roleOptions, checked: loaded.mfa.requiredForRoles || [], disabled: !editable, hint: t("admin.params.mfa.requiredHint"),
     columns: true }), label("mfa.requiredForRoles"));
@@ -264,6 +312,13 @@ export async function parametersScreen() {
   label("sso.strategy"));
   const ssoRoles = fields.add("sso.defaultRoles", checkboxGroup({ legend: label("sso.defaultRoles"), name: "ssoRoles",
     options: roleOptions, checked: loaded.sso.defaultRoles || [], disabled: !editable, columns: true }), label("sso.defaultRoles"));
+  // The switch shows where the server knows the parameter (an older server
+  // would refuse the unknown field).
+  const localPasswordKnown = Object.hasOwn(loaded.sso, "allowLocalPassword");
+  const localPassword = localPasswordKnown ? fields.add("sso.allowLocalPassword", checkboxField({
+    label: label("sso.allowLocalPassword"), name: "allowLocalPassword", checked: Boolean(loaded.sso.allowLocalPassword),
+    disabled: !editable, hint: t("admin.params.sso.allowLocalPasswordHint") }), label("sso.allowLocalPassword")) : null;
+  const mappings = groupMappings(loaded.sso, { facilities, editable, fields, roleOptions });
 
   const aliasId = uid("alias");
   const aliasInput = h("input", { id: aliasId, name: "adminAlias", type: "text", value: loaded.adminAlias || "", autocomplete: "off",
@@ -287,8 +342,12 @@ export async function parametersScreen() {
     panel("reset", h("div", { class: "form-grid" }, NUMBERS.reset.map(numberField))),
     panel("sessions", h("div", { class: "form-grid" }, NUMBERS.sessions.map(numberField))),
     panel("mfa", mfaRoles),
-    panel("sso", h("div", { class: "narrow" }, strategy), ssoRoles,
-      h("p", { class: "hint" }, t("admin.params.sso.providersNote"))),
+    panel("sso",
+      h("p", { class: "hint panel-intro" }, t("admin.params.sso.intro"), " ", editable
+        ? h("a", { href: "#/admin/sso" }, t("admin.params.sso.providersLink")) : t("admin.params.sso.providersAdmin")),
+      h("div", { class: "narrow" }, strategy), ssoRoles,
+      mappings.node,
+      localPassword ? h("div", { class: "param-sub" }, h("h3", {}, t("admin.params.sso.localPassword")), localPassword) : null),
     panel("alias",
       h("div", { class: "warning", id: `${aliasId}-warn` }, t("admin.params.aliasWarning", { origin: location.origin })),
       h("p", { class: "muted" }, t("admin.params.aliasNow", { url: currentAliasURL() })),
@@ -319,13 +378,18 @@ export async function parametersScreen() {
     doc.mfa.requiredForRoles = mfaRoles.values();
     doc.sso.strategy = strategy.input.value;
     doc.sso.defaultRoles = ssoRoles.values();
+    doc.sso.groupMappings = mappings.values(problems);
+    if (localPassword) doc.sso.allowLocalPassword = localPassword.input.checked;
     doc.adminAlias = aliasInput.value.trim();
     if (doc.adminAlias && !ALIAS.test(doc.adminAlias)) problems.push(["adminAlias", t("admin.params.aliasInvalid")]);
     return { doc, problems };
   }
 
   function showProblems(problems) {
-    for (const [path, problem] of problems) fields.set(path, t("admin.fieldError", { label: label(path), problem }));
+    for (const [path, problem] of problems) {
+      const entry = fields.map.get(path);
+      fields.set(path, t("admin.fieldError", { label: entry ? entry.label : label(path), problem }));
+    }
     const first = fields.map.get(problems[0][0]);
     if (first) focusControl(first.wrapper);
     setError(t("admin.errors.summary"));
@@ -397,9 +461,9 @@ export async function parametersScreen() {
         title: t("admin.params.aliasConfirmTitle"),
         confirmLabel: t("admin.params.aliasConfirm"),
         danger: true,
-        body: h("p", {}, t(doc.adminAlias ? "admin.params.aliasConfirmSet" : "admin.params.aliasConfirmRemove", { url: target })),
+        content: h("p", {}, t(doc.adminAlias ? "admin.params.aliasConfirmSet" : "admin.params.aliasConfirmRemove", { url: target })),
         onConfirm: () => { setTimeout(() => save(doc), 0); return true; },
-      });
+      }).closed;
       return;
     }
     await save(doc);
@@ -408,4 +472,96 @@ export async function parametersScreen() {
   return h("div", { class: "admin" }, head,
     editable ? null : noticeBox("notice", t("admin.params.readOnly")),
     notice, error, form);
+}
+
+/**
+ * groupMappings is the editor of sso.groupMappings: one fieldset per mapping
+ * (provider, group, roles, whole network, facilities), added and removed in
+ * place. values(problems) reads them in the API's shape and adds the
+ * problems it finds ([field, sentence], field as the server names it).
+ */
+function groupMappings(sso, { facilities, editable, fields, roleOptions }) {
+  const providers = sso.providers || [];
+  const rows = [];
+  const list = h("div", { class: "mapping-list" });
+  const none = h("p", { class: "muted mapping-none" }, t("admin.params.sso.mappingsNone"));
+  const facilityOptions = facilities.map((f) => ({ value: f.id,
+    label: f.status === "inactive" ? t("admin.facility.inactiveSuffix", { name: f.name }) : f.name }));
+
+  const relabel = () => {
+    rows.forEach((row, i) => {
+      row.legend.textContent = t("admin.params.sso.mapping", { n: i + 1 });
+      if (row.remove) row.remove.setAttribute("aria-label", t("admin.params.sso.mapping.removeLabel", { n: i + 1 }));
+      fields.add(`sso.groupMappings[${i}].group`, row.group, `${t("admin.params.sso.mapping", { n: i + 1 })}: ${t("admin.params.sso.mapping.group")}`);
+    });
+    none.hidden = rows.length > 0;
+  };
+
+  const add = (m, focus) => {
+    const known = providers.some((p) => p.id === m.provider);
+    const provider = selectField({ label: t("admin.params.sso.mapping.provider"), name: "mappingProvider", value: m.provider || "",
+      disabled: !editable, options: [{ value: "", label: t("admin.params.sso.mapping.allProviders") },
+        ...providers.map((p) => ({ value: p.id, label: p.name || p.id })),
+        ...(m.provider && !known ? [{ value: m.provider, label: m.provider }] : [])] });
+    const group = field({ label: t("admin.params.sso.mapping.group"), name: "mappingGroup", value: m.group || "", autocomplete: "off",
+      hint: t("admin.params.sso.mapping.groupHint"), attrs: { spellcheck: "false", autocapitalize: "none", disabled: !editable } });
+    const roles = checkboxGroup({ legend: t("admin.params.sso.mapping.roles"), name: "mappingRoles", options: roleOptions,
+      checked: m.roles || [], disabled: !editable, columns: true });
+    const network = checkboxField({ label: t("admin.params.sso.mapping.network"), name: "mappingNetwork",
+      checked: Boolean(m.networkAccess), disabled: !editable });
+    const facilityGroup = facilityOptions.length
+      ? checkboxGroup({ legend: t("admin.params.sso.mapping.facilities"), name: "mappingFacilities", options: facilityOptions,
+        checked: m.facilityIds || [], disabled: !editable, columns: true })
+      : h("p", { class: "muted" }, t("admin.params.sso.mapping.noFacilities"));
+    const legend = h("legend", {});
+    const row = { legend, group, m };
+    row.remove = editable ? h("button", { type: "button", class: "danger-outline small mapping-remove",
+      onclick: () => {
+        const i = rows.indexOf(row);
+        rows.splice(i, 1);
+        node.remove();
+        relabel();
+        const next = rows[Math.min(i, rows.length - 1)];
+        (next ? controlOf(next.group) : addButton).focus();
+      } }, t("admin.params.sso.mapping.remove")) : null;
+    const node = h("fieldset", { class: "mapping" }, legend,
+      h("div", { class: "mapping-head" }, h("div", { class: "form-grid" }, provider, group), row.remove),
+      roles, network, facilityGroup);
+    row.read = () => ({
+      provider: provider.input.value,
+      group: group.input.value.trim(),
+      roles: roles.values(),
+      networkAccess: network.input.checked,
+      facilityIds: facilityGroup.values ? facilityGroup.values() : (m.facilityIds || []),
+    });
+    rows.push(row);
+    list.append(node);
+    relabel();
+    if (focus) controlOf(group).focus();
+  };
+
+  const addButton = h("button", { type: "button", class: "secondary", onclick: () => add({}, true) },
+    t("admin.params.sso.mapping.add"));
+  for (const m of sso.groupMappings || []) add(m, false);
+  relabel();
+
+  const hintId = uid("mappings-hint");
+  const node = h("div", { class: "param-sub", role: "group", "aria-labelledby": `${hintId}-h`, "aria-describedby": hintId },
+    h("h3", { id: `${hintId}-h` }, t("admin.params.sso.mappings")),
+    h("p", { class: "hint panel-intro", id: hintId }, t("admin.params.sso.mappingsHint")),
+    none, list,
+    editable ? h("div", { class: "actions" }, addButton) : null);
+
+  return {
+    node,
+    values(problems) {
+      return rows.map((row, i) => {
+        const v = row.read();
+        const bytes = new Blob([v.group]).size;
+        if (bytes < 1) problems.push([`sso.groupMappings[${i}].group`, t("admin.params.sso.mapping.groupRequired")]);
+        if (bytes > 256) problems.push([`sso.groupMappings[${i}].group`, t("admin.params.sso.mapping.groupTooLong")]);
+        return v;
+      });
+    },
+  };
 }

@@ -4,13 +4,16 @@
 import { api } from "../../api.js";
 import { busy, h, replace, uid } from "../../dom.js";
 import { register, t } from "../../i18n.js";
+import { openDialog } from "../common/dialog.js";
+import { noticeBox, roleBadges, takeNotice } from "../common/layout.js";
 import {
   adminNav, dateInputValue, endOfDay, facilityNames, failure, isManager, isSuperAdmin, loadFacilities, loadOwnViews,
-  lockedBadge, me, noticeBox, openDialog, pageHeader, roleBadges, rowCache, setFieldError, statusBadge,
-  supervisorActsOn, takeNotice, when, day,
+  loadHelpRequests, lockedBadge, me, pageHeader, rowCache, setFieldError, statusBadge,
+  supervisorActsOn, when, day,
 } from "./common.js";
 import { findRow } from "./users.js";
 import { passwordField, userFields } from "./userform.js";
+import { state } from "../../state.js";
 
 register({
   en: {
@@ -37,6 +40,14 @@ register({
     "admin.userPage.you": "This is your own account: your password, two-factor authentication and sessions are managed in your account settings.",
     "admin.userPage.account": "Open account settings",
     "admin.userPage.ssoNote": "This account signs in with single sign-on; its password and two-factor settings are managed there.",
+    "admin.userPage.ssoPasswordNote": "This account signs in with single sign-on, and also with a password of its own, which it set through “Forgot password?”. To stop both, deactivate the account here.",
+    "admin.userPage.signIn": "Signs in with",
+    "admin.userPage.signIn.password": "Password",
+    "admin.userPage.signIn.sso": "Single sign-on",
+    "admin.userPage.signIn.ssoNamed": "Single sign-on ({name})",
+    "admin.userPage.signIn.both": "{sso} and a password",
+    "admin.userPage.help.title": "Asked for help signing in.",
+    "admin.userPage.help.text": "{name} forgot the password and has no email address for a reset link ({when}, from {ip}). Set a temporary password and give it to them in person or by phone; that closes the request.",
     "admin.actions": "Actions",
     "admin.actions.none": "There is nothing you can do for this user here.",
     "admin.actions.danger": "Danger zone",
@@ -102,6 +113,14 @@ register({
     "admin.userPage.you": "Das ist Ihr eigenes Konto: Passwort, Zwei-Faktor-Authentifizierung und Sitzungen verwalten Sie in Ihren Kontoeinstellungen.",
     "admin.userPage.account": "Kontoeinstellungen öffnen",
     "admin.userPage.ssoNote": "Dieses Konto meldet sich per Single Sign-on an; Passwort und Zwei-Faktor-Einstellungen werden dort verwaltet.",
+    "admin.userPage.ssoPasswordNote": "Dieses Konto meldet sich per Single Sign-on an und zusätzlich mit einem eigenen Passwort, das über „Passwort vergessen?“ gesetzt wurde. Um beides zu sperren, deaktivieren Sie das Konto hier.",
+    "admin.userPage.signIn": "Meldet sich an mit",
+    "admin.userPage.signIn.password": "Passwort",
+    "admin.userPage.signIn.sso": "Single Sign-on",
+    "admin.userPage.signIn.ssoNamed": "Single Sign-on ({name})",
+    "admin.userPage.signIn.both": "{sso} und einem Passwort",
+    "admin.userPage.help.title": "Hat um Hilfe bei der Anmeldung gebeten.",
+    "admin.userPage.help.text": "{name} hat das Passwort vergessen und keine E-Mail-Adresse für einen Link ({when}, von {ip}). Setzen Sie ein vorläufiges Passwort und geben Sie es persönlich oder am Telefon weiter; damit ist die Anfrage erledigt.",
     "admin.actions": "Aktionen",
     "admin.actions.none": "Hier können Sie für diesen Benutzer nichts tun.",
     "admin.actions.danger": "Gefahrenbereich",
@@ -180,14 +199,15 @@ export async function userScreen(ctx) {
   }
 
   async function show(flash) {
-    const got = await read();
+    const [got, help] = await Promise.all([read(), loadHelpRequests()]);
+    const nav = adminNav("users", { helpCount: help.items.length });
     if (!got.ok) {
       const gone = got.res.code === "not_found" || (got.res.code === "forbidden" && !manager);
-      replace(container, adminNav("users"), backLink(), pageHeader(t("admin.users.title")),
+      replace(container, nav, backLink(), pageHeader(t("admin.users.title")),
         noticeBox("error", gone ? t("admin.userPage.notFound") : failure(got.res)));
       return;
     }
-    replace(container, build(got.user, flash));
+    replace(container, build(got.user, flash, nav, help.items.find((r) => r.userId === got.user.id)));
     if (flash) flash.focus();
   }
 
@@ -198,7 +218,7 @@ export async function userScreen(ctx) {
     return res;
   }
 
-  function build(u, flash) {
+  function build(u, flash, nav, helpRequest) {
     const self = u.id === me();
     const name = nameOf(u);
     const readOnly = manager && privileged(u) && !isSuperAdmin();
@@ -219,6 +239,7 @@ export async function userScreen(ctx) {
         roleBadges(u.roles)));
 
     const summary = h("dl", { class: "meta" },
+      h("div", {}, h("dt", {}, t("admin.userPage.signIn")), h("dd", { "data-testid": "signs-in-with" }, signsInWith(u))),
       h("div", {}, h("dt", {}, t("admin.userPage.email")), h("dd", {}, u.email
         ? [u.email, " ", h("span", { class: "muted" }, `(${u.emailVerified ? t("admin.userPage.emailVerified") : t("admin.userPage.emailUnverified")})`)]
         : "—")),
@@ -233,7 +254,10 @@ export async function userScreen(ctx) {
         h("a", { href: "#/account" }, t("admin.userPage.account"))) : null,
       readOnly ? noticeBox("notice", t("admin.userPage.readOnlyAdmin")) : null,
       !manager && !helpable ? noticeBox("notice", t("admin.userPage.supervisorOnly")) : null,
-      u.sso ? noticeBox("notice", t("admin.userPage.ssoNote")) : null,
+      u.sso ? noticeBox("notice", t(u.hasPassword ? "admin.userPage.ssoPasswordNote" : "admin.userPage.ssoNote")) : null,
+      helpRequest ? h("div", { class: "warning help-note", role: "status", "data-testid": "help-request" },
+        h("strong", {}, t("admin.userPage.help.title")), " ",
+        t("admin.userPage.help.text", { name, when: when(helpRequest.createdAt), ip: helpRequest.ip || "—" })) : null,
     ];
 
     // Edit form (managers).
@@ -327,7 +351,7 @@ export async function userScreen(ctx) {
     };
     const confirmAction = ({ title, text, confirmLabel, danger: isDanger = false, call, done }) => () => ({
       title, danger: isDanger, confirmLabel,
-      body: h("p", {}, text),
+      content: h("p", {}, text),
       onConfirm: async (dlg) => {
         const res = await call();
         if (!res.ok) { dlg.error(failure(res)); return false; }
@@ -336,29 +360,8 @@ export async function userScreen(ctx) {
         return true;
       },
     });
-    const passwordDialog = () => {
-      const pw = passwordField({ label: t("admin.new.password"), name: "password" });
-      return {
-        title: t("admin.act.password.title", { name }),
-        confirmLabel: t("admin.act.password.submit"),
-        body: pw,
-        onConfirm: async (dlg) => {
-          setFieldError(pw, "");
-          if (!pw.input.value) { setFieldError(pw, t("admin.act.password.required")); pw.input.focus(); return false; }
-          const res = await post("password", { password: pw.input.value, temporary: true });
-          if (!res.ok) {
-            const v = (res.body && res.body.violations) || [];
-            dlg.error(failure(res));
-            setFieldError(pw, v.length ? t("admin.fieldError", {
-              label: t("admin.new.password"), problem: v.map(violationSentence).join("; ") }) : "");
-            pw.input.focus();
-            return false;
-          }
-          setTimeout(() => show(noticeBox("success", t("admin.act.password.done", { name }))), 0);
-          return true;
-        },
-      };
-    };
+    const passwordDialog = () => temporaryPasswordDialog({
+      userId: u.id, name, onDone: () => show(noticeBox("success", t("admin.act.password.done", { name }))) });
 
     const canWrite = manager ? !readOnly : helpable;
     if (canWrite) {
@@ -409,7 +412,7 @@ export async function userScreen(ctx) {
       danger.length ? h("div", { class: "danger-zone" }, h("h3", { class: "danger-title" }, t("admin.actions.danger")), danger) : null);
 
     return [
-      adminNav("users"),
+      nav,
       backLink(),
       header,
       flash || null,
@@ -430,6 +433,20 @@ export async function userScreen(ctx) {
   return container;
 }
 
+/**
+ * signsInWith says how an account signs in: a password, single sign-on, or
+ * both (an SSO account that set a password of its own, sso.allowLocalPassword).
+ * The User document does not say through which provider; with one provider
+ * configured it can only be that one, which is named.
+ */
+function signsInWith(u) {
+  if (!u.sso) return t("admin.userPage.signIn.password");
+  const providers = (state.config && state.config.sso && state.config.sso.providers) || [];
+  const sso = providers.length === 1
+    ? t("admin.userPage.signIn.ssoNamed", { name: providers[0].name || providers[0].id }) : t("admin.userPage.signIn.sso");
+  return u.hasPassword ? t("admin.userPage.signIn.both", { sso }) : sso;
+}
+
 function backLink() {
   return h("p", { class: "breadcrumb" }, h("a", { href: "#/admin/users" }, `← ${t("admin.userPage.back")}`));
 }
@@ -442,6 +459,37 @@ function violationSentence(v) {
   return v.message;
 }
 
+/**
+ * temporaryPasswordDialog returns the dialog (openDialog options) that sets a
+ * temporary password for a user (POST …/password, a sensitive action: api.js
+ * asks for the step-up when needed). Setting one also resolves the user's
+ * open help request. onDone runs after the dialog closed.
+ */
+export function temporaryPasswordDialog({ userId, name, onDone }) {
+  const pw = passwordField({ label: t("admin.new.password"), name: "password" });
+  return {
+    title: t("admin.act.password.title", { name }),
+    confirmLabel: t("admin.act.password.submit"),
+    content: pw,
+    onConfirm: async (dlg) => {
+      setFieldError(pw, "");
+      if (!pw.input.value) { setFieldError(pw, t("admin.act.password.required")); pw.input.focus(); return false; }
+      const res = await api("POST", `api/admin/users/${encodeURIComponent(userId)}/password`, { password: pw.input.value, temporary: true });
+      if (!res.ok) {
+        const v = (res.body && res.body.violations) || [];
+        dlg.error(failure(res));
+        setFieldError(pw, v.length ? t("admin.fieldError", {
+          label: t("admin.new.password"), problem: v.map(violationSentence).join("; ") }) : "");
+        pw.input.focus();
+        return false;
+      }
+      // After the dialog closed, so focus can move to the result.
+      setTimeout(onDone, 0);
+      return true;
+    },
+  };
+}
+
 /** deleteDialog asks to type the username before deleting. */
 function deleteDialog(u, ctx) {
   const name = nameOf(u);
@@ -451,7 +499,7 @@ function deleteDialog(u, ctx) {
     title: t("admin.act.delete.title", { name }),
     danger: true,
     confirmLabel: t("admin.act.delete"),
-    body: [
+    content: [
       h("p", {}, t("admin.act.delete.text", { username: u.username })),
       h("div", { class: "field" }, h("label", { for: id }, t("admin.act.delete.confirm", { username: u.username })), input),
     ],

@@ -3,8 +3,9 @@
 import { field, h, uid } from "../../dom.js";
 import { locale as uiLocale, register, t } from "../../i18n.js";
 import { state } from "../../state.js";
+import { roleName, ROLES } from "../common/layout.js";
 import {
-  checkboxField, checkboxGroup, dateInputValue, Fields, isSuperAdmin, ROLES, selectField,
+  checkboxField, checkboxGroup, dateInputValue, Fields, isSuperAdmin, selectField,
 } from "./common.js";
 
 register({
@@ -109,7 +110,7 @@ export function userFields(user, facilities, { self = false, readOnly = false, c
   const roles = fields.add("roles", checkboxGroup({
     legend: t("admin.user.roles"), name: "roles", checked: u.roles, disabled: readOnly || self, columns: true,
     hint: self ? t("admin.user.rolesSelf") : t("admin.user.rolesHint"),
-    options: offered.map((r) => ({ value: r, label: h("span", {}, t(`admin.role.${r}`),
+    options: offered.map((r) => ({ value: r, label: h("span", {}, roleName(r),
       h("span", { class: "choice-hint" }, t(`admin.user.roleHint.${r}`))),
     disabled: !isSuperAdmin() && (r === "admin" || r === "super_admin") })),
   }), t("admin.user.roles"));

@@ -3,9 +3,10 @@
 import { api } from "../../api.js";
 import { h, uid } from "../../dom.js";
 import { register, t } from "../../i18n.js";
+import { roleBadges, takeNotice } from "../common/layout.js";
 import {
   adminNav, debounce, facilityNames, failure, isManager, lockedBadge, loadFacilities, pageHeader,
-  roleBadges, rowCache, setHashQuery, statusBadge, takeNotice, when,
+  rowCache, setHashQuery, statusBadge, when,
 } from "./common.js";
 
 register({

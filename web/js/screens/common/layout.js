@@ -1,6 +1,7 @@
 // Layout pieces of the signed-out screens (the centred card with the brand
-// mark and the language switch) and small shared helpers: where a signed-in
-// person lands, the one-shot notice, role names, and user agent summaries.
+// mark and the language switch) and small shared helpers of every screen:
+// where a signed-in person lands, the message boxes and the one-shot notice,
+// role names and badges, and user agent summaries.
 import { api } from "../../api.js";
 import { h } from "../../dom.js";
 import { locale, locales, register, setLocale, t } from "../../i18n.js";
@@ -13,10 +14,10 @@ register({
     "layout.lang.de": "Deutsch",
     "layout.signout": "Sign out",
     "layout.secure": "Secure sign-in",
-    "layout.role.super_admin": "Super admin",
-    "layout.role.admin": "Admin",
-    "layout.role.supervisor": "Supervisor",
-    "layout.role.operator": "Operator",
+    "role.super_admin": "Super admin",
+    "role.admin": "Admin",
+    "role.supervisor": "Supervisor",
+    "role.operator": "Operator",
   },
   de: {
     "layout.language": "Sprache",
@@ -24,10 +25,10 @@ register({
     "layout.lang.de": "Deutsch",
     "layout.signout": "Abmelden",
     "layout.secure": "Sichere Anmeldung",
-    "layout.role.super_admin": "Super-Admin",
-    "layout.role.admin": "Admin",
-    "layout.role.supervisor": "Supervisor",
-    "layout.role.operator": "Operator",
+    "role.super_admin": "Super-Admin",
+    "role.admin": "Admin",
+    "role.supervisor": "Supervisor",
+    "role.operator": "Operator",
   },
 });
 
@@ -40,11 +41,22 @@ export function landingPath() {
   }
 }
 
-/** takeNotice returns the one-shot notice (and forgets it). */
-export function takeNotice() {
+/**
+ * noticeBox is a message box: kind is notice | success | warning | error (an
+ * error is an alert, the others a status). Without text it is null, so a
+ * screen can place it unconditionally. It can take focus (tabindex -1), so a
+ * screen can move focus to the result of an action.
+ */
+export function noticeBox(kind, text) {
+  if (!text) return null;
+  return h("div", { class: kind, role: kind === "error" ? "alert" : "status", tabindex: "-1" }, text);
+}
+
+/** takeNotice is the one-shot notice (state.notice) as a box of kind (default success), then forgets it; null when none. */
+export function takeNotice(kind = "success") {
   const n = state.notice;
   state.notice = "";
-  return n;
+  return noticeBox(kind, n);
 }
 
 /** tenantName is the organisation shown in the brand mark. */
@@ -104,10 +116,21 @@ export function signOutButton(ctx) {
   }, t("layout.signout"));
 }
 
-/** roleBadges renders a user's roles as badges. */
+/** ROLES are the roles of API.md, most powerful first. */
+export const ROLES = ["super_admin", "admin", "supervisor", "operator"];
+
+/** roleName names a role for people (an unknown one by its id). */
+export function roleName(role) {
+  const key = `role.${role}`;
+  const text = t(key);
+  return text === key ? role : text;
+}
+
+/** roleBadges renders roles as badges, in the canonical order (unknown ones last). */
 export function roleBadges(roles = []) {
-  return roles.map((r) => h("span", { class: r === "super_admin" || r === "admin" ? "badge info" : "badge", "data-role": r },
-    t(`layout.role.${r}`) === `layout.role.${r}` ? r : t(`layout.role.${r}`)));
+  const list = roles || [];
+  const ordered = [...ROLES.filter((r) => list.includes(r)), ...list.filter((r) => !ROLES.includes(r))];
+  return ordered.map((r) => h("span", { class: `badge role role-${r}`, "data-role": r }, roleName(r)));
 }
 
 /** describeAgent turns a User-Agent header into "Chrome on Windows". */
