@@ -152,7 +152,7 @@ func (s *Service) PutProvider(ctx context.Context, dir sso.Directory, actor Acto
 	}
 	created, err := dir.Put(ctx, p)
 	if errors.Is(err, sso.ErrInvalidProvider) {
-		return providerDoc{}, false, invalidField("provider", "invalid", err.Error())
+		return providerDoc{}, false, invalidField("provider", "invalid", sso.InvalidReason(err))
 	}
 	if err != nil {
 		return providerDoc{}, false, fmt.Errorf("admin: put provider: %w", err)

@@ -494,6 +494,9 @@ type userDoc struct {
 	Status        string     `json:"status"`
 	SSO           bool       `json:"sso"`
 	HasPassword   bool       `json:"hasPassword"`
+	// SSOProvider is the identity provider an SSO account's identity is
+	// bound to (null until its first SSO sign-in, and for other accounts).
+	SSOProvider *string `json:"ssoProvider"`
 	MFA           mfaDoc     `json:"mfa"`
 	Locked        bool       `json:"locked"`
 	LastLoginAt   *time.Time `json:"lastLoginAt"`
@@ -512,6 +515,9 @@ func userDocument(u User) userDoc {
 	}
 	if a.Email != "" {
 		d.Email = &a.Email
+	}
+	if provider, _, ok := strings.Cut(a.SSOIdentity, " "); ok && provider != "" {
+		d.SSOProvider = &provider // store.SSOIdentityKey: provider ids hold no space
 	}
 	return d
 }

@@ -510,3 +510,23 @@ func TestUpdateRetriesOnConflict(t *testing.T) {
 		t.Fatalf("stored %+v, returned v%d", stored, got.Account.Version)
 	}
 }
+
+// ssoProvider names the provider an SSO account's identity is bound to:
+// null before its first SSO sign-in and for password accounts.
+func TestUserSSOProvider(t *testing.T) {
+	f := newFixture(t)
+	bound := f.Account("samuel", "", func(a *store.Account) {
+		a.SSO, a.SSOIdentity = true, store.SSOIdentityKey("Contoso", "00u-sam")
+	})
+	unbound := f.Account("susanne", "", func(a *store.Account) { a.SSO = true })
+	local := f.Account("louisa", "a long enough passphrase 2026")
+	for _, tc := range []struct {
+		id   string
+		want any
+	}{{bound.ID, "Contoso"}, {unbound.ID, nil}, {local.ID, nil}} {
+		res := f.asSuper("GET", "/api/admin/users/"+tc.id, nil)
+		if got := res.JSON(t)["ssoProvider"]; res.Status != 200 || got != tc.want {
+			t.Errorf("%s: ssoProvider %v (%d), want %v", tc.id, got, res.Status, tc.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ package sso
 import (
 	"context"
 	"errors"
+	"strings"
 )
 
 // Provider types.
@@ -30,6 +31,25 @@ var (
 	// secret.
 	ErrInvalidProvider = errors.New("sso: invalid identity provider settings")
 )
+
+// InvalidReason is what an ErrInvalidProvider error says for an
+// administrator: the reason its directory wrapped the sentinel with
+// ("%w: reason"), without the sentinel's own words, as a sentence — or a
+// general sentence when it gave none.
+func InvalidReason(err error) string {
+	msg := err.Error()
+	prefix := ErrInvalidProvider.Error() + ": "
+	i := strings.Index(msg, prefix)
+	if i < 0 || strings.TrimSpace(msg[i+len(prefix):]) == "" {
+		return "The identity provider's settings were refused."
+	}
+	reason := strings.TrimSpace(msg[i+len(prefix):])
+	reason = strings.ToUpper(reason[:1]) + reason[1:]
+	if !strings.HasSuffix(reason, ".") {
+		reason += "."
+	}
+	return reason
+}
 
 // Provider is one identity provider the tenant federates. Its ID is the
 // broker's provider name (Cognito's ProviderName): the path segment of

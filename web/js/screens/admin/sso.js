@@ -207,9 +207,9 @@ async function reloadConfig() {
   await loadConfig();
 }
 
-/** reason is the directory's explanation of refused settings, without the error chain's prefix. */
+/** reason is the directory's explanation of refused settings, as the server words it for administrators. */
 function reason(text) {
-  return String(text || "").replace(/^sso: invalid identity provider settings: /, "");
+  return String(text || "");
 }
 
 /** problem turns a failed PUT or DELETE into a sentence. */

@@ -436,14 +436,15 @@ export async function userScreen(ctx) {
 /**
  * signsInWith says how an account signs in: a password, single sign-on, or
  * both (an SSO account that set a password of its own, sso.allowLocalPassword).
- * The User document does not say through which provider; with one provider
- * configured it can only be that one, which is named.
+ * The provider is the one the account's identity is bound to (ssoProvider),
+ * by its display name; before the first SSO sign-in none is bound yet.
  */
 function signsInWith(u) {
   if (!u.sso) return t("admin.userPage.signIn.password");
   const providers = (state.config && state.config.sso && state.config.sso.providers) || [];
-  const sso = providers.length === 1
-    ? t("admin.userPage.signIn.ssoNamed", { name: providers[0].name || providers[0].id }) : t("admin.userPage.signIn.sso");
+  const bound = u.ssoProvider && providers.find((p) => p.id === u.ssoProvider);
+  const sso = u.ssoProvider
+    ? t("admin.userPage.signIn.ssoNamed", { name: (bound && bound.name) || u.ssoProvider }) : t("admin.userPage.signIn.sso");
   return u.hasPassword ? t("admin.userPage.signIn.both", { sso }) : sso;
 }
 
