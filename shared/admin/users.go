@@ -482,26 +482,26 @@ type mfaDoc struct {
 
 // userDoc is the User object of API.md.
 type userDoc struct {
-	ID            string     `json:"id"`
-	Username      string     `json:"username"`
-	DisplayName   string     `json:"displayName"`
-	Email         *string    `json:"email"`
-	EmailVerified bool       `json:"emailVerified"`
-	Roles         []string   `json:"roles"`
-	NetworkAccess bool       `json:"networkAccess"`
-	FacilityIDs   []string   `json:"facilityIds"`
-	Locale        string     `json:"locale"`
-	Status        string     `json:"status"`
-	SSO           bool       `json:"sso"`
-	HasPassword   bool       `json:"hasPassword"`
+	ID            string   `json:"id"`
+	Username      string   `json:"username"`
+	DisplayName   string   `json:"displayName"`
+	Email         *string  `json:"email"`
+	EmailVerified bool     `json:"emailVerified"`
+	Roles         []string `json:"roles"`
+	NetworkAccess bool     `json:"networkAccess"`
+	FacilityIDs   []string `json:"facilityIds"`
+	Locale        string   `json:"locale"`
+	Status        string   `json:"status"`
+	SSO           bool     `json:"sso"`
+	HasPassword   bool     `json:"hasPassword"`
 	// SSOProvider is the identity provider an SSO account's identity is
 	// bound to (null until its first SSO sign-in, and for other accounts).
-	SSOProvider *string `json:"ssoProvider"`
-	MFA           mfaDoc     `json:"mfa"`
-	Locked        bool       `json:"locked"`
-	LastLoginAt   *time.Time `json:"lastLoginAt"`
-	ValidUntil    *time.Time `json:"validUntil"`
-	CreatedAt     time.Time  `json:"createdAt"`
+	SSOProvider *string    `json:"ssoProvider"`
+	MFA         mfaDoc     `json:"mfa"`
+	Locked      bool       `json:"locked"`
+	LastLoginAt *time.Time `json:"lastLoginAt"`
+	ValidUntil  *time.Time `json:"validUntil"`
+	CreatedAt   time.Time  `json:"createdAt"`
 }
 
 func userDocument(u User) userDoc {
