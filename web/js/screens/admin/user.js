@@ -437,14 +437,15 @@ export async function userScreen(ctx) {
  * signsInWith says how an account signs in: a password, single sign-on, or
  * both (an SSO account that set a password of its own, sso.allowLocalPassword).
  * The provider is the one the account's identity is bound to (ssoProvider),
- * by its display name; before the first SSO sign-in none is bound yet.
+ * by its display name; before the first SSO sign-in none is bound yet, and
+ * with one provider configured it can only be that one.
  */
 function signsInWith(u) {
   if (!u.sso) return t("admin.userPage.signIn.password");
   const providers = (state.config && state.config.sso && state.config.sso.providers) || [];
-  const bound = u.ssoProvider && providers.find((p) => p.id === u.ssoProvider);
-  const sso = u.ssoProvider
-    ? t("admin.userPage.signIn.ssoNamed", { name: (bound && bound.name) || u.ssoProvider }) : t("admin.userPage.signIn.sso");
+  const id = u.ssoProvider || (providers.length === 1 ? providers[0].id : "");
+  const known = providers.find((p) => p.id === id);
+  const sso = id ? t("admin.userPage.signIn.ssoNamed", { name: (known && known.name) || id }) : t("admin.userPage.signIn.sso");
   return u.hasPassword ? t("admin.userPage.signIn.both", { sso }) : sso;
 }
 
