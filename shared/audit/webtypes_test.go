@@ -12,9 +12,7 @@ package audit_test
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -22,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gatepass/gatepass/shared/internal/gosource"
 )
 
 func TestTheWebAppNamesEveryAuditEventType(t *testing.T) {
@@ -86,24 +86,7 @@ func goEventTypes(t *testing.T, root string) map[string]string {
 	}
 	var calls []call
 	auditDir := filepath.Join(root, "shared", "audit")
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			name := d.Name()
-			if path != root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "cdk.out" || name == "web") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
+	err := gosource.EachFile(root, fset, func(path string, f *ast.File) error {
 		dir := filepath.Dir(path)
 		if consts[dir] == nil {
 			consts[dir] = map[string]constant{}

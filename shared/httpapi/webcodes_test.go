@@ -20,6 +20,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gatepass/gatepass/shared/internal/gosource"
 )
 
 // devOnlyCodes are codes answered only outside the API, by the local stack's
@@ -115,24 +117,7 @@ func problemCodes(t *testing.T, root string) map[string][]string {
 		}
 		return "", false
 	}
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			name := d.Name()
-			if path != root && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "cdk.out" || name == "web") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
+	err = gosource.EachFile(root, fset, func(path string, f *ast.File) error {
 		rel, _ := filepath.Rel(root, path)
 		rel = filepath.ToSlash(rel)
 		inHTTPAPI := f.Name.Name == "httpapi"
