@@ -8,9 +8,11 @@ import (
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/cognitosso"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/secretkey"
+	"github.com/gatepass/gatepass/shared/app/lambdarun/sesmail"
 	"github.com/gatepass/gatepass/shared/app/passkeyapp"
 )
 
 func main() {
-	lambdarun.Start("login", app.LoginHandlers, secretkey.Configure, cognitosso.Directory, passkeyapp.Configure)
+	lambdarun.Start("login", app.LoginHandlers, secretkey.Configure, sesmail.Configure, cognitosso.Directory,
+		passkeyapp.Configure)
 }

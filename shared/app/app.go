@@ -79,8 +79,9 @@ type Deps struct {
 	AliasPublisher admin.AliasPublisher
 	// SSO is the federation broker; zero for none.
 	SSO SSODeps
-	// Passkeys builds WebAuthn for the functions that offer passkeys
-	// (passkeyapp.New); nil in the others, whose binaries do not link it.
+	// Passkeys builds WebAuthn for the function that offers passkeys
+	// (login: passkeyapp.New); nil in the others, whose binaries do not
+	// link it.
 	// Its error turns passkeys off (a public URL that is an IP address).
 	Passkeys func(Deps) (Passkeys, error)
 	// Origin checks that a request came through CloudFront (or the local
@@ -125,7 +126,8 @@ func Builders() map[string]Builder {
 }
 
 // LoginHandlers builds the login function: password and passkey sign-in,
-// the second step, sessions, remembered devices and step-up.
+// the second step, sessions, remembered devices, step-up and passkey
+// management.
 func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 	if d.Secrets == nil {
 		return nil, errors.New("app: the login function checks second factors and needs Secrets")
@@ -138,21 +140,27 @@ func LoginHandlers(d Deps) (map[string]http.Handler, error) {
 	cookie := devices.NewCookie(d.Secure())
 	out := login.NewHandlers(svc, m, cookie, d.Store, d.Tenant).WithSSO(catalog, d.Logger).Routes()
 	maps.Copy(out, devices.NewHandlers(d.Store, m, cookie, d.Clock).Routes())
+	verifier := mfa.NewVerifier(d.Store, d.Hasher, factors)
 	var challenges reauth.PasskeyChallenges
 	if keys != nil {
+		n, err := notifier(d)
+		if err != nil {
+			return nil, err
+		}
 		var routes map[string]http.Handler
 		routes, challenges = keys.SignIn(m)
 		maps.Copy(out, routes)
+		maps.Copy(out, keys.Manage(m, verifier, n))
 	} else {
 		maps.Copy(out, passkeysOff("login"))
 	}
-	step := reauth.NewService(d.Store, mfa.NewVerifier(d.Store, d.Hasher, factors), challenges, m, d.Clock, d.Logger)
+	step := reauth.NewService(d.Store, verifier, challenges, m, d.Clock, d.Logger)
 	maps.Copy(out, reauth.NewHandlers(step, m).Routes())
 	return out, nil
 }
 
-// Passkeys is WebAuthn for the functions that offer it (login and mfa). It
-// is built by package app/passkeyapp, which only those functions link —
+// Passkeys is WebAuthn for the function that offers it (login). It is built
+// by package app/passkeyapp, which only that function links —
 // go-webauthn and its attestation formats add about 2 MB to every binary
 // that imports them — through Deps.Passkeys.
 type Passkeys interface {
@@ -161,7 +169,7 @@ type Passkeys interface {
 	// SignIn builds the login function's passkey routes (passwordless
 	// sign-in, the step-up challenge) and the step-up's challenge reader.
 	SignIn(m *sessions.Manager) (map[string]http.Handler, reauth.PasskeyChallenges)
-	// Manage builds the mfa function's passkey routes: registration,
+	// Manage builds the passkey management routes: registration,
 	// rename, removal.
 	Manage(m *sessions.Manager, v mfa.Verifier, n *notify.Notifier) map[string]http.Handler
 }
@@ -253,26 +261,15 @@ func PasswordHandlers(d Deps) (map[string]http.Handler, error) {
 	return passwordchange.NewHandlers(svc, m).Routes(), nil
 }
 
-// MFAHandlers builds the mfa function: second-factor status, TOTP, recovery
-// codes and passkey management.
+// MFAHandlers builds the mfa function: second-factor status, TOTP and
+// recovery codes. (Passkey management is the login function's, with every
+// other WebAuthn ceremony.)
 func MFAHandlers(d Deps) (map[string]http.Handler, error) {
 	svc, err := MFA(d)
 	if err != nil {
 		return nil, err
 	}
-	m := sessions.NewManager(d.Store, d.Clock, d.Secure())
-	out := mfa.NewHandlers(svc, m).Routes()
-	keys := d.passkeys(true)
-	if keys == nil {
-		maps.Copy(out, passkeysOff("mfa"))
-		return out, nil
-	}
-	n, err := notifier(d)
-	if err != nil {
-		return nil, err
-	}
-	maps.Copy(out, keys.Manage(m, svc.Verifier(), n))
-	return out, nil
+	return mfa.NewHandlers(svc, sessions.NewManager(d.Store, d.Clock, d.Secure())).Routes(), nil
 }
 
 // ViewsHandlers builds the views function.

@@ -14,8 +14,8 @@ import (
 	"github.com/gatepass/gatepass/shared/validate"
 )
 
-// Route keys of the passkey endpoints: management in the mfa function,
-// sign-in and the step-up challenge in the login function.
+// Route keys of the passkey endpoints, all served by the login function:
+// the one function that links WebAuthn.
 const (
 	RouteRegisterBegin  = "POST /api/auth/passkeys/register/begin"
 	RouteRegisterFinish = "POST /api/auth/passkeys/register/finish"
@@ -42,7 +42,7 @@ func NewHandlers(manage *Service, signIn *SignIn, m *sessions.Manager) *Handlers
 	return &Handlers{manage: manage, signIn: signIn, sessions: m}
 }
 
-// ManageRoutes are the management routes (function mfa).
+// ManageRoutes are the management routes.
 func (h *Handlers) ManageRoutes() map[string]http.Handler {
 	return map[string]http.Handler{
 		RouteRegisterBegin:  http.HandlerFunc(h.registerBegin),

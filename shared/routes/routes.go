@@ -71,6 +71,12 @@ func Table() []Function {
 				"POST /api/auth/login/passkey/begin",
 				"POST /api/auth/login/passkey/finish",
 				"POST /api/auth/reauth/passkey/begin",
+				// Passkey management lives here with every other WebAuthn
+				// ceremony: only this function links go-webauthn (≈2 MB).
+				"POST /api/auth/passkeys/register/begin",
+				"POST /api/auth/passkeys/register/finish",
+				"PATCH /api/auth/passkeys/{id}",
+				"DELETE /api/auth/passkeys/{id}",
 				"GET /api/auth/devices",
 				"DELETE /api/auth/devices",
 				"DELETE /api/auth/devices/{id}",
@@ -104,10 +110,6 @@ func Table() []Function {
 				"POST /api/auth/mfa/totp/activate",
 				"DELETE /api/auth/mfa/totp",
 				"POST /api/auth/mfa/recovery-codes",
-				"POST /api/auth/passkeys/register/begin",
-				"POST /api/auth/passkeys/register/finish",
-				"PATCH /api/auth/passkeys/{id}",
-				"DELETE /api/auth/passkeys/{id}",
 			},
 		},
 		{

@@ -99,7 +99,7 @@ type Needs struct{ Mail, Key, Alias bool }
 // FunctionNeeds maps every function that needs more than the table to its
 // needs; the others get none.
 var FunctionNeeds = map[string]Needs{
-	"login":         {Key: true},
+	"login":         {Mail: true, Key: true},
 	"reset-request": {Mail: true},
 	"reset-confirm": {Mail: true},
 	"password":      {Mail: true},

@@ -1,6 +1,6 @@
 // Package passkeyapp plugs passkeys (package passkey, on go-webauthn) into
-// the functions that offer them — login and mfa — through app.Deps.Passkeys,
-// so that the other functions' binaries do not link WebAuthn.
+// the function that offers them — login — through app.Deps.Passkeys, so
+// that the other functions' binaries do not link WebAuthn.
 package passkeyapp
 
 import (

@@ -1,8 +1,9 @@
 // Package ses sends Gatepass mail through Amazon SES v2 (SendEmail with
 // simple content: a subject, a text part and an HTML part, all UTF-8).
 //
-// Errors name the kind of mail and wrap the SDK error; they never contain
-// the recipient, the subject, a body or a link.
+// Errors name the kind of mail and wrap the client's error; they never
+// contain the recipient, the subject, a body or a link (an *APIError keeps
+// SES's message, which may name the address, out of its Error()).
 package ses
 
 import (
@@ -11,17 +12,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2/types"
-
 	"github.com/gatepass/gatepass/shared/mail"
 )
 
-// API is the part of the SES v2 client the sender uses; *sesv2.Client
-// implements it.
+// API is what the sender calls; *Client implements it.
 type API interface {
-	SendEmail(ctx context.Context, in *sesv2.SendEmailInput, optFns ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error)
+	SendEmail(ctx context.Context, e Email) (string, error)
 }
 
 // Charset of every part.
@@ -63,31 +59,15 @@ func (s *Sender) Send(ctx context.Context, m mail.Message) error {
 	if err := validate(m); err != nil {
 		return fmt.Errorf("ses: %s mail: %w", kindName(m.Kind), err)
 	}
-	body := &types.Body{}
-	if m.Text != "" {
-		body.Text = content(m.Text)
-	}
-	if m.HTML != "" {
-		body.Html = content(m.HTML)
-	}
-	in := &sesv2.SendEmailInput{
-		FromEmailAddress: aws.String(s.from),
-		Destination:      &types.Destination{ToAddresses: []string{m.To}},
-		Content: &types.EmailContent{Simple: &types.Message{
-			Subject: content(m.Subject),
-			Body:    body,
-		}},
-	}
-	if s.configurationSet != "" {
-		in.ConfigurationSetName = aws.String(s.configurationSet)
-	}
+	e := Email{From: s.from, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+		ConfigurationSet: s.configurationSet, Tags: map[string]string{}}
 	if m.Kind.Valid() {
-		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(TagKind), Value: aws.String(string(m.Kind))})
+		e.Tags[TagKind] = string(m.Kind)
 	}
 	if s.tenant != "" {
-		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(TagTenant), Value: aws.String(s.tenant)})
+		e.Tags[TagTenant] = s.tenant
 	}
-	if _, err := s.api.SendEmail(ctx, in); err != nil {
+	if _, err := s.api.SendEmail(ctx, e); err != nil {
 		return fmt.Errorf("ses: send %s mail: %w", kindName(m.Kind), err)
 	}
 	return nil
@@ -103,10 +83,6 @@ func validate(m mail.Message) error {
 		return errors.New("no body")
 	}
 	return nil
-}
-
-func content(data string) *types.Content {
-	return &types.Content{Data: aws.String(data), Charset: aws.String(Charset)}
 }
 
 // kindName is the kind for an error message, never free text from a caller.

@@ -3,12 +3,13 @@ package ses_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/gatepass/gatepass/shared/internal/seslocal"
 	"github.com/gatepass/gatepass/shared/mail"
@@ -31,15 +32,14 @@ func message(to string) mail.Message {
 	}
 }
 
-// TestSendArrives sends through the real SDK client to aws-ses-v2-local and
-// reads the mail back.
+// TestSendArrives sends through the client to aws-ses-v2-local and reads the
+// mail back.
 func TestSendArrives(t *testing.T) {
 	srv := local.Require(t)
 	ctx := t.Context()
-	client, err := srv.Client(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	client := ses.NewClient(aws.Config{Region: seslocal.Region,
+		Credentials: credentials.NewStaticCredentialsProvider(seslocal.AccessKeyID, seslocal.SecretAccessKey, ""),
+		HTTPClient:  &http.Client{Transport: &http.Transport{Proxy: nil}}}, srv.Endpoint())
 	for _, tc := range []struct {
 		name, to, configurationSet string
 	}{
@@ -70,16 +70,16 @@ func TestSendArrives(t *testing.T) {
 
 // fakeAPI records the input and answers with err.
 type fakeAPI struct {
-	in  *sesv2.SendEmailInput
+	in  *ses.Email
 	err error
 }
 
-func (f *fakeAPI) SendEmail(_ context.Context, in *sesv2.SendEmailInput, _ ...func(*sesv2.Options)) (*sesv2.SendEmailOutput, error) {
-	f.in = in
+func (f *fakeAPI) SendEmail(_ context.Context, e ses.Email) (string, error) {
+	f.in = &e
 	if f.err != nil {
-		return nil, f.err
+		return "", f.err
 	}
-	return &sesv2.SendEmailOutput{MessageId: aws.String("m-1")}, nil
+	return "m-1", nil
 }
 
 func TestInput(t *testing.T) {
@@ -88,45 +88,36 @@ func TestInput(t *testing.T) {
 		configurationSet string
 		tenant           string
 		mutate           func(*mail.Message)
-		check            func(t *testing.T, in *sesv2.SendEmailInput)
+		check            func(t *testing.T, in *ses.Email)
 	}{
 		{
 			name: "everything", configurationSet: "gatepass", tenant: "acme",
-			check: func(t *testing.T, in *sesv2.SendEmailInput) {
+			check: func(t *testing.T, in *ses.Email) {
 				m := message("jane@example.com")
-				simple := in.Content.Simple
-				if aws.ToString(in.FromEmailAddress) != "no-reply@example.com" ||
-					len(in.Destination.ToAddresses) != 1 || in.Destination.ToAddresses[0] != m.To ||
-					aws.ToString(in.ConfigurationSetName) != "gatepass" ||
-					aws.ToString(simple.Subject.Data) != m.Subject || aws.ToString(simple.Subject.Charset) != "UTF-8" ||
-					aws.ToString(simple.Body.Text.Data) != m.Text || aws.ToString(simple.Body.Text.Charset) != "UTF-8" ||
-					aws.ToString(simple.Body.Html.Data) != m.HTML || aws.ToString(simple.Body.Html.Charset) != "UTF-8" {
+				if in.From != "no-reply@example.com" || in.To != m.To || in.ConfigurationSet != "gatepass" ||
+					in.Subject != m.Subject || in.Text != m.Text || in.HTML != m.HTML {
 					t.Fatalf("input %+v", in)
 				}
 				// The kind, and the tenant the operator's event destination
 				// counts bounces and complaints by.
-				if len(in.EmailTags) != 2 || aws.ToString(in.EmailTags[0].Name) != "kind" || aws.ToString(in.EmailTags[0].Value) != "reset_link" ||
-					aws.ToString(in.EmailTags[1].Name) != ses.TagTenant || aws.ToString(in.EmailTags[1].Value) != "acme" {
-					t.Fatalf("tags %+v", in.EmailTags)
-				}
-				if in.Content.Raw != nil || in.Content.Template != nil {
-					t.Fatal("not simple content")
+				if len(in.Tags) != 2 || in.Tags["kind"] != "reset_link" || in.Tags[ses.TagTenant] != "acme" {
+					t.Fatalf("tags %+v", in.Tags)
 				}
 			},
 		},
 		{
 			name: "no configuration set",
-			check: func(t *testing.T, in *sesv2.SendEmailInput) {
-				if in.ConfigurationSetName != nil {
-					t.Fatalf("ConfigurationSetName = %q", *in.ConfigurationSetName)
+			check: func(t *testing.T, in *ses.Email) {
+				if in.ConfigurationSet != "" {
+					t.Fatalf("ConfigurationSet = %q", in.ConfigurationSet)
 				}
 			},
 		},
 		{
 			name:   "text only",
 			mutate: func(m *mail.Message) { m.HTML = "" },
-			check: func(t *testing.T, in *sesv2.SendEmailInput) {
-				if in.Content.Simple.Body.Html != nil || in.Content.Simple.Body.Text == nil {
+			check: func(t *testing.T, in *ses.Email) {
+				if in.HTML != "" || in.Text == "" {
 					t.Fatal("want a text body only")
 				}
 			},
@@ -134,9 +125,9 @@ func TestInput(t *testing.T) {
 		{
 			name:   "no kind, no tag",
 			mutate: func(m *mail.Message) { m.Kind = "" },
-			check: func(t *testing.T, in *sesv2.SendEmailInput) {
-				if len(in.EmailTags) != 0 {
-					t.Fatalf("tags %+v", in.EmailTags)
+			check: func(t *testing.T, in *ses.Email) {
+				if len(in.Tags) != 0 {
+					t.Fatalf("tags %+v", in.Tags)
 				}
 			},
 		},
@@ -156,7 +147,7 @@ func TestInput(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	sdkErr := errors.New("operation error SESv2: SendEmail, https response error StatusCode: 400, MessageRejected")
+	sdkErr := &ses.APIError{Status: 400, Code: "MessageRejected", Message: "Email address is not verified: jane@example.com"}
 	for _, tc := range []struct {
 		name    string
 		mutate  func(*mail.Message)
@@ -182,7 +173,7 @@ func TestErrors(t *testing.T) {
 			if (api.in != nil) != tc.called {
 				t.Fatalf("SES called = %v, want %v", api.in != nil, tc.called)
 			}
-			if tc.wrapped && !errors.Is(err, sdkErr) {
+			if tc.wrapped && !errors.Is(err, error(sdkErr)) {
 				t.Fatalf("%v does not wrap the SDK error", err)
 			}
 			msg := err.Error()

@@ -8,7 +8,6 @@ import (
 	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/gatepass/gatepass/shared/app"
 	"github.com/gatepass/gatepass/shared/mail/ses"
@@ -18,6 +17,9 @@ import (
 const (
 	EnvFrom             = "GATEPASS_MAIL_FROM"
 	EnvConfigurationSet = "GATEPASS_SES_CONFIGURATION_SET"
+	// EnvEndpoint replaces SES's regional endpoint (an emulator's URL, as
+	// the end-to-end tests against aws-ses-v2-local set it); unset in AWS.
+	EnvEndpoint = "GATEPASS_SES_ENDPOINT"
 )
 
 // Configure is a lambdarun.Configure that sets d.Mailer to SES v2.
@@ -26,6 +28,6 @@ func Configure(_ context.Context, cfg aws.Config, d *app.Deps) error {
 	if from == "" {
 		return fmt.Errorf("%s must be set", EnvFrom)
 	}
-	d.Mailer = ses.New(sesv2.NewFromConfig(cfg), from, os.Getenv(EnvConfigurationSet), d.Tenant)
+	d.Mailer = ses.New(ses.NewClient(cfg, os.Getenv(EnvEndpoint)), from, os.Getenv(EnvConfigurationSet), d.Tenant)
 	return nil
 }
