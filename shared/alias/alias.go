@@ -277,3 +277,11 @@ func (w *watched) ListHelpRequests(ctx context.Context) ([]store.HelpRequest, er
 	}
 	return w.Store.ListHelpRequests(ctx)
 }
+
+// Append implements store.Store, behind the alias check.
+func (w *watched) Append(ctx context.Context, ops ...store.Op) error {
+	if err := w.check(ctx); err != nil {
+		return err
+	}
+	return w.Store.Append(ctx, ops...)
+}

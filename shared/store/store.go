@@ -56,8 +56,16 @@ var (
 // subsets of it.
 type Store interface {
 	// Load reads the items q names in one round trip, each one strongly
-	// consistent. Absent items are reported as absent, never as an error.
+	// consistent unless q.Eventual. Absent items are reported as absent,
+	// never as an error.
 	Load(ctx context.Context, q Query) (Snapshot, error)
+	// Append writes new records that no condition guards — PutSession and
+	// AppendAudit, whose keys are random or time-ordered and unique — each
+	// on its own, without a transaction: on DynamoDB one BatchWriteItem, so
+	// that each costs one write unit instead of a transaction's two. It is
+	// not atomic: after an error some may be written (a caller that must
+	// not leave a session behind deletes it). Any other op is ErrInvalidOp.
+	Append(ctx context.Context, ops ...Op) error
 	// Commit applies ops atomically in one round trip: all of them or, when
 	// any condition fails, none and ErrConflict. Conditions are checked
 	// against the state before the Commit. One Commit addresses each item at
@@ -152,6 +160,11 @@ type Query struct {
 	// HelpRequests names the accounts (by id) whose open help request to
 	// read; those without one are missing from Snapshot.HelpRequests.
 	HelpRequests []string
+	// Eventual allows an eventually consistent read, at half the cost on
+	// DynamoDB: for a read whose staleness of a second does no harm — the
+	// parameters, who holds a username, a client address's counter before a
+	// sign-in (its write is still conditional on what was read).
+	Eventual bool
 }
 
 // Snapshot is what Load found.

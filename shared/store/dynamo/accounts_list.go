@@ -96,7 +96,7 @@ func (s *Store) ListAccounts(ctx context.Context, q store.AccountQuery) (store.A
 				keys = append(keys, keyItem(userPK(id), skAccount))
 			}
 		}
-		found, err := s.batchGet(ctx, keys)
+		found, err := s.batchGet(ctx, keys, true)
 		if err != nil {
 			return store.AccountPage{}, fmt.Errorf("dynamo: list accounts: %w", err)
 		}

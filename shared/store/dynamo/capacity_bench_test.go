@@ -97,12 +97,18 @@ func (m *meter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput
 		m.add("BatchGetItem", keys, 0, 0, true)
 		return out, err
 	}
-	// Every key costs at least one unit; larger items their 4 KB blocks.
-	rru := float64(keys)
-	for _, items := range out.Responses {
-		for _, it := range items {
-			rru += units(dynamo.ItemSize(it), 4096) - 1
+	// Every key costs at least one unit; larger items their 4 KB blocks; an
+	// eventually consistent read half as much.
+	rru := 0.0
+	for table, ka := range in.RequestItems {
+		r := float64(len(ka.Keys))
+		for _, it := range out.Responses[table] {
+			r += units(dynamo.ItemSize(it), 4096) - 1
 		}
+		if ka.ConsistentRead == nil || !*ka.ConsistentRead {
+			r /= 2
+		}
+		rru += r
 	}
 	m.add("BatchGetItem", keys, rru, 0, true, out.ConsumedCapacity...)
 	return out, nil
@@ -162,6 +168,28 @@ func (m *meter) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWri
 		return out, err
 	}
 	m.add("TransactWriteItems", 0, 0, wru, false, out.ConsumedCapacity...)
+	return out, nil
+}
+
+func (m *meter) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	c := *in
+	c.ReturnConsumedCapacity = total
+	out, err := m.api.BatchWriteItem(ctx, &c, opts...)
+	wru := 0.0
+	for _, reqs := range in.RequestItems {
+		for _, w := range reqs {
+			size := 0 // deletes of small items
+			if w.PutRequest != nil {
+				size = dynamo.ItemSize(w.PutRequest.Item)
+			}
+			wru += units(size, 1024)
+		}
+	}
+	if err != nil {
+		m.add("BatchWriteItem", 0, 0, wru, false)
+		return out, err
+	}
+	m.add("BatchWriteItem", 0, 0, wru, false, out.ConsumedCapacity...)
 	return out, nil
 }
 

@@ -37,6 +37,7 @@ type API interface {
 	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
@@ -78,8 +79,9 @@ func New(api API, table string, clk clock.Clock) *Store {
 // Close releases nothing: the client belongs to the caller.
 func (s *Store) Close() error { return nil }
 
-// Load reads every item q names with one strongly consistent BatchGetItem
-// (one per 100 distinct keys), retrying unprocessed keys with backoff.
+// Load reads every item q names with one BatchGetItem (one per 100
+// distinct keys), strongly consistent unless q.Eventual, retrying
+// unprocessed keys with backoff.
 func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Snapshot{}, fmt.Errorf("dynamo: load: %w", err)
@@ -169,7 +171,7 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 		return snap, nil
 	}
 
-	found, err := s.batchGet(ctx, keys)
+	found, err := s.batchGet(ctx, keys, !q.Eventual)
 	if err != nil {
 		return store.Snapshot{}, fmt.Errorf("dynamo: load: %w", err)
 	}
@@ -284,9 +286,10 @@ func (s *Store) Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	return snap, nil
 }
 
-// batchGet fetches keys consistently and returns the items found by key
+// batchGet fetches keys (strongly consistent when consistent) and returns
+// the items found by key
 // string. Its errors name no method: callers prefix them.
-func (s *Store) batchGet(ctx context.Context, keys []item) (map[string]item, error) {
+func (s *Store) batchGet(ctx context.Context, keys []item, consistent bool) (map[string]item, error) {
 	found := make(map[string]item, len(keys))
 	for chunk := range slices.Chunk(keys, batchGetKeys) {
 		pending := chunk
@@ -301,7 +304,7 @@ func (s *Store) batchGet(ctx context.Context, keys []item) (map[string]item, err
 			}
 			out, err := s.api.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
 				RequestItems: map[string]types.KeysAndAttributes{
-					s.table: {Keys: pending, ConsistentRead: aws.Bool(true)},
+					s.table: {Keys: pending, ConsistentRead: aws.Bool(consistent)},
 				},
 			})
 			if err != nil {

@@ -637,3 +637,50 @@ func prepareDeleteToken(op store.DeleteToken) (step, error) {
 		return w, nil
 	}}, nil
 }
+
+// Append writes PutSession and AppendAudit ops as plain puts, without
+// conditions, in one write transaction (atomic here, which the port allows
+// but does not promise).
+func (s *Store) Append(ctx context.Context, ops ...store.Op) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("embedded: append: %w", err)
+	}
+	writes := make([]write, 0, len(ops))
+	for i, op := range ops {
+		switch op := op.(type) {
+		case store.PutSession:
+			k := store.SessionKey{UserID: op.Session.UserID, Hash: op.Session.Hash}
+			if !validSessionKey(k) {
+				return fmt.Errorf("embedded: append: op %d: %w", i, invalid("session user id and hash are required"))
+			}
+			val, err := encode(toSessionRecord(op.Session))
+			if err != nil {
+				return fmt.Errorf("embedded: append: op %d: %w", i, err)
+			}
+			writes = append(writes, write{bucketSessions(), sessionKey(k), val})
+		case store.AppendAudit:
+			if op.Event.ID == "" {
+				return fmt.Errorf("embedded: append: op %d: %w", i, invalid("audit event id is required"))
+			}
+			val, err := encode(toAuditRecord(op.Event))
+			if err != nil {
+				return fmt.Errorf("embedded: append: op %d: %w", i, err)
+			}
+			writes = append(writes, write{bucketAudit(), []byte(op.Event.ID), val})
+		default:
+			return fmt.Errorf("embedded: append: op %d (%T): %w", i, op, invalid("only sessions and audit events"))
+		}
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, w := range writes {
+			if err := tx.Bucket(w.bucket).Put(w.key, w.value); err != nil {
+				return fmt.Errorf("write %s: %w", w.bucket, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("embedded: append: %w", err)
+	}
+	return nil
+}

@@ -78,3 +78,9 @@ func (s *Store) ListHelpRequests(ctx context.Context) ([]store.HelpRequest, erro
 	s.reads.Add(1)
 	return s.Store.ListHelpRequests(ctx)
 }
+
+// Append implements store.Store; it is a write.
+func (s *Store) Append(ctx context.Context, ops ...store.Op) error {
+	s.writes.Add(1)
+	return s.Store.Append(ctx, ops...)
+}

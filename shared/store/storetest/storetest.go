@@ -104,6 +104,7 @@ func Run(t *testing.T, newStore func(t *testing.T, clk clock.Clock) store.Store)
 		{"Credentials", credentialTests()},
 		{"HelpRequests", helpRequestTests()},
 		{"Commit", commitTests()},
+		{"Append", appendTests()},
 		{"Audit", auditTests()},
 		{"Parameters", parameterTests()},
 		{"Facilities", facilityTests()},

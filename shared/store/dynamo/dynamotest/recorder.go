@@ -22,6 +22,7 @@ const (
 	ActionUpdateItem         = "dynamodb:UpdateItem"
 	ActionDeleteItem         = "dynamodb:DeleteItem"
 	ActionConditionCheckItem = "dynamodb:ConditionCheckItem"
+	ActionBatchWriteItem     = "dynamodb:BatchWriteItem"
 )
 
 // Recorder is a dynamo.API that passes every call on to another and records
@@ -127,6 +128,15 @@ func (r *Recorder) TransactWriteItems(ctx context.Context, in *dynamodb.Transact
 		r.recordElement(it)
 	}
 	return r.api.TransactWriteItems(ctx, in, optFns...)
+}
+
+// BatchWriteItem implements dynamo.API: dynamodb:BatchWriteItem on every
+// table (IAM authorizes the batch by its own action, not its items').
+func (r *Recorder) BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	for _, table := range slices.Sorted(maps.Keys(in.RequestItems)) {
+		r.record(ActionBatchWriteItem, aws.String(table))
+	}
+	return r.api.BatchWriteItem(ctx, in, optFns...)
 }
 
 // recordElement records the action of one transaction element. An element

@@ -40,6 +40,11 @@ func (n *nothing) TransactWriteItems(context.Context, *dynamodb.TransactWriteIte
 	return &dynamodb.TransactWriteItemsOutput{}, nil
 }
 
+func (n *nothing) BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
+	n.calls++
+	return &dynamodb.BatchWriteItemOutput{}, nil
+}
+
 func (n *nothing) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
 	n.calls++
 	return &dynamodb.QueryOutput{}, nil
@@ -90,6 +95,12 @@ func TestRecorderMapsCallsToIAMActions(t *testing.T) {
 			return err
 		}, []string{dynamotest.ActionConditionCheckItem, dynamotest.ActionDeleteItem, dynamotest.ActionPutItem,
 			dynamotest.ActionUpdateItem}, []string{"t"}},
+		{"BatchWriteItem", func(ctx context.Context, r *dynamotest.Recorder) error {
+			_, err := r.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{
+				"t": {{PutRequest: &types.PutRequest{}}, {PutRequest: &types.PutRequest{}}},
+			}})
+			return err
+		}, []string{dynamotest.ActionBatchWriteItem}, []string{"t"}},
 		{"TransactWriteItems of puts only", func(ctx context.Context, r *dynamotest.Recorder) error {
 			_, err := r.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 				{Put: &types.Put{TableName: table}}, {Put: &types.Put{TableName: table}},
