@@ -127,7 +127,7 @@ func (d *Documented) AddFailedSignIn(performanceMD string, p report.Prices, m re
 		Lambda:     login.Lambda,
 		APIGateway: p.HTTPAPIRequest,
 		DynamoDB:   rru*p.RRU + wru*p.WRU,
-		Logs:       float64(logBytes+m.PlatformLogBytes) / (1 << 30) * p.LogsGB,
+		Logs:       float64(logBytes+m.PlatformLogBytes+m.APIAccessLogBytes) / (1 << 30) * p.LogsGB,
 	}
 	return nil
 }

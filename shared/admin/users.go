@@ -58,7 +58,11 @@ func (s *Service) load(ctx context.Context, id string, claims []store.ClaimKey) 
 	if err != nil {
 		return target{}, fmt.Errorf("admin: read user: %w", err)
 	}
-	t := target{account: snap.Account, params: snap.Parameters, counter: snap.Counters[lockout.AccountKey(id)],
+	counter := snap.Counters[lockout.AccountKey(id)]
+	if snap.Account != nil {
+		counter = lockout.Since(counter, snap.Account.LastLoginAt)
+	}
+	t := target{account: snap.Account, params: snap.Parameters, counter: counter,
 		claims: snap.Claims, now: s.clock.Now()}
 	if h, ok := snap.HelpRequests[id]; ok {
 		t.help = &h
@@ -173,7 +177,7 @@ func (s *Service) ListUsers(ctx context.Context, actor Actor, q UserQuery) (User
 	}
 	policy, now := lockout.ForAccount(snap.Parameters.Lockout), s.clock.Now()
 	for _, a := range page.Items {
-		_, locked := policy.Locked(snap.Counters[lockout.AccountKey(a.ID)], now)
+		_, locked := policy.Locked(lockout.Since(snap.Counters[lockout.AccountKey(a.ID)], a.LastLoginAt), now)
 		out.Items = append(out.Items, User{Account: a, Locked: locked})
 	}
 	return out, nil

@@ -5,7 +5,10 @@
 // count to MaxFailures also starts a lock, so with MaxFailures 5 attempts 1–5
 // are judged and attempt 6 is refused. Attempts during a lock change nothing
 // (they do not extend it). Each further lock served in a row doubles, up to
-// the maximum lock. A success clears the account's counter.
+// the maximum lock. A success clears the account's counter: explicitly
+// (store.DeleteCounter) or, on the sign-in paths, implicitly — a counter
+// whose window began at or before the account's last sign-in counts nothing
+// (Since), so that a sign-in does not spend a write on clearing it.
 //
 // For accounts the attempt is counted before the password is checked, with a
 // compare-and-swap on the counter, so N parallel guesses against one account
@@ -82,6 +85,25 @@ func PerHour(n int) Policy {
 	return Policy{MaxFailures: n, Window: time.Hour, LockDuration: time.Hour, MaxLockDuration: time.Hour}
 }
 
+// Since returns the counter c as a successful sign-in at lastSuccess left
+// it: when its window began at or before lastSuccess — the attempts it holds
+// were all made before that sign-in, including the sign-in's own count — it
+// counts nothing and locks nothing, and only its key and version remain (the
+// next count swaps on that version). A zero lastSuccess (never signed in, or
+// a key no success clears) leaves c as it is.
+//
+// The sign-in paths record the sign-in on the account (LastLoginAt) and let
+// Since clear the counter instead of deleting it in the same commit: on
+// DynamoDB that is one write unit less per sign-in. Every reader of an
+// account's counter applies it: the lockout check, the count's re-read, the
+// administrator's lock display.
+func Since(c store.Counter, lastSuccess time.Time) store.Counter {
+	if c.Version == 0 || lastSuccess.IsZero() || c.WindowStart.After(lastSuccess) {
+		return c
+	}
+	return store.Counter{Key: c.Key, Version: c.Version}
+}
+
 // Locked reports whether c refuses attempts at now, and for how long.
 func (p Policy) Locked(c store.Counter, now time.Time) (time.Duration, bool) {
 	if c.LockedUntil.After(now) {
@@ -149,18 +171,21 @@ func (e *LockedError) Unwrap() error { return ErrLocked }
 const maxSwaps = 8
 
 // Count counts one attempt against c (as just read) with a compare-and-swap,
-// re-reading on conflict. It returns the stored counter, or a *LockedError
-// when the attempt may not proceed. extra ops are committed atomically with
-// the first successful swap (the audit event of a failure, for instance).
-func Count(ctx context.Context, s Store, p Policy, c store.Counter, now time.Time, extra ...store.Op) (store.Counter, error) {
+// re-reading on conflict. lastSuccess is the account's last sign-in (Since;
+// zero for a client address or an unknown name). It returns the stored
+// counter, or a *LockedError when the attempt may not proceed. extra ops are
+// committed atomically with the first successful swap (the audit event of a
+// failure, for instance).
+func Count(ctx context.Context, s Store, p Policy, c store.Counter, lastSuccess, now time.Time, extra ...store.Op) (store.Counter, error) {
 	var counted store.Counter
+	c = Since(c, lastSuccess)
 	err := store.Optimistic(ctx, maxSwaps+1, func(try int) error {
 		if try > 0 {
 			snap, err := s.Load(ctx, store.Query{Counters: []string{c.Key}})
 			if err != nil {
 				return fmt.Errorf("count attempt: reload: %w", err)
 			}
-			c = snap.Counters[c.Key]
+			c = Since(snap.Counters[c.Key], lastSuccess)
 		}
 		if wait, locked := p.Locked(c, now); locked {
 			return &LockedError{RetryAfter: wait}
@@ -198,14 +223,15 @@ type Failure struct {
 // checking, SECURITY.md), then runs check. When check fails, Guard appends
 // the failure's audit event — and login.locked when this attempt started a
 // lock — and returns the failure's error. A *LockedError means check did not
-// run. The caller clears the counter in its own success commit.
-func Guard(ctx context.Context, s Store, p Policy, userID string, src audit.Source, now time.Time, check func() *Failure) error {
+// run. The caller clears the counter in its own success commit. lastSuccess
+// is the account's LastLoginAt (Since).
+func Guard(ctx context.Context, s Store, p Policy, userID string, lastSuccess time.Time, src audit.Source, now time.Time, check func() *Failure) error {
 	key := AccountKey(userID)
 	snap, err := s.Load(ctx, store.Query{Counters: []string{key}})
 	if err != nil {
 		return fmt.Errorf("lockout: read: %w", err)
 	}
-	counted, err := Count(ctx, s, p, snap.Counters[key], now)
+	counted, err := Count(ctx, s, p, snap.Counters[key], lastSuccess, now)
 	if err != nil {
 		return err
 	}

@@ -140,3 +140,57 @@ func TestIPKey(t *testing.T) {
 		}
 	}
 }
+
+// Since: a sign-in clears what its account's counter held up to the sign-in
+// (its own count included), and nothing counted after it.
+func TestSinceClearsOnlyWhatCameBeforeTheSignIn(t *testing.T) {
+	p := defaults()
+	failures := func(n int, from time.Time) store.Counter {
+		c := store.Counter{Key: "k"}
+		for i := range n {
+			c, _ = step(p, c, from.Add(time.Duration(i)*time.Second))
+		}
+		return c
+	}
+	locked := failures(5, t0) // window from t0, locked from t0+4s
+	tests := []struct {
+		name        string
+		c           store.Counter
+		lastSuccess time.Time
+		cleared     bool
+	}{
+		{"never signed in", locked, time.Time{}, false},
+		{"absent counter", store.Counter{Key: "k"}, t0.Add(time.Hour), false},
+		{"sign-in before the window", locked, t0.Add(-time.Second), false},
+		{"sign-in at the window's start (its own count)", failures(1, t0), t0, true},
+		{"sign-in inside the window", failures(3, t0), t0.Add(2 * time.Second), true},
+		{"the attempt that locked was the right one", locked, t0.Add(4 * time.Second), true},
+		{"sign-in long after", locked, t0.Add(24 * time.Hour), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Since(tt.c, tt.lastSuccess)
+			if !tt.cleared {
+				if got != tt.c {
+					t.Fatalf("Since changed the counter: %+v, want %+v", got, tt.c)
+				}
+				return
+			}
+			if want := (store.Counter{Key: tt.c.Key, Version: tt.c.Version}); got != want {
+				t.Fatalf("Since = %+v, want %+v (key and version kept for the next swap)", got, want)
+			}
+			if _, l := p.Locked(got, tt.lastSuccess); l {
+				t.Fatal("a cleared counter still locks")
+			}
+			// The next failure starts a window of its own, after the sign-in,
+			// and the one after that is not cleared by the same sign-in.
+			next, ok := step(p, got, tt.lastSuccess.Add(time.Second))
+			if !ok || next.Failures != 1 || next.Locks != 0 || !next.WindowStart.Equal(tt.lastSuccess.Add(time.Second)) {
+				t.Fatalf("first count after the sign-in = %+v (ok %v)", next, ok)
+			}
+			if again := Since(next, tt.lastSuccess); again != next {
+				t.Fatalf("Since cleared a failure made after the sign-in: %+v", again)
+			}
+		})
+	}
+}

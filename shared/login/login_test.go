@@ -2,7 +2,9 @@ package login_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/params"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/store"
+	"github.com/gatepass/gatepass/shared/store/embedded"
 )
 
 const pw = "correct horse battery staple"
@@ -127,8 +131,8 @@ func TestFailuresAreUniform(t *testing.T) {
 				if n := h.hasher.derivations.Load() - before; n != 1 {
 					t.Fatalf("%d argon2id derivations, want exactly 1", n)
 				}
-				if got := h.store.Counts(); got.Reads != 2 || got.Writes != 2 {
-					t.Fatalf("round trips %+v, want 2 reads and 2 writes like every failure", got)
+				if got := h.store.Counts(); got.Reads != 2 || got.Writes != 3 {
+					t.Fatalf("round trips %+v, want 2 reads and 3 writes like every failure (and a success)", got)
 				}
 				if reference == "" {
 					reference = compact(res.Body)
@@ -236,21 +240,77 @@ func TestLockoutByEmailAliasSharesTheCount(t *testing.T) {
 	}
 }
 
+// A success clears the failures before it, without a write of its own
+// (lockout.Since), and only those: failures after it count from zero and
+// lock as usual.
 func TestSuccessResetsTheCount(t *testing.T) {
 	forEachStore(t, func(t *testing.T, newHarness func(*testing.T) *harness) {
 		h := newHarness(t)
 		h.account("jdoe", pw)
+		attempt := func(password string) response {
+			h.clock.Advance(time.Second)
+			return h.login("jdoe", password)
+		}
 		for round := 0; round < 3; round++ {
 			for i := 0; i < 4; i++ {
-				if res := h.login("jdoe", "wrong"); res.Status != 401 {
+				if res := attempt("wrong"); res.Status != 401 {
 					t.Fatalf("round %d attempt %d: %d", round, i, res.Status)
 				}
 			}
-			if res := h.login("jdoe", pw); res.Status != 200 {
+			if res := attempt(pw); res.Status != 200 {
 				t.Fatalf("round %d success: %d %s", round, res.Status, res.Body)
 			}
 		}
+		// The fifth failure after the last success locks; the sixth attempt,
+		// the right password included, is refused.
+		for i := 0; i < 5; i++ {
+			if res := attempt("wrong"); res.Status != 401 {
+				t.Fatalf("failure %d after the success: %d", i+1, res.Status)
+			}
+		}
+		if res := attempt(pw); res.Status != 429 {
+			t.Fatalf("sixth attempt after the success: %d, want 429", res.Status)
+		}
+		// The right password on the attempt that locks clears the lock.
+		h.clock.Advance(time.Hour)
+		for i := 0; i < 4; i++ {
+			attempt("wrong")
+		}
+		if res := attempt(pw); res.Status != 200 {
+			t.Fatalf("right password on the fifth attempt: %d %s", res.Status, res.Body)
+		}
+		if res := attempt(pw); res.Status != 200 {
+			t.Fatalf("sign-in after it: %d %s", res.Status, res.Body)
+		}
 	})
+}
+
+// A sign-in whose session cannot be stored fails as a whole and leaves no
+// session behind, though the account's update already held.
+func TestSessionWriteFailureLeavesNoSession(t *testing.T) {
+	faulty := &appendFault{}
+	h := buildOn(t, "http://127.0.0.1:8080", password.NewArgon2id(cheapParams()), func(tb testing.TB, clk clock.Clock) store.Store {
+		st, err := embedded.Open(filepath.Join(tb.TempDir(), "gatepass.db"), clk)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { _ = st.Close() })
+		faulty.Store = st
+		return faulty
+	})
+	a := h.account("jdoe", pw)
+	faulty.set(errors.New("injected: batch write refused"))
+	if res := h.login("jdoe", pw); res.Status != 500 {
+		t.Fatalf("sign-in with a failing session write: %d %s", res.Status, res.Body)
+	}
+	list, err := h.store.ListSessions(context.Background(), a.ID)
+	if err != nil || len(list) != 0 {
+		t.Fatalf("sessions after the failed sign-in: %v %+v, want none", err, list)
+	}
+	faulty.set(nil)
+	if res := h.login("jdoe", pw); res.Status != 200 {
+		t.Fatalf("sign-in after the fault: %d %s", res.Status, res.Body)
+	}
 }
 
 func TestLockoutPerIP(t *testing.T) {
@@ -605,8 +665,8 @@ func TestRoundTripsOfASuccessfulLogin(t *testing.T) {
 		h.account("jdoe", pw)
 		h.store.Reset()
 		h.signIn("jdoe", pw)
-		if got := h.store.Counts(); got.Reads > 2 || got.Writes > 2 {
-			t.Fatalf("round trips %+v, budget 2 reads + 2 writes", got)
+		if got := h.store.Counts(); got.Reads > 2 || got.Writes > 3 {
+			t.Fatalf("round trips %+v, budget 2 reads + 3 writes", got)
 		}
 	})
 }
@@ -740,4 +800,33 @@ func TestUsernamesFromBeforePRECISStillSignIn(t *testing.T) {
 			}
 		}
 	})
+}
+
+// appendFault is a store whose Append fails with err while it is set, after
+// writing the first of its ops (a partial batch).
+type appendFault struct {
+	store.Store
+	mu  sync.Mutex
+	err error // nil: no fault
+}
+
+func (f *appendFault) set(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.err = err
+}
+
+func (f *appendFault) Append(ctx context.Context, ops ...store.Op) error {
+	f.mu.Lock()
+	err := f.err
+	f.mu.Unlock()
+	if err != nil {
+		if len(ops) > 0 {
+			if werr := f.Store.Append(ctx, ops[0]); werr != nil {
+				return werr
+			}
+		}
+		return err
+	}
+	return f.Store.Append(ctx, ops...)
 }

@@ -114,7 +114,7 @@ func (s *Service) SecondStep(ctx context.Context, in Second) (Outcome, error) {
 	}
 	p := snap.Parameters
 	src := audit.Source{IP: in.Meta.IP, UserAgent: in.Meta.UserAgent}
-	counted, err := lockout.Count(ctx, s.store, lockout.ForAccount(p.Lockout), snap.Counters[counterKey], now)
+	counted, err := lockout.Count(ctx, s.store, lockout.ForAccount(p.Lockout), snap.Counters[counterKey], a.LastLoginAt, now)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -153,11 +153,13 @@ func (s *Service) SecondStep(ctx context.Context, in Second) (Outcome, error) {
 	}
 	events := []store.AuditEvent{audit.New(now, audit.LoginSucceeded, a.ID, src, detail)}
 	events = append(events, use.Events...)
+	// The conditional writes decide, atomically: the challenge used, the
+	// proof spent, the sign-in recorded on the account (which clears its
+	// failures, lockout.Since). Only then are the session and the events
+	// appended, a write unit each.
 	ops := []store.Op{
 		store.ConsumeToken{Key: key, Version: tok.Version},
 		store.UpdateAccount{Account: updated, PreviousEmailKey: a.EmailKey},
-		issued.Op(),
-		store.DeleteCounter{Key: counterKey},
 	}
 	ops = append(ops, use.Ops...)
 	var remembered *RememberedDevice
@@ -168,15 +170,19 @@ func (s *Service) SecondStep(ctx context.Context, in Second) (Outcome, error) {
 			map[string]string{"id": devices.PublicID(device), "days": strconv.Itoa(p.MFA.RememberDeviceDays)}))
 		remembered = &RememberedDevice{Token: token, ExpiresAt: device.ExpiresAt}
 	}
-	for _, e := range events {
-		ops = append(ops, audit.Op(e))
-	}
 	if err := s.store.Commit(ctx, ops...); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			// Another request used this challenge or this proof first.
 			return Outcome{}, mfa.ErrInvalidCode
 		}
 		return Outcome{}, fmt.Errorf("login: second step: commit: %w", err)
+	}
+	appended := []store.Op{issued.Op()}
+	for _, e := range events {
+		appended = append(appended, audit.Op(e))
+	}
+	if err := s.appendSignIn(ctx, issued, appended...); err != nil {
+		return Outcome{}, fmt.Errorf("login: second step: %w", err)
 	}
 	for _, e := range events {
 		audit.Log(ctx, s.logger, e)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -67,6 +68,7 @@ const (
 type Store interface {
 	Load(ctx context.Context, q store.Query) (store.Snapshot, error)
 	Commit(ctx context.Context, ops ...store.Op) error
+	Append(ctx context.Context, ops ...store.Op) error
 	ListSessions(ctx context.Context, userID string) ([]store.Session, error)
 	ListCredentials(ctx context.Context, userID string, kind store.CredentialKind) ([]store.Credential, error)
 }
@@ -138,17 +140,26 @@ const noAccount = "x_none"
 // account name or the client IP is locked, and any other error only for
 // failures of the store.
 //
-// Round trips: two Loads and two Commits on success and on failure alike,
-// whatever the username, so that timing tells nothing either.
+// Round trips: two Loads and three writes, on failure whatever the
+// username, so that timing tells nothing, and on a success without a second
+// factor alike. A failure writes the account's count, the client IP's count
+// and the audit events; a success the account's count, the sign-in on the
+// account (conditional) and the session with its audit event.
 func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
 	name := accounts.CanonicalUsername(in.Username)
 	ipKey := lockout.IPKey(in.IP)
 
-	// Read 1: parameters, who holds the name (as username or as email, each
-	// in its own canonical form), and the client IP's counter.
-	claims := []store.ClaimKey{{Kind: store.ClaimUsername, Value: name},
-		{Kind: store.ClaimEmail, Value: accounts.CanonicalEmail(in.Username)}}
-	first, err := s.store.Load(ctx, store.Query{Parameters: true, Claims: claims, Counters: []string{ipKey}})
+	// Read 1: parameters, who holds the name (as username and, when it can
+	// be an address, as email, each in its own canonical form), and the
+	// client IP's counter. Eventually consistent, at half the cost: a second
+	// of staleness in any of them lets nothing through — the account, its
+	// counter and every write below are read and conditioned strongly, and
+	// the IP counter's count is a compare-and-swap on a strong re-read.
+	claims := []store.ClaimKey{{Kind: store.ClaimUsername, Value: name}}
+	if strings.Contains(in.Username, "@") {
+		claims = append(claims, store.ClaimKey{Kind: store.ClaimEmail, Value: accounts.CanonicalEmail(in.Username)})
+	}
+	first, err := s.store.Load(ctx, store.Query{Parameters: true, Claims: claims, Counters: []string{ipKey}, Eventual: true})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("login: read: %w", err)
 	}
@@ -158,9 +169,12 @@ func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
 	if wait, locked := ipPolicy.Locked(first.Counters[ipKey], now); locked {
 		return Outcome{}, &lockout.LockedError{RetryAfter: wait}
 	}
-	userID, known := first.Claims[claims[0]]
-	if !known {
-		userID, known = first.Claims[claims[1]]
+	var userID string
+	known := false
+	for _, c := range claims {
+		if userID, known = first.Claims[c]; known {
+			break
+		}
 	}
 
 	// Read 2: the account and its counter; for an unknown name a missing
@@ -188,9 +202,14 @@ func (s *Service) Login(ctx context.Context, in Attempt) (Outcome, error) {
 	}
 
 	// Count before checking (SECURITY.md): the attempt is on the books before
-	// the password is looked at.
+	// the password is looked at. The account's last sign-in cleared what the
+	// counter held before it (lockout.Since).
 	src := audit.Source{IP: in.IP, UserAgent: in.UserAgent}
-	counted, err := lockout.Count(ctx, s.store, lockout.ForAccount(p.Lockout), second.Counters[counterKey], now)
+	var lastSuccess time.Time
+	if acct != nil {
+		lastSuccess = acct.LastLoginAt
+	}
+	counted, err := lockout.Count(ctx, s.store, lockout.ForAccount(p.Lockout), second.Counters[counterKey], lastSuccess, now)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -245,8 +264,9 @@ func ineligibleReason(a *store.Account, p params.Parameters, now time.Time) stri
 	}
 }
 
-// fail records a failure: the client IP's count and the audit events, in one
-// commit. The account's count was taken before the check.
+// fail records a failure: the client IP's count (a compare-and-swap, one
+// write unit), then the audit events appended in one more write. The
+// account's count was taken before the check.
 func (s *Service) fail(ctx context.Context, ipCounter store.Counter, ipPolicy lockout.Policy, acct *store.Account,
 	counted store.Counter, reason string, src audit.Source, now time.Time) error {
 	userID := ""
@@ -259,25 +279,21 @@ func (s *Service) fail(ctx context.Context, ipCounter store.Counter, ipPolicy lo
 		events = append(events, audit.New(now.Add(time.Nanosecond), audit.LoginLocked, userID, src,
 			map[string]string{"scope": "account", "until": counted.LockedUntil.UTC().Format(time.RFC3339)}))
 	}
+	ipAfter, err := lockout.Count(ctx, s.store, ipPolicy, ipCounter, time.Time{}, now)
+	switch {
+	case errors.Is(err, lockout.ErrLocked):
+		// The IP locked meanwhile: the events still belong in the trail.
+	case err != nil:
+		return fmt.Errorf("login: record failure: %w", err)
+	case ipAfter.Failures == ipPolicy.MaxFailures:
+		events = append(events, audit.New(now.Add(2*time.Nanosecond), audit.LoginLocked, "", src, map[string]string{"scope": "ip"}))
+	}
 	ops := make([]store.Op, 0, len(events))
 	for _, e := range events {
 		ops = append(ops, audit.Op(e))
 	}
-	ipAfter, err := lockout.Count(ctx, s.store, ipPolicy, ipCounter, now, ops...)
-	if err != nil && !errors.Is(err, lockout.ErrLocked) {
+	if err := s.store.Append(ctx, ops...); err != nil {
 		return fmt.Errorf("login: record failure: %w", err)
-	}
-	if errors.Is(err, lockout.ErrLocked) {
-		// The IP locked meanwhile: the events still belong in the trail.
-		if err := s.store.Commit(ctx, ops...); err != nil {
-			return fmt.Errorf("login: record failure: %w", err)
-		}
-	} else if ipAfter.Failures == ipPolicy.MaxFailures {
-		lockedIP := audit.New(now, audit.LoginLocked, "", src, map[string]string{"scope": "ip"})
-		events = append(events, lockedIP)
-		if err := s.store.Commit(ctx, audit.Op(lockedIP)); err != nil {
-			return fmt.Errorf("login: record ip lock: %w", err)
-		}
 	}
 	for _, e := range events {
 		audit.Log(ctx, s.logger, e)
@@ -288,11 +304,19 @@ func (s *Service) fail(ctx context.Context, ipCounter store.Counter, ipPolicy lo
 	return ErrInvalidCredentials
 }
 
-// succeed issues the session and, in one commit, stores it, records the
-// sign-in on the account (upgrading the hash when its parameters are stale),
-// clears the account's failures and appends the audit event. An account
-// with a second factor gets a challenge instead — unless the browser is a
-// device the account remembers, whose use is recorded in the same commit.
+// succeed issues the session: it records the sign-in on the account —
+// upgrading the hash when its parameters are stale, and clearing the
+// account's failures by the sign-in's time (lockout.Since) — in a
+// conditional update, then appends the session and the audit event. An
+// account with a second factor gets a challenge instead, unless the browser
+// is a device the account remembers, whose use is recorded with the
+// account's update.
+//
+// The conditional update decides: when the account changed since it was
+// read, the sign-in is judged again on fresh state, and nothing else is
+// written before it holds. The append that follows is not conditional (a
+// session's key is random, an audit id unique) and on DynamoDB costs one
+// write unit per item, where a transaction would cost two.
 func (s *Service) succeed(ctx context.Context, acct store.Account, device *store.Credential, counted store.Counter,
 	in Attempt, rehash bool, p params.Parameters, src audit.Source, now time.Time) (Outcome, error) {
 	status, restriction := StatusAuthenticated, store.RestrictionNone
@@ -318,14 +342,8 @@ func (s *Service) succeed(ctx context.Context, acct store.Account, device *store
 		}
 		newHash = h
 	}
-	view, err := sessions.InitialView(ctx, s.store, &acct)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("login: %w", err)
-	}
-	issued := s.sessions.New(&acct, sessions.Meta{IP: in.IP, UserAgent: in.UserAgent}, restriction, view, p)
-	event := audit.New(now, audit.LoginSucceeded, acct.ID, src, map[string]string{"method": method})
 	var updated store.Account
-	err = store.Optimistic(ctx, store.Attempts, func(try int) error {
+	err := store.Optimistic(ctx, store.Attempts, func(try int) error {
 		if try > 0 {
 			// The account (or the device) changed between read and write —
 			// an admin edit, a parallel sign-in: decide again on fresh state.
@@ -354,12 +372,7 @@ func (s *Service) succeed(ctx context.Context, acct store.Account, device *store
 		if newHash != "" {
 			updated.PasswordHash = newHash
 		}
-		ops := []store.Op{
-			issued.Op(),
-			store.UpdateAccount{Account: updated, PreviousEmailKey: acct.EmailKey},
-			store.DeleteCounter{Key: counted.Key},
-			audit.Op(event),
-		}
+		ops := []store.Op{store.UpdateAccount{Account: updated, PreviousEmailKey: acct.EmailKey}}
 		if device != nil {
 			ops = append(ops, store.UpdateCredential{Credential: devices.Used(*device, now)})
 		}
@@ -372,6 +385,32 @@ func (s *Service) succeed(ctx context.Context, acct store.Account, device *store
 		return Outcome{}, fmt.Errorf("login: commit: %w", err)
 	}
 	updated.Version++
+	view, err := sessions.InitialView(ctx, s.store, &updated)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("login: %w", err)
+	}
+	issued := s.sessions.New(&updated, sessions.Meta{IP: in.IP, UserAgent: in.UserAgent}, restriction, view, p)
+	event := audit.New(now, audit.LoginSucceeded, acct.ID, src, map[string]string{"method": method})
+	if err := s.appendSignIn(ctx, issued, issued.Op(), audit.Op(event)); err != nil {
+		return Outcome{}, fmt.Errorf("login: %w", err)
+	}
 	audit.Log(ctx, s.logger, event)
 	return Outcome{Status: status, Issued: issued, Account: updated, View: view}, nil
+}
+
+// appendSignIn appends the session of a decided sign-in and its audit
+// events (ops). Append is not atomic: after a failure the session may be
+// stored without its events, and it must not outlive a sign-in the caller
+// reports as failed, so it is deleted again.
+func (s *Service) appendSignIn(ctx context.Context, issued sessions.Issued, ops ...store.Op) error {
+	err := s.store.Append(ctx, ops...)
+	if err == nil {
+		return nil
+	}
+	key := store.SessionKey{UserID: issued.Session.UserID, Hash: issued.Session.Hash}
+	if derr := s.store.Commit(context.WithoutCancel(ctx), store.DeleteSession{Key: key}); derr != nil {
+		s.logger.Error("session of a failed sign-in left behind", slog.String("user_id", issued.Session.UserID),
+			slog.String("session_id", issued.Session.ID), slog.Any("error", derr))
+	}
+	return fmt.Errorf("store session: %w", err)
 }

@@ -511,7 +511,7 @@ func (v Verifier) Reauthenticate(ctx context.Context, cur sessions.Current, in R
 		}
 	}
 	var out Proved
-	err := lockout.Guard(ctx, v.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
+	err := lockout.Guard(ctx, v.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, a.LastLoginAt, src, now, func() *lockout.Failure {
 		var methods []string
 		if in.Password != "" {
 			if !credential.VerifyCurrent(v.hasher, a, cur.Parameters, in.Password, now) {

@@ -207,7 +207,7 @@ func (s *SignIn) fail(ctx context.Context, ipCounter store.Counter, ipPolicy loc
 		userID = a.ID
 	}
 	event := audit.New(now, audit.LoginFailed, userID, src, map[string]string{"reason": reason, "method": mfa.MethodPasskey})
-	_, err := lockout.Count(ctx, s.store, ipPolicy, ipCounter, now, audit.Op(event))
+	_, err := lockout.Count(ctx, s.store, ipPolicy, ipCounter, time.Time{}, now, audit.Op(event))
 	switch {
 	case errors.Is(err, lockout.ErrLocked):
 		if err := s.store.Commit(ctx, audit.Op(event)); err != nil {

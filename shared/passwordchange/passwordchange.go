@@ -84,7 +84,7 @@ func (s *Service) Change(ctx context.Context, cur sessions.Current, in Change) (
 	now := s.clock.Now()
 	key := lockout.AccountKey(a.ID)
 	src := audit.Source{ActorID: a.ID, IP: in.Meta.IP, UserAgent: in.Meta.UserAgent}
-	err := lockout.Guard(ctx, s.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, src, now, func() *lockout.Failure {
+	err := lockout.Guard(ctx, s.store, lockout.ForAccount(cur.Parameters.Lockout), a.ID, a.LastLoginAt, src, now, func() *lockout.Failure {
 		if !credential.VerifyCurrent(s.hasher, a, cur.Parameters, in.Current, now) {
 			return &lockout.Failure{Err: ErrCurrentPasswordInvalid, Event: audit.LoginFailed,
 				Detail: map[string]string{"reason": "wrong_current_password"}}

@@ -103,13 +103,17 @@ type Model struct {
 	// PlatformLogBytes are Lambda's START, END and REPORT lines per
 	// invocation.
 	PlatformLogBytes int
+	// APIAccessLogBytes is the HTTP API stage's access log line of a
+	// request (infra/aws/tenant APIAccessLogFormat, filled in with a
+	// login's values), ingested by CloudWatch Logs like the others.
+	APIAccessLogBytes int
 }
 
 // DefaultModel is the model docs/cost-model.md uses.
 func DefaultModel() Model {
 	return Model{HashMemoryMB: 1024, PlainMemoryMB: 256, FullCPUMemoryMB: 1769,
 		ReadLatency: 5 * time.Millisecond, WriteLatency: 5 * time.Millisecond, TransactLatency: 10 * time.Millisecond,
-		SESLatency: 60 * time.Millisecond, PlatformLogBytes: 300}
+		SESLatency: 60 * time.Millisecond, PlatformLogBytes: 300, APIAccessLogBytes: 335}
 }
 
 // Flow is one invocation the cost model prices.
@@ -212,7 +216,11 @@ func (m Model) Cost(in Inputs, p Prices, f Flow, memoryMB int) (Cost, bool) {
 	}
 	c.DynamoDB = capa.RRU*p.RRU + capa.WRU*p.WRU
 	c.SES = float64(capa.Mails) * p.SESMail
-	c.Logs = float64(capa.LogBytes+m.PlatformLogBytes) / (1 << 30) * p.LogsGB
+	logBytes := capa.LogBytes + m.PlatformLogBytes
+	if f.HTTP {
+		logBytes += m.APIAccessLogBytes
+	}
+	c.Logs = float64(logBytes) / (1 << 30) * p.LogsGB
 	return c, true
 }
 
@@ -295,11 +303,11 @@ func CostModel(in Inputs, p Prices, m Model) string {
 		hashText(in))
 	fmt.Fprintf(&b, "- **CPU share**: Lambda gives one full vCPU at %d MB and a proportional share below, so CPU work stretches by max(1, %d / memory). argon2id with p=1 uses one core: more than %d MB buys nothing.\n",
 		m.FullCPUMemoryMB, m.FullCPUMemoryMB, m.FullCPUMemoryMB)
-	fmt.Fprintf(&b, "- **Waiting**: every DynamoDB request of the flow as counted on the real adapter (performance.md), %s per BatchGetItem or Query, %s per single conditional write, %s per TransactWriteItems; %s per mail sent through SES. These latencies are assumptions for in-region calls, not measurements.\n",
+	fmt.Fprintf(&b, "- **Waiting**: every DynamoDB request of the flow as counted on the real adapter (performance.md), %s per BatchGetItem or Query, %s per single conditional write or BatchWriteItem, %s per TransactWriteItems; %s per mail sent through SES. These latencies are assumptions for in-region calls, not measurements.\n",
 		durD(m.ReadLatency), durD(m.WriteLatency), durD(m.TransactLatency), durD(m.SESLatency))
 	fmt.Fprintf(&b, "- **Duration** = CPU work × stretch + waiting, at least the flow's floor (the reset request is paced to %s so that timing tells nothing), billed per started millisecond.\n", durD(recovery.DefaultFloor))
-	b.WriteString("- **DynamoDB units** by the published rules (strongly consistent read: 1 RRU per key and 4 KB, missing keys included; write: 1 WRU per KB, doubled in a transaction), from the requests the real adapter sent for the flow.\n")
-	fmt.Fprintf(&b, "- **Logs**: the JSON lines the flow wrote plus %d bytes of Lambda's START/END/REPORT lines.\n\n", m.PlatformLogBytes)
+	b.WriteString("- **DynamoDB units** by the published rules (strongly consistent read: 1 RRU per key and 4 KB, missing keys included, an eventually consistent one half of that; write: 1 WRU per KB, doubled in a transaction), from the requests the real adapter sent for the flow.\n")
+	fmt.Fprintf(&b, "- **Logs**: the JSON lines the flow wrote, %d bytes of Lambda's START/END/REPORT lines and, for a request through API Gateway, its %d-byte access log line.\n\n", m.PlatformLogBytes, m.APIAccessLogBytes)
 
 	b.WriteString("## Cost per 1 M requests, by flow\n\n")
 	var rows [][]string
@@ -425,18 +433,83 @@ func costFindings(in Inputs, p Prices, m Model) string {
 	}
 	var b strings.Builder
 	share := func(v float64) string { return fmt.Sprintf("%.0f %%", 100*v/login.Total()) }
-	fmt.Fprintf(&b, "A password login costs %s per million: DynamoDB %s of it, Lambda %s, API Gateway %s. ",
-		usd(login.Total()*1e6), share(login.DynamoDB), share(login.Lambda), share(login.APIGateway))
+	fmt.Fprintf(&b, "A password login costs %s per million: DynamoDB %s of it, Lambda %s, API Gateway %s, logs %s. ",
+		usd(login.Total()*1e6), share(login.DynamoDB), share(login.Lambda), share(login.APIGateway), share(login.Logs))
 	if c, ok := in.capacity("login"); ok {
-		than := "less than"
-		if c.WRU*p.WRU > login.Lambda {
-			than = "more than"
-		}
-		fmt.Fprintf(&b, "Its %s WRU (the attempt counted before the hash, then session, account, counter and audit in one transaction, each item counted twice) cost %s per million, %s all of Lambda (%s) with the argon2id hash.",
-			count(c.WRU), usd(c.WRU*p.WRU*1e6), than, usd(login.Lambda*1e6))
+		fmt.Fprintf(&b, "Its %s WRU — the attempt counted before the hash; the sign-in recorded on the account by a conditional write, which also clears the account's failures; session and audit event appended by one BatchWriteItem, a unit each where a transaction counts every item twice — cost %s per million, and its %s RRU %s.",
+			count(c.WRU), usd(c.WRU*p.WRU*1e6), count(c.RRU), usd(c.RRU*p.RRU*1e6))
 	}
 	b.WriteString("\n\n")
+	if f, ok := m.LoginFloor(in, p); ok {
+		fmt.Fprintf(&b, "**Budget ≤ %s per million password logins (issue 2.6): %s.** ", usd(BudgetLoginCost*1e6), metText(login.Total() <= BudgetLoginCost))
+		fmt.Fprintf(&b, "%s at today's %d MB, %s at %d MB, the cheapest size. ", usd(login.Total()*1e6), login.MemoryMB, usd(f.Cheapest.Total()*1e6), f.Cheapest.MemoryMB)
+		fmt.Fprintf(&b, "What a password login cannot do without comes to %s: the per-request charges %s (API Gateway and Lambda's request fee), the argon2id derivation %s (%s of one vCPU: the same GB-seconds at every size up to %d MB), "+
+			"%d writes %s — the attempt counted before the check (SECURITY.md), the sign-in recorded on the account (the \"last sign-in\" the next session shows, API.md; recording it also clears the failures), the session, the audit event — and the reads %s. "+
+			"Waiting for DynamoDB (%s at %d MB) and the log lines (%s) come on top.\n\n",
+			usd(f.Total()*1e6), usd(f.Requests*1e6), usd(f.Hash*1e6), durD(f.HashCPU), m.FullCPUMemoryMB,
+			f.Writes, usd(f.WriteCost*1e6), usd(f.ReadCost*1e6), usd(f.Waiting*1e6), login.MemoryMB, usd(login.Logs*1e6))
+	}
 	return b.String()
+}
+
+// BudgetLoginCost is issue 2.6's budget for a password login, in dollars.
+const BudgetLoginCost = 5.00 / 1e6
+
+// LoginWrites are the writes a password login without a second factor
+// cannot do without: the attempt counted before the check, the sign-in
+// recorded on the account, the session, the audit event.
+const LoginWrites = 4
+
+// LoginFloor is what a password login costs at least, by part.
+type LoginFloor struct {
+	// Requests are the per-request charges (API Gateway, Lambda).
+	Requests float64
+	// Hash is the argon2id derivation's GB-seconds, HashCPU its CPU time.
+	Hash    float64
+	HashCPU time.Duration
+	// Writes are LoginWrites, costing WriteCost; ReadCost is the reads
+	// the login made.
+	Writes              int
+	WriteCost, ReadCost float64
+	// Waiting is the duration charge of the waiting at today's size.
+	Waiting float64
+	// Cheapest is the login at the cheapest memory size.
+	Cheapest Cost
+}
+
+// Total is the floor without waiting and logs.
+func (f LoginFloor) Total() float64 { return f.Requests + f.Hash + f.WriteCost + f.ReadCost }
+
+// LoginFloor works out the parts of a password login's cost that no memory
+// size, latency or log setting removes.
+func (m Model) LoginFloor(in Inputs, p Prices) (LoginFloor, bool) {
+	f := Flows()[0]
+	now, ok := m.Cost(in, p, f, 0)
+	c, ok2 := in.capacity(f.Capacity)
+	hash, ok3 := in.hashCPU()
+	if !ok || !ok2 || !ok3 {
+		return LoginFloor{}, false
+	}
+	out := LoginFloor{
+		Requests: p.LambdaRequest + p.HTTPAPIRequest,
+		HashCPU:  time.Duration(hash),
+		Hash:     time.Duration(hash).Seconds() * float64(m.FullCPUMemoryMB) / 1024 * p.LambdaGBSecond,
+		Writes:   LoginWrites, WriteCost: LoginWrites * p.WRU, ReadCost: c.RRU * p.RRU,
+		Waiting: now.IO.Seconds() * float64(now.MemoryMB) / 1024 * p.LambdaGBSecond,
+	}
+	for _, mem := range MemorySizes() {
+		if c, ok := m.Cost(in, p, f, mem); ok && (out.Cheapest.MemoryMB == 0 || c.Total() < out.Cheapest.Total()) {
+			out.Cheapest = c
+		}
+	}
+	return out, true
+}
+
+func metText(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
 }
 
 // memoryFindings compares the best memory size with today's.

@@ -135,14 +135,27 @@ func Budgets(in Inputs) []Budget {
 	}
 	out = append(out, b)
 
-	b = Budget{Name: "Password sign-in of a TOTP user from a remembered browser ≤ 2 reads + 2 writes", Status: NotMeasured}
+	// 2.4 asked for the round trips of a password sign-in (then 2 + 2);
+	// since 2.6 a password sign-in is 2 + 3, its last write split in two so
+	// that session and audit event are not transactional.
+	b = Budget{Name: "Password sign-in of a TOTP user from a remembered browser: no more round trips than a password sign-in", Status: NotMeasured}
 	if c, ok := in.capacity("login-remembered-device"); ok {
-		b.Measured = fmt.Sprintf("%d R + %d W (on DynamoDB: %s)", c.Reads, c.Writes, calls(c.Calls))
-		b.Status = status(c.Reads <= 2 && c.Writes <= 2)
-	} else if s, ok := in.bench(keyDeviceLogin); ok {
-		r, w := s.Median["reads/op"], s.Median["writes/op"]
-		b.Measured = fmt.Sprintf("%s R + %s W", count(r), count(w))
-		b.Status = status(r <= 2 && w <= 2)
+		if l, ok := in.capacity("login"); ok {
+			b.Measured = fmt.Sprintf("%d R + %d W, a password sign-in %d R + %d W (on DynamoDB: %s)", c.Reads, c.Writes, l.Reads, l.Writes, calls(c.Calls))
+			b.Status = status(c.Reads <= l.Reads && c.Writes <= l.Writes)
+		}
+	}
+	out = append(out, b)
+
+	// Issue 2.6's budgets.
+	b = Budget{Name: fmt.Sprintf("≤ %s per million password logins (docs/cost-model.md)", usd(BudgetLoginCost*1e6)), Status: NotMeasured}
+	if c, ok := DefaultModel().Cost(in, Published(), Flows()[0], 0); ok {
+		b.Measured = fmt.Sprintf("%s at %d MB (DynamoDB %s, Lambda %s, API Gateway %s, logs %s)", usd(c.Total()*1e6), c.MemoryMB,
+			usd(c.DynamoDB*1e6), usd(c.Lambda*1e6), usd(c.APIGateway*1e6), usd(c.Logs*1e6))
+		if f, ok := DefaultModel().LoginFloor(in, Published()); ok {
+			b.Measured += fmt.Sprintf("; floor without waiting and logs %s", usd(f.Total()*1e6))
+		}
+		b.Status = status(c.Total() <= BudgetLoginCost)
 	}
 	out = append(out, b)
 
