@@ -150,11 +150,16 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
-	return b.render()
+	return b.render(ctx)
 }
 
 // measure runs the chosen steps and updates the run's meta file.
 func (b *bench) measure(ctx context.Context) error {
+	if slices.Equal(b.o.steps, allSteps()) {
+		if err := b.keepPrevious(); err != nil {
+			return err
+		}
+	}
 	in, err := report.Load(b.raw)
 	if err != nil {
 		return err
@@ -215,7 +220,99 @@ func (b *bench) setStep(name string, took time.Duration) {
 	b.meta.Steps = out
 }
 
-func (b *bench) render() error {
+// runDir is docs/bench/run/: the figures of the run the documents show,
+// committed with them, so that the next run can be compared with it.
+func (b *bench) runDir() string { return filepath.Join(b.root, "docs", "bench", "run") }
+
+// keepPrevious copies the last rendered run (docs/bench/run/) into the raw
+// directory's previous/, replacing what was there, before a full run
+// overwrites the raw files. Without a last run there is no previous one.
+func (b *bench) keepPrevious() error {
+	prev := filepath.Join(b.raw, report.DirPrevious)
+	if err := os.RemoveAll(prev); err != nil {
+		return fmt.Errorf("previous run: %w", err)
+	}
+	if err := os.MkdirAll(prev, 0o755); err != nil {
+		return fmt.Errorf("previous run: %w", err)
+	}
+	for _, name := range report.RunFiles() {
+		data, err := os.ReadFile(filepath.Join(b.runDir(), name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("previous run: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(prev, name), data, 0o644); err != nil {
+			return fmt.Errorf("previous run: %w", err)
+		}
+	}
+	return nil
+}
+
+// compareWithPrevious runs benchstat over the previous run's Go benchmarks
+// and this run's into the raw directory's benchstat.txt; without both there
+// is nothing to compare and no file. benchstat is pinned and fetched through
+// the module proxy like any module (make bench needs the proxy anyway).
+func (b *bench) compareWithPrevious(ctx context.Context) error {
+	out := filepath.Join(b.raw, report.FileBenchstat)
+	if err := os.Remove(out); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("benchstat: %w", err)
+	}
+	prev := filepath.Join(b.raw, report.DirPrevious, report.FileGoBench)
+	cur := filepath.Join(b.raw, report.FileGoBench)
+	for _, p := range []string{prev, cur} {
+		if _, err := os.Stat(p); err != nil {
+			return nil
+		}
+	}
+	cmd := exec.CommandContext(ctx, b.o.goCmd, "run", "golang.org/x/perf/cmd/benchstat@"+report.BenchstatVersion,
+		"previous="+prev, "this="+cur)
+	cmd.Dir = b.tmpOr(b.root)
+	text, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+			stderr = ee.Stderr
+		}
+		return fmt.Errorf("benchstat: %w\n%s", err, stderr)
+	}
+	return os.WriteFile(out, text, 0o644)
+}
+
+// tmpOr is the run's temporary directory, or dir outside a measuring run.
+func (b *bench) tmpOr(dir string) string {
+	if b.tmp != "" {
+		return b.tmp
+	}
+	return dir
+}
+
+// writeRun keeps the rendered run in docs/bench/run/ for the next one.
+func (b *bench) writeRun(in report.Inputs) error {
+	if err := os.MkdirAll(b.runDir(), 0o755); err != nil {
+		return fmt.Errorf("run dir: %w", err)
+	}
+	if err := report.WriteJSON(filepath.Join(b.runDir(), report.FileMeta), in.Meta); err != nil {
+		return err
+	}
+	if err := report.WriteJSON(filepath.Join(b.runDir(), report.FileBudgets), report.Budgets(in)); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(filepath.Join(b.raw, report.FileGoBench))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("run dir: %w", err)
+	}
+	return os.WriteFile(filepath.Join(b.runDir(), report.FileGoBench), data, 0o644)
+}
+
+func (b *bench) render(ctx context.Context) error {
+	if err := b.compareWithPrevious(ctx); err != nil {
+		return err
+	}
 	in, err := report.Load(b.raw)
 	if err != nil {
 		return err
@@ -229,7 +326,10 @@ func (b *bench) render() error {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}
-	fmt.Fprintln(b.log, "bench: wrote docs/performance.md and docs/cost-model.md")
+	if err := b.writeRun(in); err != nil {
+		return err
+	}
+	fmt.Fprintln(b.log, "bench: wrote docs/performance.md, docs/cost-model.md and docs/bench/run/")
 	for _, bg := range report.Budgets(in) {
 		fmt.Fprintf(b.log, "  %-60s %-14s %s\n", bg.Name, strings.Trim(string(bg.Status), "*"), bg.Measured)
 	}
@@ -314,13 +414,7 @@ func (b *bench) goBench(ctx context.Context) error {
 			b.meta.CPU = cpu
 		}
 	}
-	path := filepath.Join(b.raw, report.FileGoBench)
-	if _, err := os.Stat(path); err == nil {
-		if err := os.Rename(path, filepath.Join(b.raw, "gobench.prev.txt")); err != nil {
-			return fmt.Errorf("keep the previous run: %w", err)
-		}
-	}
-	return os.WriteFile(path, all.Bytes(), 0o644)
+	return os.WriteFile(filepath.Join(b.raw, report.FileGoBench), all.Bytes(), 0o644)
 }
 
 // renameBenchmarks appends suffix to every benchmark name in out, before

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -52,5 +55,55 @@ func TestSetStep(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "build=2s gobench=3s load=4s" {
 		t.Fatalf("steps %v", got)
+	}
+}
+
+// A full run keeps the last rendered run as its previous one; a render
+// writes the run for the next; a first run has no previous.
+func TestPreviousRunIsKept(t *testing.T) {
+	root := t.TempDir()
+	b := &bench{root: root, raw: filepath.Join(root, "docs", "bench", "raw"), log: io.Discard}
+	if err := os.MkdirAll(b.raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.keepPrevious(); err != nil {
+		t.Fatal(err)
+	}
+	if in, err := report.Load(b.raw); err != nil || in.Previous != nil {
+		t.Fatalf("first run: previous %+v, %v", in.Previous, err)
+	}
+	meta := report.Meta{Date: "2026-12-01", NumCPU: 2}
+	if err := report.WriteJSON(filepath.Join(b.raw, report.FileMeta), meta); err != nil {
+		t.Fatal(err)
+	}
+	bench := "BenchmarkX-2 10 100 ns/op\n"
+	if err := os.WriteFile(filepath.Join(b.raw, report.FileGoBench), []byte(bench), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := report.Load(b.raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.writeRun(in); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range report.RunFiles() {
+		if _, err := os.Stat(filepath.Join(b.runDir(), name)); err != nil {
+			t.Errorf("docs/bench/run lacks %s: %v", name, err)
+		}
+	}
+	if err := b.keepPrevious(); err != nil {
+		t.Fatal(err)
+	}
+	in, err = report.Load(b.raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Previous == nil || in.Previous.Meta.Date != "2026-12-01" || len(in.Previous.Budgets) != len(report.Budgets(in)) {
+		t.Fatalf("previous run not kept: %+v", in.Previous)
+	}
+	got, err := os.ReadFile(filepath.Join(b.raw, report.DirPrevious, report.FileGoBench))
+	if err != nil || string(got) != bench {
+		t.Fatalf("previous Go benchmarks %q, %v", got, err)
 	}
 }

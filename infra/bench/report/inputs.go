@@ -74,6 +74,8 @@ type Inputs struct {
 	// LoadProfile are the functions that used the most CPU during the load
 	// test (flat), most first.
 	LoadProfile []ProfileEntry
+	// Previous is the run before this one, nil when there was none.
+	Previous *Previous
 }
 
 // ProfileEntry is one function of a CPU profile and its share of the
@@ -136,6 +138,11 @@ func Load(dir string) (Inputs, error) {
 	if len(load.Levels) > 0 {
 		in.Load = &load
 	}
+	prev, err := loadPrevious(dir)
+	if err != nil {
+		return in, err
+	}
+	in.Previous = prev
 	return in, nil
 }
 

@@ -12,14 +12,17 @@ import (
 	"github.com/gatepass/gatepass/infra/bench/stats"
 )
 
-// Budget limits of issue 8/8.
+// Budget limits of issue 8/8, tightened by issue 2.6 (non-hash CPU was 1 ms,
+// the sign-in rate 55 logins/s).
 const (
-	BudgetNonHashCPU   = time.Millisecond
-	BudgetLoginsPerSec = 55.0
+	BudgetNonHashCPU   = 300 * time.Microsecond
+	BudgetLoginsPerSec = 65.0
 	BudgetRoundTrips   = 2
-	BudgetBootstrap    = 12 << 20 // the Makefile's MAX_BOOTSTRAP_BYTES, 12 MiB
-	BudgetExecToNext   = 50 * time.Millisecond
-	BudgetBenchTime    = 10 * time.Minute
+	// BudgetPasskeyCPU is issue 2.4's non-crypto CPU of a passkey sign-in.
+	BudgetPasskeyCPU = time.Millisecond
+	BudgetBootstrap  = 12 << 20 // the Makefile's MAX_BOOTSTRAP_BYTES, 12 MiB
+	BudgetExecToNext = 50 * time.Millisecond
+	BudgetBenchTime  = 10 * time.Minute
 	// BudgetRound1LoginCPU is the non-hash CPU of a password login that
 	// round 1 measured (docs/performance.md of 2026-11-23): issue 2.4 asks
 	// for "unchanged or better", within this machine's noise (10%).
@@ -40,16 +43,16 @@ const (
 
 // Budget is one budget and how the run fared.
 type Budget struct {
-	Name     string
-	Measured string
-	Status   Status
+	Name     string `json:"name"`
+	Measured string `json:"measured"`
+	Status   Status `json:"status"`
 }
 
 // Budgets evaluates every budget on in.
 func Budgets(in Inputs) []Budget {
 	var out []Budget
 
-	b := Budget{Name: "Non-hash CPU ≤ 1 ms per login", Status: NotMeasured}
+	b := Budget{Name: "Non-hash CPU ≤ 0.3 ms per login", Status: NotMeasured}
 	if s, ok := in.bench(keyLoginNoFsync); ok {
 		cpu := s.Median["cpu-ns/op"]
 		b.Measured = fmt.Sprintf("%s CPU per login (%s wall), median of %d; BenchmarkLoginCheapHasherNoFsync", ms(cpu), ms(s.Median["ns/op"]), s.Runs)
@@ -57,7 +60,7 @@ func Budgets(in Inputs) []Budget {
 	}
 	out = append(out, b)
 
-	b = Budget{Name: "≥ 55 logins/s on this machine, argon2id m=19 MiB t=2 p=1", Status: NotMeasured}
+	b = Budget{Name: "≥ 65 logins/s on this machine, argon2id m=19 MiB t=2 p=1", Status: NotMeasured}
 	if in.Load != nil {
 		best := slices.MaxFunc(in.Load.Levels, func(a, b loadtest.Level) int { return cmpFloat(a.PerSecond, b.PerSecond) })
 		errs := 0
@@ -131,7 +134,7 @@ func Budgets(in Inputs) []Budget {
 		}
 		b.Measured = fmt.Sprintf("%s R + %s W; %s CPU, of which %s the assertion's parse and signature check: %s besides",
 			count(r), count(w), ms(cpu), ms(crypto), ms(cpu-crypto))
-		b.Status = status(r <= 2 && w <= 2 && cpu-crypto <= float64(BudgetNonHashCPU))
+		b.Status = status(r <= 2 && w <= 2 && cpu-crypto <= float64(BudgetPasskeyCPU))
 	}
 	out = append(out, b)
 
@@ -219,9 +222,9 @@ func Performance(in Inputs) string {
 	b.WriteString("## Budgets\n\n")
 	var rows [][]string
 	for _, bg := range Budgets(in) {
-		rows = append(rows, []string{bg.Name, orDash(bg.Measured), string(bg.Status)})
+		rows = append(rows, []string{bg.Name, orDash(bg.Measured), in.Previous.previousCell(bg), string(bg.Status)})
 	}
-	table(&b, "lll", []string{"budget", "measured", "status"}, rows)
+	table(&b, "llll", []string{"budget", "measured", "previous run", "status"}, rows)
 	b.WriteString("\n")
 
 	b.WriteString("## Results\n\n")
@@ -229,6 +232,7 @@ func Performance(in Inputs) string {
 	b.WriteString("CPU is the process's user + system time per operation (garbage collection included).\n\n")
 	table(&b, "llrrl", []string{"area", "item", "median", "spread", "details"}, resultRows(in))
 	b.WriteString("\n")
+	b.WriteString(againstPrevious(in))
 	b.WriteString(howMeasured(in))
 	b.WriteString(notes(in))
 	return b.String()
