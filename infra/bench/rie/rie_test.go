@@ -2,11 +2,9 @@ package rie_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,31 +52,13 @@ func TestParseInitReport(t *testing.T) {
 	}
 }
 
-// Emulator returns the emulator, building it once per machine; it skips tb
-// when it cannot be built, except in CI.
-func Emulator(tb testing.TB) string {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	bin, err := rie.Install(ctx, "")
-	if errors.Is(err, rie.ErrNotBuilt) {
-		if ci, _ := strconv.ParseBool(os.Getenv("CI")); !ci {
-			tb.Skipf("aws-lambda-rie not available, skipping: %v", err)
-		}
-	}
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return bin
-}
-
 // The minimal Go Lambda under the emulator: started at the first
 // invocation, which reports its init; the second does not.
 func TestBaselineUnderTheEmulator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the emulator and a function")
 	}
-	emulator := Emulator(t)
+	emulator := rie.Require(t)
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", bin, "./infra/bench/baseline")
 	build.Dir = "../../.."
