@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gatepass/gatepass/infra/bench/coldstart"
+	"github.com/gatepass/gatepass/infra/bench/rie"
 	"github.com/gatepass/gatepass/infra/bench/stats"
 	"github.com/gatepass/gatepass/shared/routes"
 )
@@ -104,5 +105,25 @@ init github.com/aws/aws-sdk-go-v2/service/sesv2/schemas @8.0 ms, 3.1 ms clock, 1
 	}
 	if total, top := coldstart.ParseInitTrace("", 3); total != 0 || len(top) != 0 {
 		t.Fatalf("empty: %v %v", total, top)
+	}
+}
+
+// Under the official emulator too: the same binary, environment and fakes,
+// the emulator's own init duration recorded per start.
+func TestMeasureUnderTheEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the emulator and a function")
+	}
+	res, err := coldstart.Measure(context.Background(), coldstart.Config{
+		Root: root, Functions: []string{"views"}, Dir: t.TempDir(), Runs: 1, Warm: 1, MemoryMB: 1024,
+		Emulator: rie.Require(t), EmulatorRuns: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	t.Logf("views: harness exec → /next %v, aws-lambda-rie init %v, first invoke %v", r.ExecToNext, r.RIEInit, r.RIEFirstInvoke)
+	if len(r.RIEInit) != 2 || len(r.RIEFirstInvoke) != 2 || slices.Min(r.RIEInit) <= 0 || slices.Min(r.RIEFirstInvoke) <= 0 {
+		t.Fatalf("%+v", r)
 	}
 }
