@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -125,5 +126,57 @@ func TestMeasureUnderTheEmulator(t *testing.T) {
 	t.Logf("views: harness exec → /next %v, aws-lambda-rie init %v, first invoke %v", r.ExecToNext, r.RIEInit, r.RIEFirstInvoke)
 	if len(r.RIEInit) != 2 || len(r.RIEFirstInvoke) != 2 || slices.Min(r.RIEInit) <= 0 || slices.Min(r.RIEFirstInvoke) <= 0 {
 		t.Fatalf("%+v", r)
+	}
+}
+
+// A module of one function: the key follows its source, and a cached build
+// is reused until the source changes.
+func TestBuildCachedFollowsTheSource(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a function")
+	}
+	mod := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		p := filepath.Join(mod, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/fn\n\ngo 1.26\n")
+	write("functions/hello/main.go", "package main\n\nfunc main() { println(\"hello\") }\n")
+	ctx, cache := context.Background(), t.TempDir()
+	fns := []string{"hello"}
+
+	first, err := coldstart.BuildCached(ctx, mod, cache, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(first["hello"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := coldstart.BuildCached(ctx, mod, cache, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, err := os.Stat(again["hello"]); err != nil || again["hello"] != first["hello"] || !after.ModTime().Equal(before.ModTime()) {
+		t.Fatalf("rebuilt: %s then %s (%v)", first["hello"], again["hello"], err)
+	}
+
+	write("functions/hello/main.go", "package main\n\nfunc main() { println(\"hello, again\") }\n")
+	changed, err := coldstart.BuildCached(ctx, mod, cache, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed["hello"] == first["hello"] {
+		t.Fatal("a changed source reused the old binary")
+	}
+	out, err := exec.Command(changed["hello"]).CombinedOutput()
+	if err != nil || string(out) != "hello, again\n" {
+		t.Fatalf("the cached binary says %q (%v)", out, err)
 	}
 }
