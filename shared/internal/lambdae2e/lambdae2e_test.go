@@ -86,15 +86,27 @@ func TestSignInToAuthorizerUnderTheEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Built once per content of the module (the key takes a go list).
-	bins, err := coldstart.BuildCached(ctx, root, filepath.Join(cache, "gatepass", "lambdae2e"), functions)
-	if err != nil {
-		t.Fatal(err)
-	}
-	built := time.Now()
-
+	// The build (once per content of the module: the key takes a go list)
+	// and the password hash run while DynamoDB Local creates the table.
+	var (
+		bins     map[string]string
+		buildErr error
+		ready    time.Duration
+		wg       sync.WaitGroup
+	)
+	wg.Go(func() {
+		bins, buildErr = coldstart.BuildCached(ctx, root, filepath.Join(cache, "gatepass", "lambdae2e"), functions)
+		ready = time.Since(began)
+	})
+	account := make(chan newAccount, 1)
+	go func() { account <- hashUser() }()
 	client, table := dynamotest.NewTable(t, dynamoDB)
-	user := seedUser(t, dynamo.New(client, table, clock.System{}))
+	user := seedUser(t, dynamo.New(client, table, clock.System{}), <-account)
+	wg.Wait()
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	seeded := time.Now()
 
 	fake, err := awsfake.StartWith(t.TempDir(), awsfake.Options{DynamoDB: db.Endpoint()})
 	if err != nil {
@@ -175,36 +187,50 @@ func TestSignInToAuthorizerUnderTheEmulator(t *testing.T) {
 		}
 		t.Logf("%s: aws-lambda-rie init %s", name, in.Duration.Round(10*time.Microsecond))
 	}
-	t.Logf("bootstraps ready in %s, the flow took %s", built.Sub(began).Round(time.Millisecond), time.Since(built).Round(time.Millisecond))
+	t.Logf("emulator and bootstraps ready in %s, table and user in %s, the flow took %s", ready.Round(time.Millisecond),
+		seeded.Sub(began).Round(time.Millisecond), time.Since(seeded).Round(time.Millisecond))
 }
 
 // user is the seeded account.
 type user struct{ username, email, password string }
 
-// seedUser stores an active operator with network access and a password,
-// as the admin API would, under a fresh name and email (the mail store is
-// shared by the tests of the package).
-func seedUser(t *testing.T, st store.Store) user {
-	t.Helper()
+// newAccount is a user with its password hash, or the hashing error.
+type newAccount struct {
+	user
+	hash string
+	err  error
+}
+
+// hashUser makes a user of a fresh name and email (the mail store is
+// shared by the tests of the package) and hashes its password as the
+// functions do.
+func hashUser() newAccount {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	u := user{username: "vera-" + hex.EncodeToString(b[:]), password: "correct horse battery staple 7"}
 	u.email = u.username + "@example.com"
 	hash, err := password.NewArgon2id(password.OWASP()).Hash(u.password)
-	if err != nil {
-		t.Fatal(err)
+	return newAccount{user: u, hash: hash, err: err}
+}
+
+// seedUser stores the user as an active operator with network access and
+// a password, as the admin API would.
+func seedUser(t *testing.T, st store.Store, n newAccount) user {
+	t.Helper()
+	if n.err != nil {
+		t.Fatal(n.err)
 	}
 	now := time.Now().UTC()
 	a := store.Account{
-		ID: ids.New("u"), Username: u.username, UsernameKey: accounts.CanonicalUsername(u.username),
-		DisplayName: "Vera Example", Email: u.email, EmailKey: accounts.CanonicalEmail(u.email), EmailVerified: true,
-		PasswordHash: hash, PasswordSetAt: now, Roles: []string{accounts.RoleOperator}, NetworkAccess: true,
+		ID: ids.New("u"), Username: n.username, UsernameKey: accounts.CanonicalUsername(n.username),
+		DisplayName: "Vera Example", Email: n.email, EmailKey: accounts.CanonicalEmail(n.email), EmailVerified: true,
+		PasswordHash: n.hash, PasswordSetAt: now, Roles: []string{accounts.RoleOperator}, NetworkAccess: true,
 		Locale: "en", Status: store.StatusActive, CreatedAt: now, UpdatedAt: now,
 	}
 	if err := st.Commit(context.Background(), store.CreateAccount{Account: a}); err != nil {
 		t.Fatal(err)
 	}
-	return u
+	return n.user
 }
 
 // environment is what Lambda and the tenant stack give function name,
