@@ -2,6 +2,7 @@ package rie_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,5 +101,22 @@ func TestBaselineUnderTheEmulator(t *testing.T) {
 	out, _ := f.Output()
 	if strings.Contains(out, "127.0.0.1:9") {
 		t.Fatal("the bootstrap saw the caller's AWS_LAMBDA_RUNTIME_API")
+	}
+}
+
+// An installed emulator is used as it is; a failed build is ErrNotBuilt,
+// which tests skip on outside CI.
+func TestInstallIn(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := rie.InstallIn(context.Background(), "false", dir); !errors.Is(err, rie.ErrNotBuilt) {
+		t.Fatalf("a failed build: %v", err)
+	}
+	want := filepath.Join(dir, "aws-lambda-rie")
+	if err := os.WriteFile(want, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	got, err := rie.InstallIn(context.Background(), "false", dir)
+	if err != nil || got != want {
+		t.Fatalf("installed: %q, %v", got, err)
 	}
 }
