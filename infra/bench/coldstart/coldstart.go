@@ -7,7 +7,9 @@
 // clients, the function's own init and the Secrets Manager reads — the
 // origin secret's two stages for every HTTP function, the sealing key for
 // the two-factor ones), then invocations with a cheap real event, sent as
-// CloudFront sends it (origin secret, CloudFront-Viewer-Address).
+// CloudFront sends it (origin secret, CloudFront-Viewer-Address). With
+// Config.Emulator the same binaries are also started under the official
+// emulator, aws-lambda-rie (package rie), for its own init duration.
 package coldstart
 
 import (
