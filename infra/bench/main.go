@@ -35,6 +35,7 @@ import (
 	"github.com/gatepass/gatepass/infra/bench/flowbench"
 	"github.com/gatepass/gatepass/infra/bench/loadtest"
 	"github.com/gatepass/gatepass/infra/bench/report"
+	"github.com/gatepass/gatepass/infra/bench/rie"
 )
 
 // Step names, in the order they run.
@@ -59,6 +60,7 @@ type options struct {
 	hashBenchtime string
 	count         int
 	runs, warm    int
+	rieRuns       int
 	loadDuration  time.Duration
 	loadWarmup    time.Duration
 	concurrency   []int
@@ -76,6 +78,7 @@ func parseFlags(args []string) (options, error) {
 	fl.IntVar(&o.count, "count", 6, "-count of the Go benchmarks (benchstat wants at least 6)")
 	fl.IntVar(&o.runs, "coldstart-runs", 11, "process starts per function")
 	fl.IntVar(&o.warm, "warm", 20, "warm invocations timed per process start")
+	fl.IntVar(&o.rieRuns, "rie-runs", 5, "cold starts per function under aws-lambda-rie (0: none)")
 	fl.DurationVar(&o.loadDuration, "load-duration", 10*time.Second, "load test time per concurrency level")
 	fl.DurationVar(&o.loadWarmup, "load-warmup", 2*time.Second, "load test warm-up per level")
 	levels := fl.String("concurrency", "1,2,4", "load test concurrency levels")
@@ -85,6 +88,7 @@ func parseFlags(args []string) (options, error) {
 	if *quick {
 		o.benchtime, o.hashBenchtime, o.count = "100x", "5x", 1
 		o.runs, o.warm, o.loadDuration, o.loadWarmup = 3, 5, 3*time.Second, 500*time.Millisecond
+		o.rieRuns = min(o.rieRuns, 3)
 	}
 	for _, s := range strings.Split(*steps, ",") {
 		if s = strings.TrimSpace(s); s == "" {
@@ -172,7 +176,7 @@ func (b *bench) measure(ctx context.Context) error {
 	}
 	b.meta.Settings = []string{
 		fmt.Sprintf("Go benchmarks -benchtime %s (argon2id ones %s) -count %d", b.o.benchtime, b.o.hashBenchtime, b.o.count),
-		fmt.Sprintf("cold start %d process starts × (1 + %d invocations) per function", b.o.runs, b.o.warm),
+		fmt.Sprintf("cold start %d process starts × (1 + %d invocations) per function, and %d under aws-lambda-rie", b.o.runs, b.o.warm, b.o.rieRuns),
 		fmt.Sprintf("load test %s per level after %s of warm-up, concurrency %s", b.o.loadDuration, b.o.loadWarmup, joinInts(b.o.concurrency)),
 	}
 	tmp, err := os.MkdirTemp("", "gatepass-bench-")
@@ -509,8 +513,20 @@ func (b *bench) coldStart(ctx context.Context) error {
 		return err
 	}
 	fns = append(fns, coldstart.Baseline)
+	emulator := ""
+	if b.o.rieRuns > 0 {
+		// Built once per machine into the user cache (package rie).
+		emulator, err = rie.Install(ctx, b.o.goCmd)
+		if errors.Is(err, rie.ErrNotBuilt) && !rie.InCI() {
+			fmt.Fprintf(b.log, "bench: cold starts without aws-lambda-rie: %v\n", err)
+			emulator, err = "", nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 	res, err := coldstart.Measure(ctx, coldstart.Config{Root: b.root, Functions: fns, Dir: filepath.Join(b.tmp, "coldstart"),
-		Runs: b.o.runs, Warm: b.o.warm, MemoryMB: 1024})
+		Runs: b.o.runs, Warm: b.o.warm, MemoryMB: 1024, Emulator: emulator, EmulatorRuns: b.o.rieRuns})
 	if err != nil {
 		return err
 	}

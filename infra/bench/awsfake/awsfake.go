@@ -12,10 +12,13 @@
 // fakes of DynamoDB (every key missing, every write accepted), Secrets
 // Manager (GetSecretValue returns a fixed 32-byte key, or for OriginSecretID
 // the origin secret) and SES v2 (SendEmail accepted). Each request is
-// counted by service and operation.
+// counted by service and operation. With Options.DynamoDB the DynamoDB
+// requests go on, as they came, to a real endpoint (DynamoDB Local): the
+// end-to-end tests run the real bootstraps against it that way.
 package awsfake
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -32,6 +35,8 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -69,14 +74,42 @@ type Server struct {
 	tlsIn  *connListener
 	bundle string
 
+	dynamo http.Handler // nil: the fake answers DynamoDB
+
 	mu    sync.Mutex
 	certs map[string]*tls.Certificate
 	calls map[string]int
 }
 
+// Options change what the fake answers.
+type Options struct {
+	// DynamoDB, when set, is the base URL of a DynamoDB endpoint (such as
+	// DynamoDB Local's http://127.0.0.1:<port>) to which every DynamoDB
+	// request is forwarded unchanged — Host header and SigV4 signature
+	// included — instead of being answered by the fake.
+	DynamoDB string
+}
+
 // Start creates a certificate authority, writes its bundle into dir and
 // starts the proxy on a free loopback port.
-func Start(dir string) (*Server, error) {
+func Start(dir string) (*Server, error) { return StartWith(dir, Options{}) }
+
+// StartWith is Start with options.
+func StartWith(dir string, o Options) (*Server, error) {
+	var dynamo http.Handler
+	if o.DynamoDB != "" {
+		target, err := url.Parse(o.DynamoDB)
+		if err != nil || target.Scheme == "" || target.Host == "" {
+			return nil, fmt.Errorf("awsfake: DynamoDB endpoint %q is not a URL", o.DynamoDB)
+		}
+		dynamo = &httputil.ReverseProxy{
+			Rewrite: func(r *httputil.ProxyRequest) {
+				r.SetURL(target)
+				r.Out.Host = r.In.Host // signed
+			},
+			Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 16},
+		}
+	}
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("awsfake: ca key: %w", err)
@@ -99,7 +132,8 @@ func Start(dir string) (*Server, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("awsfake: secret key: %w", err)
 	}
-	s := &Server{SecretKey: key, OriginSecret: origin.NewSecret(), dir: dir, ca: ca, caKey: caKey, certs: map[string]*tls.Certificate{}, calls: map[string]int{}}
+	s := &Server{SecretKey: key, OriginSecret: origin.NewSecret(), dir: dir, ca: ca, caKey: caKey, dynamo: dynamo,
+		certs: map[string]*tls.Certificate{}, calls: map[string]int{}}
 	if err := s.writeBundle(der); err != nil {
 		return nil, err
 	}
@@ -275,6 +309,11 @@ func (s *Server) serveAWS(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case strings.HasPrefix(host, "dynamodb.") || strings.Contains(host, ".ddb."):
 		s.count("dynamodb." + op)
+		if s.dynamo != nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			s.dynamo.ServeHTTP(w, r)
+			return
+		}
 		writeJSON(w, "application/x-amz-json-1.0", dynamoAnswer(op))
 	case strings.HasPrefix(host, "secretsmanager."):
 		s.count("secretsmanager." + op)

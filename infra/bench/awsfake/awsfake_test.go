@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -101,5 +103,42 @@ func TestEnvPointsAProcessAtTheFake(t *testing.T) {
 	}
 	if got := awsfake.FormatCalls(nil); got != "none" {
 		t.Fatalf("FormatCalls(nil) = %q", got)
+	}
+}
+
+// With Options.DynamoDB the DynamoDB requests go on, unchanged, to the
+// endpoint, and its answers come back.
+func TestDynamoDBIsForwarded(t *testing.T) {
+	type seen struct{ host, target, auth, body string }
+	got := make(chan seen, 1)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got <- seen{r.Host, r.Header.Get("X-Amz-Target"), r.Header.Get("Authorization"), string(b)}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_, _ = io.WriteString(w, `{"TableNames":["from-upstream"]}`)
+	}))
+	defer upstream.Close()
+	s, err := awsfake.StartWith(t.TempDir(), awsfake.Options{DynamoDB: upstream.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	out, err := dynamodb.NewFromConfig(awsConfig(t, s)).ListTables(context.Background(), &dynamodb.ListTablesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.TableNames) != 1 || out.TableNames[0] != "from-upstream" {
+		t.Fatalf("answer %v", out.TableNames)
+	}
+	r := <-got
+	if r.host != "dynamodb.eu-central-1.amazonaws.com" || r.target != "DynamoDB_20120810.ListTables" ||
+		!strings.HasPrefix(r.auth, "AWS4-HMAC-SHA256 Credential=AKIDBENCH/") || r.body != "{}" {
+		t.Fatalf("upstream saw %+v", r)
+	}
+	if calls := awsfake.FormatCalls(s.Calls()); calls != "dynamodb.ListTables×1" {
+		t.Fatalf("calls %s", calls)
+	}
+	if _, err := awsfake.StartWith(t.TempDir(), awsfake.Options{DynamoDB: "not a url"}); err == nil {
+		t.Fatal("a bad endpoint was accepted")
 	}
 }

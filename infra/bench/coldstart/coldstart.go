@@ -7,7 +7,9 @@
 // clients, the function's own init and the Secrets Manager reads — the
 // origin secret's two stages for every HTTP function, the sealing key for
 // the two-factor ones), then invocations with a cheap real event, sent as
-// CloudFront sends it (origin secret, CloudFront-Viewer-Address).
+// CloudFront sends it (origin secret, CloudFront-Viewer-Address). With
+// Config.Emulator the same binaries are also started under the official
+// emulator, aws-lambda-rie (package rie), for its own init duration.
 package coldstart
 
 import (
@@ -36,6 +38,7 @@ import (
 
 	"github.com/gatepass/gatepass/infra/bench/awsfake"
 	"github.com/gatepass/gatepass/infra/bench/lambdaapi"
+	"github.com/gatepass/gatepass/infra/bench/rie"
 	"github.com/gatepass/gatepass/shared/apigw"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/ids"
@@ -72,6 +75,11 @@ type Config struct {
 	Warm int
 	// MemoryMB is what AWS_LAMBDA_FUNCTION_MEMORY_SIZE says.
 	MemoryMB int
+	// Emulator, when set, is aws-lambda-rie (package rie): each function is
+	// also started EmulatorRuns times under it, with the same environment
+	// and fakes, and invoked once, for the emulator's own init duration.
+	Emulator     string
+	EmulatorRuns int
 }
 
 // Result is one function's measurement.
@@ -97,6 +105,12 @@ type Result struct {
 	// its three slowest packages.
 	PackageInit  time.Duration `json:"packageInit"`
 	SlowestInits []PackageInit `json:"slowestInits"`
+	// RIEInit is, per start under aws-lambda-rie (Config.Emulator), the
+	// init duration the emulator reports (INIT REPORT: exec → first
+	// …/next, as it sees them), and RIEFirstInvoke the Duration of its
+	// REPORT line for the first invocation. Empty without an emulator.
+	RIEInit        []time.Duration `json:"rieInit,omitempty"`
+	RIEFirstInvoke []time.Duration `json:"rieFirstInvoke,omitempty"`
 }
 
 // PackageInit is one package's init time.
@@ -129,22 +143,44 @@ func ParseInitTrace(out string, n int) (time.Duration, []PackageInit) {
 
 // Build compiles every function (./functions/<name>, or BaselinePackage)
 // for the host into dir/<name>/bootstrap with BuildFlags, CGO off, and
-// returns the binaries' paths by name.
+// returns the binaries' paths by name. One go build makes them all, so the
+// packages are loaded once and compiled and linked in parallel.
 func Build(ctx context.Context, root, dir string, functions []string) (map[string]string, error) {
+	if len(functions) == 0 {
+		return map[string]string{}, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("coldstart: build: %w", err)
+	}
+	staging, err := os.MkdirTemp(dir, ".build-")
+	if err != nil {
+		return nil, fmt.Errorf("coldstart: build: %w", err)
+	}
+	defer os.RemoveAll(staging)
+	args := append([]string{"build"}, BuildFlags...)
+	args = append(args, "-o", staging+string(filepath.Separator))
+	for _, f := range functions {
+		if f == Baseline {
+			args = append(args, BaselinePackage)
+		} else {
+			args = append(args, "./functions/"+f)
+		}
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("coldstart: build %s: %w\n%s", strings.Join(functions, ", "), err, b)
+	}
 	out := map[string]string{}
 	for _, f := range functions {
 		bin := filepath.Join(dir, f, "bootstrap")
-		args := append([]string{"build"}, BuildFlags...)
-		pkg := "./functions/" + f
-		if f == Baseline {
-			pkg = BaselinePackage
+		if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
+			return nil, fmt.Errorf("coldstart: build: %w", err)
 		}
-		args = append(args, "-o", bin, pkg)
-		cmd := exec.CommandContext(ctx, "go", args...)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("coldstart: build %s: %w\n%s", f, err, b)
+		// go build -o dir/ names each binary after its package's directory.
+		if err := os.Rename(filepath.Join(staging, f), bin); err != nil {
+			return nil, fmt.Errorf("coldstart: build %s: %w", f, err)
 		}
 		out[f] = bin
 	}
@@ -205,12 +241,51 @@ func measureOne(ctx context.Context, cfg Config, name, bin string, fake *awsfake
 			return Result{}, fmt.Errorf("coldstart: %s run %d: %w", name, run+1, err)
 		}
 	}
+	if cfg.Emulator != "" {
+		for run := range cfg.EmulatorRuns {
+			if err := emulatorRun(ctx, cfg, name, bin, ev, fake, &res); err != nil {
+				return Result{}, fmt.Errorf("coldstart: %s under aws-lambda-rie, run %d: %w", name, run+1, err)
+			}
+		}
+	}
 	trace, err := initTrace(ctx, cfg, name, bin, fake)
 	if err != nil {
 		return Result{}, fmt.Errorf("coldstart: %s init trace: %w", name, err)
 	}
 	res.PackageInit, res.SlowestInits = ParseInitTrace(trace, 3)
 	return res, nil
+}
+
+// emulatorRun starts the function under aws-lambda-rie, invokes it once
+// and records the emulator's init duration and first REPORT.
+func emulatorRun(ctx context.Context, cfg Config, name, bin string, ev event, fake *awsfake.Server, res *Result) error {
+	runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	f, err := rie.Start(runCtx, rie.Config{Emulator: cfg.Emulator, Bootstrap: bin,
+		Env: append(Environment(name, "", cfg.MemoryMB), fake.Env()...)})
+	if err != nil {
+		return err
+	}
+	defer f.Stop()
+	inv, err := f.Invoke(runCtx, ev.payload)
+	if err == nil && inv.Status != http.StatusOK {
+		err = fmt.Errorf("the emulator answered %d: %s", inv.Status, inv.Body)
+	}
+	if err == nil {
+		_, err = ev.outcome(inv.Body)
+	}
+	var in rie.Init
+	if err == nil {
+		in, err = f.Init(runCtx)
+	}
+	if err != nil {
+		out, log := f.Output()
+		return fmt.Errorf("%w\noutput:\n%s\nemulator log:\n%s", err, out, log)
+	}
+	fake.Calls()
+	res.RIEInit = append(res.RIEInit, in.Duration)
+	res.RIEFirstInvoke = append(res.RIEFirstInvoke, inv.Report.Duration)
+	return nil
 }
 
 // initTrace starts the function once more with GODEBUG=inittrace=1 and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatepass/gatepass/infra/bench/coldstart"
+	"github.com/gatepass/gatepass/infra/bench/rie"
 	"github.com/gatepass/gatepass/infra/bench/stats"
 	"github.com/gatepass/gatepass/shared/routes"
 )
@@ -104,5 +106,77 @@ init github.com/aws/aws-sdk-go-v2/service/sesv2/schemas @8.0 ms, 3.1 ms clock, 1
 	}
 	if total, top := coldstart.ParseInitTrace("", 3); total != 0 || len(top) != 0 {
 		t.Fatalf("empty: %v %v", total, top)
+	}
+}
+
+// Under the official emulator too: the same binary, environment and fakes,
+// the emulator's own init duration recorded per start.
+func TestMeasureUnderTheEmulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the emulator and a function")
+	}
+	res, err := coldstart.Measure(context.Background(), coldstart.Config{
+		Root: root, Functions: []string{"views"}, Dir: t.TempDir(), Runs: 1, Warm: 1, MemoryMB: 1024,
+		Emulator: rie.Require(t), EmulatorRuns: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	t.Logf("views: harness exec → /next %v, aws-lambda-rie init %v, first invoke %v", r.ExecToNext, r.RIEInit, r.RIEFirstInvoke)
+	if len(r.RIEInit) != 2 || len(r.RIEFirstInvoke) != 2 || slices.Min(r.RIEInit) <= 0 || slices.Min(r.RIEFirstInvoke) <= 0 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+// A module of one function: the key follows its source, and a cached build
+// is reused until the source changes.
+func TestBuildCachedFollowsTheSource(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a function")
+	}
+	mod := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		p := filepath.Join(mod, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/fn\n\ngo 1.26\n")
+	write("functions/hello/main.go", "package main\n\nfunc main() { println(\"hello\") }\n")
+	ctx, cache := context.Background(), t.TempDir()
+	fns := []string{"hello"}
+
+	first, err := coldstart.BuildCached(ctx, mod, cache, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.Stat(first["hello"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := coldstart.BuildCached(ctx, mod, cache, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, err := os.Stat(again["hello"]); err != nil || again["hello"] != first["hello"] || !after.ModTime().Equal(before.ModTime()) {
+		t.Fatalf("rebuilt: %s then %s (%v)", first["hello"], again["hello"], err)
+	}
+
+	write("functions/hello/main.go", "package main\n\nfunc main() { println(\"hello, again\") }\n")
+	changed, err := coldstart.BuildCached(ctx, mod, cache, fns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed["hello"] == first["hello"] {
+		t.Fatal("a changed source reused the old binary")
+	}
+	out, err := exec.Command(changed["hello"]).CombinedOutput()
+	if err != nil || string(out) != "hello, again\n" {
+		t.Fatalf("the cached binary says %q (%v)", out, err)
 	}
 }

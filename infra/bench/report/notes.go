@@ -6,7 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatepass/gatepass/infra/bench/coldstart"
 	"github.com/gatepass/gatepass/infra/bench/loadtest"
+	"github.com/gatepass/gatepass/infra/bench/rie"
 	"github.com/gatepass/gatepass/infra/bench/stats"
 )
 
@@ -25,10 +27,13 @@ func howMeasured(in Inputs) string {
 	b.WriteString("- **Round trips and request units**: `TestFlowCapacityOnDynamoDB` (`shared/store/dynamo`) runs every flow once through the real DynamoDB adapter on DynamoDB Local, counting requests per operation; request units follow DynamoDB's published rules, since DynamoDB Local neither charges missing keys nor doubles transactional writes. ")
 	b.WriteString("Exact round-trip counts are asserted in the owning packages' tests (login, MFA step, reset request and confirm, session check, authorizer, views), on both stores.\n")
 	b.WriteString("- **Binary sizes**: `bin/<function>/bootstrap` as `make build` leaves them (linux/arm64, `-tags lambda.norpc -trimpath -ldflags='-s -w'`).\n")
-	b.WriteString("- **Cold start**: each function is built for this host (linux/" + orDash(in.Meta.Arch) + ", the Makefile's flags) and executed against a loopback Lambda Runtime API (`infra/bench/lambdaapi`; the official emulator is not available here) with the environment Lambda and the tenant stack give it and fake credentials. ")
+	b.WriteString("- **Cold start**: each function is built for this host (linux/" + orDash(in.Meta.Arch) + ", the Makefile's flags) and executed against a loopback Lambda Runtime API (`infra/bench/lambdaapi`) with the environment Lambda and the tenant stack give it and fake credentials. ")
 	b.WriteString("Its AWS calls go through `HTTPS_PROXY` to loopback fakes (`infra/bench/awsfake`: TLS terminated with a throw-away CA in `SSL_CERT_FILE` after the system roots; DynamoDB answers every key missing, Secrets Manager a fixed key, SES accepts) — nothing leaves the machine. ")
 	b.WriteString("Timed: exec → first `GET /2018-06-01/runtime/invocation/next` (Go runtime start, configuration, SDK clients, the function's init and, for login, mfa and admin, the Secrets Manager read); then the first invocation and the warm ones, from writing the event to receiving the response. ")
 	b.WriteString("The event is each function's cheapest real request: an HTTP function's first route without a session, the authorizer a well-formed cookie of no session (one read, deny), the custom resource a CloudFormation Delete. `baseline` is a minimal aws-lambda-go function: the floor any Go function pays here. ")
+	if slices.ContainsFunc(in.ColdStart, func(r coldstart.Result) bool { return len(r.RIEInit) > 0 }) {
+		b.WriteString("The same binaries are also started under the official emulator, `aws-lambda-rie` " + rie.Version + " (`infra/bench/rie`; built from the Go module proxy into the user cache), with the same environment and fakes, and invoked once per start: its init figure is the emulator's own `INIT REPORT` (exec → first /next as it times it, with its runtime-domain set-up; its `REPORT` line's Init Duration only times an asynchronous call in this version), and its first invocation's `REPORT` Duration includes waiting for that init. ")
+	}
 	b.WriteString("A Lambda cold start adds what this cannot see: fetching the code, starting the micro-VM, and a slower CPU share below 1769 MB.\n")
 	b.WriteString("- **Load test**: the local stack started in this process on a free loopback port, with argon2id at the production parameters (the load test reads them back from a stored hash), one user per client so that no two sign-ins contend for one account (lockout counts only failures and a success clears them); each level signs in for a fixed time after a warm-up, over keep-alive HTTP. Clients and stack share the machine's cores, as `make run` and a browser would.\n")
 	fmt.Fprintf(&b, "- **Raw outputs** are in `docs/bench/raw/` (not committed); `%s` is benchstat input. `go run ./infra/bench -render` redraws both documents from them. "+

@@ -306,6 +306,16 @@ func resultRows(in Inputs) [][]string {
 				durD(stats.Median(r.FirstInvoke)), durD(warm.P50), durD(warm.P99), warm.N, r.InitCalls, r.InvokeCalls, r.Event, r.Outcome,
 				durD(r.PackageInit), orDash(strings.Join(slow, ", ")))})
 	}
+	for _, r := range in.ColdStart {
+		if len(r.RIEInit) == 0 {
+			continue
+		}
+		rows = append(rows, []string{"cold start, init under aws-lambda-rie (host binary)", r.Function,
+			durD(stats.Median(r.RIEInit)),
+			fmt.Sprintf("%s–%s (%d runs)", durD(slices.Min(r.RIEInit)), durD(slices.Max(r.RIEInit)), len(r.RIEInit)),
+			fmt.Sprintf("the emulator's INIT REPORT · loopback harness, same binary: exec → first /next %s · first invocation's REPORT Duration %s",
+				durD(stats.Median(r.ExecToNext)), durD(stats.Median(r.RIEFirstInvoke)))})
+	}
 
 	if in.Load != nil {
 		for _, l := range in.Load.Levels {
