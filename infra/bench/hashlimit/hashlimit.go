@@ -1,0 +1,189 @@
+// Package hashlimit measures the hash limit of a machine — how many
+// sign-ins a second its cores could run if a sign-in cost nothing but its
+// argon2id derivation — and holds a load's figures against it: the share
+// of the limit reached, the page-fault CPU and the CPU besides the
+// derivation per login.
+//
+// The derivation is timed on one locked OS thread with getrusage
+// (RUSAGE_THREAD, microsecond resolution), so that neither the rest of the
+// process nor other processes on the machine count: the limit is cores ÷
+// that CPU time. The load's own figures come from package procstat, which
+// reads any process, so the same arithmetic serves the local stack (this
+// process) and a Lambda bootstrap under the runtime interface emulator.
+package hashlimit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/gatepass/gatepass/infra/bench/procstat"
+)
+
+// rusageThread is RUSAGE_THREAD (Linux): the calling thread's usage.
+const rusageThread = 1
+
+// Config is what Measure times.
+type Config struct {
+	// Derive runs one derivation: the production hasher's Hash, say.
+	Derive func() error
+	// Derivations are timed after Warmup ones that are not.
+	Derivations, Warmup int
+	// Cores run derivations at once at the limit: runtime.NumCPU() unless
+	// set.
+	Cores int
+	// FaultPages are the fresh pages touched to price a page fault
+	// (4096 = 16 MiB of 4 KiB pages unless set).
+	FaultPages int
+}
+
+// Limit is the measured hash limit.
+type Limit struct {
+	Derivations int `json:"derivations"`
+	// CPU is the user + system time of one derivation, User and System its
+	// parts, MinorFaults the page faults it took, all per derivation.
+	CPU         time.Duration `json:"cpu"`
+	User        time.Duration `json:"user"`
+	System      time.Duration `json:"system"`
+	MinorFaults float64       `json:"minorFaults"`
+	Cores       int           `json:"cores"`
+	// PerSecond is Cores ÷ CPU: sign-ins a second if nothing but the
+	// derivation cost CPU.
+	PerSecond float64 `json:"perSecond"`
+	// FaultCost is the kernel and user CPU of one minor page fault on a
+	// fresh anonymous page, the kind the Go heap takes when it reuses
+	// memory it had returned to the OS: measured by touching FaultPages
+	// pages of a new mapping.
+	FaultCost time.Duration `json:"faultCost"`
+}
+
+// Measure times cfg's derivations one after another on one locked thread,
+// and prices a page fault.
+func Measure(ctx context.Context, cfg Config) (Limit, error) {
+	if cfg.Derive == nil || cfg.Derivations < 1 {
+		return Limit{}, errors.New("hashlimit: no derivation to time")
+	}
+	if cfg.Cores < 1 {
+		cfg.Cores = runtime.NumCPU()
+	}
+	if cfg.FaultPages < 1 {
+		cfg.FaultPages = 4096
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for range cfg.Warmup {
+		if err := cfg.Derive(); err != nil {
+			return Limit{}, fmt.Errorf("hashlimit: %w", err)
+		}
+	}
+	before, err := threadUsage()
+	if err != nil {
+		return Limit{}, err
+	}
+	for range cfg.Derivations {
+		if err := ctx.Err(); err != nil {
+			return Limit{}, fmt.Errorf("hashlimit: %w", err)
+		}
+		if err := cfg.Derive(); err != nil {
+			return Limit{}, fmt.Errorf("hashlimit: %w", err)
+		}
+	}
+	after, err := threadUsage()
+	if err != nil {
+		return Limit{}, err
+	}
+	per := after.sub(before).Per(cfg.Derivations)
+	l := Limit{Derivations: cfg.Derivations, CPU: per.CPU(), User: per.User, System: per.System,
+		MinorFaults: per.MinorFaults, Cores: cfg.Cores}
+	if l.CPU > 0 {
+		l.PerSecond = float64(cfg.Cores) / l.CPU.Seconds()
+	}
+	if l.FaultCost, err = faultCost(cfg.FaultPages); err != nil {
+		return Limit{}, err
+	}
+	return l, nil
+}
+
+// usage is a thread's counters.
+type usage struct {
+	user, system time.Duration
+	minflt       uint64
+}
+
+func (u usage) sub(v usage) procstat.Delta {
+	return procstat.Delta{User: u.user - v.user, System: u.system - v.system, MinorFaults: u.minflt - v.minflt}
+}
+
+// threadUsage is the calling thread's CPU time and minor faults; the caller
+// has locked its goroutine to the thread.
+func threadUsage() (usage, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return usage{}, fmt.Errorf("hashlimit: getrusage: %w", err)
+	}
+	return usage{user: time.Duration(ru.Utime.Nano()), system: time.Duration(ru.Stime.Nano()), minflt: uint64(ru.Minflt)}, nil
+}
+
+// faultCost maps pages fresh anonymous pages, writes one byte to each, and
+// returns the thread's CPU per fault taken. Transparent huge pages are
+// refused on the mapping so that every fault is one base page, like the Go
+// heap's (it does not ask for huge pages).
+func faultCost(pages int) (time.Duration, error) {
+	size := pages * syscall.Getpagesize()
+	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		return 0, fmt.Errorf("hashlimit: mmap: %w", err)
+	}
+	defer syscall.Munmap(mem)
+	_ = syscall.Madvise(mem, syscall.MADV_NOHUGEPAGE) // advisory: a kernel without THP has nothing to refuse
+	before, err := threadUsage()
+	if err != nil {
+		return 0, err
+	}
+	for i := 0; i < size; i += syscall.Getpagesize() {
+		mem[i] = 1
+	}
+	after, err := threadUsage()
+	if err != nil {
+		return 0, err
+	}
+	d := after.sub(before)
+	if d.MinorFaults == 0 {
+		return 0, errors.New("hashlimit: touching fresh pages took no page faults")
+	}
+	return (d.User + d.System) / time.Duration(d.MinorFaults), nil
+}
+
+// Load is a load's figures against the limit, per sign-in.
+type Load struct {
+	// PercentOfLimit is the sign-ins a second reached, as a percentage of
+	// Limit.PerSecond.
+	PercentOfLimit float64 `json:"percentOfLimit"`
+	// Process is the CPU and page faults of the process that served the
+	// sign-ins, per sign-in.
+	Process procstat.PerOp `json:"process"`
+	// PageFaultCPU is Process.MinorFaults × Limit.FaultCost.
+	PageFaultCPU time.Duration `json:"pageFaultCPU"`
+	// NonHashCPU is the process's CPU per sign-in less one derivation's
+	// (Limit.CPU): HTTP, the store, the runtime, page faults included.
+	NonHashCPU time.Duration `json:"nonHashCPU"`
+}
+
+// Against returns a load's figures: logins sign-ins in elapsed, while the
+// serving process used used.
+func (l Limit) Against(logins int, elapsed time.Duration, used procstat.Delta) Load {
+	var out Load
+	if logins <= 0 || elapsed <= 0 {
+		return out
+	}
+	if l.PerSecond > 0 {
+		out.PercentOfLimit = 100 * float64(logins) / elapsed.Seconds() / l.PerSecond
+	}
+	out.Process = used.Per(logins)
+	out.PageFaultCPU = time.Duration(out.Process.MinorFaults * float64(l.FaultCost))
+	out.NonHashCPU = out.Process.CPU() - l.CPU
+	return out
+}
