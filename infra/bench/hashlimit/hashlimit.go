@@ -4,10 +4,14 @@
 // of the limit reached, the page-fault CPU and the CPU besides the
 // derivation per login.
 //
-// The derivation is timed on one locked OS thread with getrusage
-// (RUSAGE_THREAD, microsecond resolution), so that neither the rest of the
-// process nor other processes on the machine count: the limit is cores ÷
-// that CPU time. The load's own figures come from package procstat, which
+// The derivations run on as many goroutines as there are cores, as they
+// would at the limit (cores deriving at once share caches and memory
+// bandwidth, which makes each slower than alone), timed with the process's
+// CPU time (getrusage, microsecond resolution; golang.org/x/crypto/argon2
+// runs each lane on a goroutine of its own, so a thread's time would miss
+// the work) while nothing else runs in the process. Other processes on the
+// machine do not count, except through the caches they share. The limit is
+// cores ÷ the CPU time per derivation. The load's own figures come from package procstat, which
 // reads any process, so the same arithmetic serves the local stack (this
 // process) and a Lambda bootstrap under the runtime interface emulator.
 package hashlimit
@@ -17,20 +21,26 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gatepass/gatepass/infra/bench/procstat"
 )
 
-// rusageThread is RUSAGE_THREAD (Linux): the calling thread's usage.
-const rusageThread = 1
+// Who getrusage reports on: RUSAGE_SELF (the process) and RUSAGE_THREAD
+// (Linux: the calling thread).
+const (
+	rusageSelf   = 0
+	rusageThread = 1
+)
 
 // Config is what Measure times.
 type Config struct {
 	// Derive runs one derivation: the production hasher's Hash, say.
 	Derive func() error
-	// Derivations are timed after Warmup ones that are not.
+	// Derivations are timed after Warmup ones that are not, both spread
+	// over Cores goroutines.
 	Derivations, Warmup int
 	// Cores run derivations at once at the limit: runtime.NumCPU() unless
 	// set.
@@ -60,8 +70,8 @@ type Limit struct {
 	FaultCost time.Duration `json:"faultCost"`
 }
 
-// Measure times cfg's derivations one after another on one locked thread,
-// and prices a page fault.
+// Measure times cfg's derivations, Cores at once, and prices a page fault.
+// Nothing else should run in the process meanwhile.
 func Measure(ctx context.Context, cfg Config) (Limit, error) {
 	if cfg.Derive == nil || cfg.Derivations < 1 {
 		return Limit{}, errors.New("hashlimit: no derivation to time")
@@ -72,26 +82,17 @@ func Measure(ctx context.Context, cfg Config) (Limit, error) {
 	if cfg.FaultPages < 1 {
 		cfg.FaultPages = 4096
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	for range cfg.Warmup {
-		if err := cfg.Derive(); err != nil {
-			return Limit{}, fmt.Errorf("hashlimit: %w", err)
-		}
+	if err := parallel(ctx, cfg.Derive, cfg.Warmup, cfg.Cores); err != nil {
+		return Limit{}, err
 	}
-	before, err := threadUsage()
+	before, err := getUsage(rusageSelf)
 	if err != nil {
 		return Limit{}, err
 	}
-	for range cfg.Derivations {
-		if err := ctx.Err(); err != nil {
-			return Limit{}, fmt.Errorf("hashlimit: %w", err)
-		}
-		if err := cfg.Derive(); err != nil {
-			return Limit{}, fmt.Errorf("hashlimit: %w", err)
-		}
+	if err := parallel(ctx, cfg.Derive, cfg.Derivations, cfg.Cores); err != nil {
+		return Limit{}, err
 	}
-	after, err := threadUsage()
+	after, err := getUsage(rusageSelf)
 	if err != nil {
 		return Limit{}, err
 	}
@@ -107,7 +108,41 @@ func Measure(ctx context.Context, cfg Config) (Limit, error) {
 	return l, nil
 }
 
-// usage is a thread's counters.
+// parallel runs derive n times on workers goroutines, and returns the first
+// error.
+func parallel(ctx context.Context, derive func() error, n, workers int) error {
+	jobs := make(chan struct{}, n)
+	for range n {
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	errs := make(chan error, workers)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				if err := ctx.Err(); err != nil {
+					errs <- err
+					return
+				}
+				if err := derive(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return fmt.Errorf("hashlimit: %w", err)
+	}
+	return nil
+}
+
+// usage is a process's or a thread's counters.
 type usage struct {
 	user, system time.Duration
 	minflt       uint64
@@ -117,11 +152,11 @@ func (u usage) sub(v usage) procstat.Delta {
 	return procstat.Delta{User: u.user - v.user, System: u.system - v.system, MinorFaults: u.minflt - v.minflt}
 }
 
-// threadUsage is the calling thread's CPU time and minor faults; the caller
-// has locked its goroutine to the thread.
-func threadUsage() (usage, error) {
+// getUsage is the CPU time and minor faults of the process (rusageSelf) or
+// of the calling thread (rusageThread; lock the goroutine to it first).
+func getUsage(who int) (usage, error) {
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+	if err := syscall.Getrusage(who, &ru); err != nil {
 		return usage{}, fmt.Errorf("hashlimit: getrusage: %w", err)
 	}
 	return usage{user: time.Duration(ru.Utime.Nano()), system: time.Duration(ru.Stime.Nano()), minflt: uint64(ru.Minflt)}, nil
@@ -139,14 +174,16 @@ func faultCost(pages int) (time.Duration, error) {
 	}
 	defer syscall.Munmap(mem)
 	_ = syscall.Madvise(mem, syscall.MADV_NOHUGEPAGE) // advisory: a kernel without THP has nothing to refuse
-	before, err := threadUsage()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	before, err := getUsage(rusageThread)
 	if err != nil {
 		return 0, err
 	}
 	for i := 0; i < size; i += syscall.Getpagesize() {
 		mem[i] = 1
 	}
-	after, err := threadUsage()
+	after, err := getUsage(rusageThread)
 	if err != nil {
 		return 0, err
 	}

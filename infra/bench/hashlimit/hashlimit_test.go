@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,16 +22,16 @@ func busy() error {
 }
 
 func TestMeasure(t *testing.T) {
-	calls := 0
+	var calls atomic.Int64
 	l, err := hashlimit.Measure(context.Background(), hashlimit.Config{
-		Derive:      func() error { calls++; return busy() },
+		Derive:      func() error { calls.Add(1); return busy() },
 		Derivations: 50, Warmup: 2, Cores: 2, FaultPages: 256,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls != 52 || l.Derivations != 50 || l.Cores != 2 {
-		t.Fatalf("calls %d, limit %+v", calls, l)
+	if calls.Load() != 52 || l.Derivations != 50 || l.Cores != 2 {
+		t.Fatalf("calls %d, limit %+v", calls.Load(), l)
 	}
 	// CPU time is real, so only its consistency is checked.
 	if l.CPU <= 0 || l.CPU != l.User+l.System || l.FaultCost <= 0 || l.FaultCost > time.Millisecond {

@@ -4,7 +4,13 @@
 // process on a free port with its production hasher, distinct users are
 // created, and each concurrency level signs them in over HTTP for a fixed
 // time. It reports logins per second, latency percentiles, errors and the
-// process CPU time per login.
+// process CPU time per login; and, against the hash limit measured in the
+// same run (package hashlimit), the share of the limit reached, the page
+// faults and their CPU, the CPU besides the hash and the resident memory
+// (package procstat, read from /proc for this process). Whether the
+// process releases memory with MADV_FREE (package hashmem) is the
+// caller's: the runtime reads it from GODEBUG at start, so the bench runs
+// the load test in a child process, once with it and once without.
 package loadtest
 
 import (
@@ -24,9 +30,12 @@ import (
 	"time"
 
 	"github.com/gatepass/gatepass/infra/bench/flowbench"
+	"github.com/gatepass/gatepass/infra/bench/hashlimit"
+	"github.com/gatepass/gatepass/infra/bench/procstat"
 	"github.com/gatepass/gatepass/infra/bench/stats"
 	"github.com/gatepass/gatepass/infra/local/stack"
 	"github.com/gatepass/gatepass/shared/accounts"
+	"github.com/gatepass/gatepass/shared/app/hashmem"
 	"github.com/gatepass/gatepass/shared/bootstrap"
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/ids"
@@ -49,6 +58,9 @@ type Config struct {
 	Params password.Params
 	// DataDir holds the stack's database.
 	DataDir string
+	// LimitDerivations are the derivations timed for the hash limit, after
+	// LimitWarmup untimed ones (40 and 10 unless set).
+	LimitDerivations, LimitWarmup int
 }
 
 // Level is one concurrency level's outcome.
@@ -71,6 +83,14 @@ type Level struct {
 	// cores it kept busy. Less than GOMAXPROCS on a saturated level means
 	// other processes took the rest.
 	CoresUsed float64 `json:"coresUsed"`
+	// Hash are the level's figures against the run's hash limit: its share
+	// of the limit, and per login the process's CPU and page faults, their
+	// CPU and the CPU besides the derivation.
+	Hash hashlimit.Load `json:"hash"`
+	// RSS is the process's resident memory at the end of the level and
+	// PeakRSS the most sampled during it (every 50 ms).
+	RSS     int64 `json:"rss"`
+	PeakRSS int64 `json:"peakRSS"`
 }
 
 // Result is a whole load test.
@@ -81,6 +101,16 @@ type Result struct {
 	GOMAXPROCS int     `json:"gomaxprocs"`
 	NumCPU     int     `json:"numCPU"`
 	Levels     []Level `json:"levels"`
+	// MADVFree tells whether the process released memory with MADV_FREE
+	// (GODEBUG, hashmem.Selected), as the local stack does.
+	MADVFree bool `json:"madvFree"`
+	// Limit is the hash limit, measured in this process before the stack
+	// started.
+	Limit hashlimit.Limit `json:"limit"`
+	// Reference is a level measured the same way in another process with
+	// the runtime's default release (MADV_DONTNEED), if the caller ran one:
+	// what the setting changes.
+	Reference *Level `json:"reference,omitempty"`
 }
 
 // Run starts the stack, creates one user per client of the highest level,
@@ -92,6 +122,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.Params == (password.Params{}) {
 		cfg.Params = password.OWASP()
 	}
+	if cfg.LimitDerivations < 1 {
+		cfg.LimitDerivations, cfg.LimitWarmup = 40, 10
+	}
 	hasher := password.NewArgon2id(cfg.Params)
 	users := 0
 	for _, c := range cfg.Concurrency {
@@ -100,6 +133,18 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	hash, err := createUsers(cfg.DataDir, hasher, users)
 	if err != nil {
 		return Result{}, err
+	}
+	limit, err := hashlimit.Measure(ctx, hashlimit.Config{
+		Derive: func() error {
+			if ok, _, err := hasher.Verify(Password, hash); !ok || err != nil {
+				return fmt.Errorf("verify the load test's hash: %v, %w", ok, err)
+			}
+			return nil
+		},
+		Derivations: cfg.LimitDerivations, Warmup: cfg.LimitWarmup, Cores: runtime.GOMAXPROCS(0),
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("loadtest: %w", err)
 	}
 	web := filepath.Join(cfg.DataDir, "web")
 	if err := os.MkdirAll(web, 0o700); err != nil {
@@ -122,14 +167,18 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		Proxy: nil, MaxIdleConns: 64, MaxIdleConnsPerHost: 64, DisableCompression: true,
 	}}
 	defer client.CloseIdleConnections()
-	res := Result{Hash: paramsOf(hash), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU()}
-	for _, c := range cfg.Concurrency {
+	res := Result{Hash: paramsOf(hash), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
+		MADVFree: hashmem.Selected(os.Getenv("GODEBUG")), Limit: limit}
+	measure := func(c int) (Level, error) {
 		if cfg.Warmup > 0 {
-			if _, err := level(ctx, client, s.URL, c, cfg.Warmup); err != nil {
-				return Result{}, err
+			if _, err := level(ctx, client, s.URL, c, cfg.Warmup, limit); err != nil {
+				return Level{}, err
 			}
 		}
-		l, err := level(ctx, client, s.URL, c, cfg.Duration)
+		return level(ctx, client, s.URL, c, cfg.Duration, limit)
+	}
+	for _, c := range cfg.Concurrency {
+		l, err := measure(c)
 		if err != nil {
 			return Result{}, err
 		}
@@ -180,14 +229,21 @@ func paramsOf(phc string) string {
 	return string(parts[3])
 }
 
-// level signs in with c clients, each its own user, until d has passed.
-func level(ctx context.Context, client *http.Client, base string, c int, d time.Duration) (Level, error) {
+// level signs in with c clients, each its own user, until d has passed,
+// and holds the figures against limit.
+func level(ctx context.Context, client *http.Client, base string, c int, d time.Duration, limit hashlimit.Limit) (Level, error) {
 	type worker struct {
 		lat    []time.Duration
 		errors int
 		err    error
 	}
 	workers := make([]worker, c)
+	pid := os.Getpid()
+	proc, err := procstat.Read(pid)
+	if err != nil {
+		return Level{}, fmt.Errorf("loadtest: %w", err)
+	}
+	peak := sampleRSS(pid, 50*time.Millisecond)
 	cpu := flowbench.CPUTime()
 	began := time.Now()
 	deadline := began.Add(d)
@@ -215,10 +271,15 @@ func level(ctx context.Context, client *http.Client, base string, c int, d time.
 	wg.Wait()
 	elapsed := time.Since(began)
 	used := flowbench.CPUTime() - cpu
+	peakRSS := peak()
+	procAfter, err := procstat.Read(pid)
+	if err != nil {
+		return Level{}, fmt.Errorf("loadtest: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return Level{}, fmt.Errorf("loadtest: %w", err)
 	}
-	l := Level{Concurrency: c, Elapsed: elapsed}
+	l := Level{Concurrency: c, Elapsed: elapsed, RSS: procAfter.RSS, PeakRSS: max(peakRSS, procAfter.RSS)}
 	var all []time.Duration
 	for _, w := range workers {
 		all = append(all, w.lat...)
@@ -232,7 +293,36 @@ func level(ctx context.Context, client *http.Client, base string, c int, d time.
 		l.CPUPerLogin = used / time.Duration(l.Logins)
 	}
 	l.CoresUsed = used.Seconds() / elapsed.Seconds()
+	l.Hash = limit.Against(l.Logins, elapsed, procAfter.Sub(proc))
 	return l, nil
+}
+
+// sampleRSS reads process pid's resident memory every interval until the
+// returned function is called, which returns the most it read (0 if no
+// read succeeded).
+func sampleRSS(pid int, interval time.Duration) (stop func() int64) {
+	done := make(chan struct{})
+	most := make(chan int64, 1)
+	go func() {
+		var peak int64
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			if s, err := procstat.Read(pid); err == nil {
+				peak = max(peak, s.RSS)
+			}
+			select {
+			case <-done:
+				most <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		return <-most
+	}
 }
 
 // login posts one sign-in and reports whether it was authenticated.
