@@ -177,6 +177,14 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		}
 		return level(ctx, client, s.URL, c, cfg.Duration, limit)
 	}
+	// The heap grows to its high-water mark at the highest level: warmed
+	// there first, the levels measure a stack that has seen its peak, as a
+	// running one has, rather than the one-time faults of that growth.
+	if cfg.Warmup > 0 {
+		if _, err := level(ctx, client, s.URL, users, cfg.Warmup, limit); err != nil {
+			return Result{}, err
+		}
+	}
 	for _, c := range cfg.Concurrency {
 		l, err := measure(c)
 		if err != nil {

@@ -29,6 +29,15 @@ func TestShortLoad(t *testing.T) {
 			t.Errorf("level %+v", l)
 		}
 	}
+	// Against the hash limit measured in the same run, from /proc.
+	if res.Limit.PerSecond <= 0 || res.Limit.Derivations != 40 || res.Limit.FaultCost <= 0 {
+		t.Errorf("limit %+v", res.Limit)
+	}
+	for _, l := range res.Levels {
+		if l.Hash.PercentOfLimit <= 0 || l.Hash.Process.CPU() <= 0 || l.RSS <= 0 || l.PeakRSS < l.RSS {
+			t.Errorf("level %d against the limit: %+v, RSS %d, peak %d", l.Concurrency, l.Hash, l.RSS, l.PeakRSS)
+		}
+	}
 	if res.Levels[1].Concurrency != 3 {
 		t.Fatalf("levels %+v", res.Levels)
 	}
