@@ -29,7 +29,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gatepass/gatepass/infra/bench/flowbench"
 	"github.com/gatepass/gatepass/infra/bench/hashlimit"
 	"github.com/gatepass/gatepass/infra/bench/procstat"
 	"github.com/gatepass/gatepass/infra/bench/stats"
@@ -77,7 +76,9 @@ type Level struct {
 	P50 time.Duration `json:"p50"`
 	P99 time.Duration `json:"p99"`
 	Max time.Duration `json:"max"`
-	// CPUPerLogin is this process's CPU time (stack and clients) per login.
+	// CPUPerLogin is the serving process's CPU time per login (this
+	// process's for the local stack: stack and clients), from /proc in
+	// 10 ms ticks.
 	CPUPerLogin time.Duration `json:"cpuPerLogin"`
 	// CoresUsed is the process's CPU time over the elapsed time: how many
 	// cores it kept busy. Less than GOMAXPROCS on a saturated level means
@@ -237,33 +238,58 @@ func paramsOf(phc string) string {
 	return string(parts[3])
 }
 
-// level signs in with c clients, each its own user, until d has passed,
-// and holds the figures against limit.
+// level signs in with c clients of the stack at base, each its own user,
+// until d has passed, and holds this process's figures against limit.
 func level(ctx context.Context, client *http.Client, base string, c int, d time.Duration, limit hashlimit.Limit) (Level, error) {
+	bodies := make([][]byte, c)
+	for w := range c {
+		bodies[w], _ = json.Marshal(map[string]string{"username": userName(w), "password": Password})
+	}
+	return MeasureLevel(ctx, LevelConfig{PID: os.Getpid(), Clients: c, Duration: d, Limit: limit,
+		Login: func(ctx context.Context, w int) (bool, error) { return login(ctx, client, base, bodies[w]) }})
+}
+
+// LevelConfig is one level of any sign-in load: the local stack's here, a
+// Lambda bootstrap's under the runtime interface emulator for the Lambda
+// path.
+type LevelConfig struct {
+	// PID is the process that serves the sign-ins, whose CPU, faults and
+	// memory the level reports (package procstat): this one for the local
+	// stack, which then also counts the clients; the bootstrap's under RIE.
+	PID int
+	// Clients sign in at once, one after another each, for Duration.
+	Clients  int
+	Duration time.Duration
+	// Limit is the run's hash limit.
+	Limit hashlimit.Limit
+	// Login makes one sign-in as client w (0 ≤ w < Clients) and reports
+	// whether it succeeded; an error while ctx is live counts as a failure.
+	Login func(ctx context.Context, w int) (bool, error)
+}
+
+// MeasureLevel runs one level and returns its figures.
+func MeasureLevel(ctx context.Context, cfg LevelConfig) (Level, error) {
 	type worker struct {
 		lat    []time.Duration
 		errors int
-		err    error
 	}
+	c := cfg.Clients
 	workers := make([]worker, c)
-	pid := os.Getpid()
-	proc, err := procstat.Read(pid)
+	proc, err := procstat.Read(cfg.PID)
 	if err != nil {
 		return Level{}, fmt.Errorf("loadtest: %w", err)
 	}
-	peak := sampleRSS(pid, 50*time.Millisecond)
-	cpu := flowbench.CPUTime()
+	peak := sampleRSS(cfg.PID, 50*time.Millisecond)
 	began := time.Now()
-	deadline := began.Add(d)
+	deadline := began.Add(cfg.Duration)
 	var wg sync.WaitGroup
 	for w := range c {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			body, _ := json.Marshal(map[string]string{"username": userName(w), "password": Password})
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				start := time.Now()
-				ok, err := login(ctx, client, base, body)
+				ok, err := cfg.Login(ctx, w)
 				took := time.Since(start)
 				switch {
 				case err != nil && ctx.Err() != nil:
@@ -278,15 +304,15 @@ func level(ctx context.Context, client *http.Client, base string, c int, d time.
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
-	used := flowbench.CPUTime() - cpu
 	peakRSS := peak()
-	procAfter, err := procstat.Read(pid)
+	procAfter, err := procstat.Read(cfg.PID)
 	if err != nil {
 		return Level{}, fmt.Errorf("loadtest: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return Level{}, fmt.Errorf("loadtest: %w", err)
 	}
+	used := procAfter.Sub(proc)
 	l := Level{Concurrency: c, Elapsed: elapsed, RSS: procAfter.RSS, PeakRSS: max(peakRSS, procAfter.RSS)}
 	var all []time.Duration
 	for _, w := range workers {
@@ -298,10 +324,10 @@ func level(ctx context.Context, client *http.Client, base string, c int, d time.
 	sum := stats.Summarise(all)
 	l.P50, l.P99, l.Max = sum.P50, sum.P99, sum.Max
 	if l.Logins > 0 {
-		l.CPUPerLogin = used / time.Duration(l.Logins)
+		l.CPUPerLogin = (used.User + used.System) / time.Duration(l.Logins)
 	}
-	l.CoresUsed = used.Seconds() / elapsed.Seconds()
-	l.Hash = limit.Against(l.Logins, elapsed, procAfter.Sub(proc))
+	l.CoresUsed = (used.User + used.System).Seconds() / elapsed.Seconds()
+	l.Hash = cfg.Limit.Against(l.Logins, elapsed, used)
 	return l, nil
 }
 
