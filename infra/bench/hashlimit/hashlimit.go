@@ -63,6 +63,10 @@ type Limit struct {
 	// PerSecond is Cores ÷ CPU: sign-ins a second if nothing but the
 	// derivation cost CPU.
 	PerSecond float64 `json:"perSecond"`
+	// Measurements are the CPU per derivation of each measurement that
+	// Combine averaged into CPU, in order: how much it drifted while other
+	// processes came and went.
+	Measurements []time.Duration `json:"measurements,omitempty"`
 	// FaultCost is the kernel and user CPU of one minor page fault on a
 	// fresh anonymous page, the kind the Go heap takes when it reuses
 	// memory it had returned to the OS: measured by touching FaultPages
@@ -102,6 +106,7 @@ func Measure(ctx context.Context, cfg Config) (Limit, error) {
 	if l.CPU > 0 {
 		l.PerSecond = float64(cfg.Cores) / l.CPU.Seconds()
 	}
+	l.Measurements = []time.Duration{l.CPU}
 	if l.FaultCost, err = faultCost(cfg.FaultPages); err != nil {
 		return Limit{}, err
 	}
@@ -163,35 +168,75 @@ func getUsage(who int) (usage, error) {
 }
 
 // faultCost maps pages fresh anonymous pages, writes one byte to each, and
-// returns the thread's CPU per fault taken. Transparent huge pages are
-// refused on the mapping so that every fault is one base page, like the Go
-// heap's (it does not ask for huge pages).
+// returns the thread's CPU per fault taken, repeating with a new mapping
+// until the thread has used at least minFaultCPU (the kernel splits a
+// thread's time into user and system at its clock tick, so a short run
+// can read as none). Transparent huge pages are refused on the mapping so
+// that every fault is one base page, like the Go heap's (it does not ask
+// for huge pages).
 func faultCost(pages int) (time.Duration, error) {
+	const minFaultCPU, maxRounds = 20 * time.Millisecond, 64
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cpu time.Duration
+	var faults uint64
+	for round := 0; round < maxRounds && cpu < minFaultCPU; round++ {
+		d, err := touchFresh(pages)
+		if err != nil {
+			return 0, err
+		}
+		cpu += d.User + d.System
+		faults += d.MinorFaults
+	}
+	if faults == 0 || cpu == 0 {
+		return 0, errors.New("hashlimit: touching fresh pages took no page faults or no CPU")
+	}
+	return cpu / time.Duration(faults), nil
+}
+
+// touchFresh writes one byte to each of pages fresh pages and returns what
+// the calling (locked) thread used meanwhile.
+func touchFresh(pages int) (procstat.Delta, error) {
 	size := pages * syscall.Getpagesize()
 	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
-		return 0, fmt.Errorf("hashlimit: mmap: %w", err)
+		return procstat.Delta{}, fmt.Errorf("hashlimit: mmap: %w", err)
 	}
 	defer syscall.Munmap(mem)
 	_ = syscall.Madvise(mem, syscall.MADV_NOHUGEPAGE) // advisory: a kernel without THP has nothing to refuse
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	before, err := getUsage(rusageThread)
 	if err != nil {
-		return 0, err
+		return procstat.Delta{}, err
 	}
 	for i := 0; i < size; i += syscall.Getpagesize() {
 		mem[i] = 1
 	}
 	after, err := getUsage(rusageThread)
 	if err != nil {
-		return 0, err
+		return procstat.Delta{}, err
 	}
-	d := after.sub(before)
-	if d.MinorFaults == 0 {
-		return 0, errors.New("hashlimit: touching fresh pages took no page faults")
+	return after.sub(before), nil
+}
+
+// Combine averages two measurements of the same limit (before and after a
+// load, say), weighting them by their derivations; the fault cost is the
+// later one's.
+func (l Limit) Combine(m Limit) Limit {
+	n := l.Derivations + m.Derivations
+	if n == 0 {
+		return l
 	}
-	return (d.User + d.System) / time.Duration(d.MinorFaults), nil
+	mean := func(a, b time.Duration) time.Duration {
+		return (a*time.Duration(l.Derivations) + b*time.Duration(m.Derivations)) / time.Duration(n)
+	}
+	out := Limit{Derivations: n, CPU: mean(l.CPU, m.CPU), User: mean(l.User, m.User), System: mean(l.System, m.System),
+		MinorFaults: (l.MinorFaults*float64(l.Derivations) + m.MinorFaults*float64(m.Derivations)) / float64(n),
+		Cores:       m.Cores, FaultCost: m.FaultCost,
+		Measurements: append(append([]time.Duration(nil), l.Measurements...), m.Measurements...)}
+	if out.CPU > 0 {
+		out.PerSecond = float64(out.Cores) / out.CPU.Seconds()
+	}
+	return out
 }
 
 // Load is a load's figures against the limit, per sign-in.

@@ -75,3 +75,21 @@ func TestAgainst(t *testing.T) {
 		t.Fatal("no logins gave figures")
 	}
 }
+
+func TestCombine(t *testing.T) {
+	a := hashlimit.Limit{Derivations: 40, CPU: 24 * time.Millisecond, User: 24 * time.Millisecond, Cores: 2, PerSecond: 2 / 0.024,
+		FaultCost: time.Microsecond, Measurements: []time.Duration{24 * time.Millisecond}}
+	b := hashlimit.Limit{Derivations: 20, CPU: 27 * time.Millisecond, User: 26 * time.Millisecond, System: time.Millisecond, MinorFaults: 3,
+		Cores: 2, PerSecond: 2 / 0.027, FaultCost: 2 * time.Microsecond, Measurements: []time.Duration{27 * time.Millisecond}}
+	got := a.Combine(b)
+	want := hashlimit.Limit{Derivations: 60, CPU: 25 * time.Millisecond, User: 24666666 * time.Nanosecond, System: 333333 * time.Nanosecond,
+		MinorFaults: 1, Cores: 2, PerSecond: 80, FaultCost: 2 * time.Microsecond}
+	if got.Derivations != want.Derivations || got.CPU != want.CPU || got.User != want.User || got.System != want.System ||
+		got.MinorFaults != want.MinorFaults || got.PerSecond != want.PerSecond || got.FaultCost != want.FaultCost ||
+		len(got.Measurements) != 2 || got.Measurements[1] != 27*time.Millisecond {
+		t.Fatalf("combined %+v\nwant %+v", got, want)
+	}
+	if (hashlimit.Limit{}).Combine(hashlimit.Limit{}).PerSecond != 0 {
+		t.Fatal("nothing combined into something")
+	}
+}

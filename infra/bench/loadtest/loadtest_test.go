@@ -33,7 +33,7 @@ func TestShortLoad(t *testing.T) {
 		}
 	}
 	// Against the hash limit measured in the same run, from /proc.
-	if res.Limit.PerSecond <= 0 || res.Limit.Derivations != 40 || res.Limit.FaultCost <= 0 {
+	if res.Limit.PerSecond <= 0 || res.Limit.Derivations != 80 || len(res.Limit.Measurements) != 2 || res.Limit.FaultCost <= 0 {
 		t.Errorf("limit %+v", res.Limit)
 	}
 	for _, l := range res.Levels {

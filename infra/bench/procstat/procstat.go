@@ -123,8 +123,10 @@ func parseStatus(b []byte) (rss, hwm int64, err error) {
 
 // Delta is what a process used between two samples.
 type Delta struct {
-	User, System             time.Duration
-	MinorFaults, MajorFaults uint64
+	User        time.Duration `json:"user"`
+	System      time.Duration `json:"system"`
+	MinorFaults uint64        `json:"minorFaults"`
+	MajorFaults uint64        `json:"majorFaults"`
 }
 
 // Sub is what the process used from earlier to s.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatepass/gatepass/infra/bench/coldstart"
 	"github.com/gatepass/gatepass/infra/bench/gobench"
+	"github.com/gatepass/gatepass/infra/bench/hashlimit"
 	"github.com/gatepass/gatepass/infra/bench/loadtest"
 	"github.com/gatepass/gatepass/infra/bench/stats"
 )
@@ -407,6 +408,17 @@ func resultRows(in Inputs) [][]string {
 	return rows
 }
 
+// measurements says when the limit was measured and what each gave.
+func measurements(l hashlimit.Limit) string {
+	switch len(l.Measurements) {
+	case 1:
+		return " before the levels"
+	case 2:
+		return fmt.Sprintf(", half before the levels (%s per derivation) and half after (%s)", durD(l.Measurements[0]), durD(l.Measurements[1]))
+	}
+	return ""
+}
+
 // loadRows are one load test's rows: the hash limit, every level, and the
 // reference level with the runtime's default release.
 func loadRows(area string, r *loadtest.Result) [][]string {
@@ -417,8 +429,8 @@ func loadRows(area string, r *loadtest.Result) [][]string {
 	var rows [][]string
 	if lim := r.Limit; lim.PerSecond > 0 {
 		rows = append(rows, []string{area, "hash limit (cores ÷ CPU of one derivation)", fmt.Sprintf("%.1f logins/s", lim.PerSecond), "",
-			fmt.Sprintf("%s CPU per derivation (%s user + %s system, %s page faults), %d derivations on %d cores before the levels · a page fault costs %s",
-				durD(lim.CPU), durD(lim.User), durD(lim.System), count(lim.MinorFaults), lim.Derivations, lim.Cores, durD(lim.FaultCost))})
+			fmt.Sprintf("%s CPU per derivation (%s user + %s system, %s page faults), %d derivations on %d cores%s · a page fault costs %s",
+				durD(lim.CPU), durD(lim.User), durD(lim.System), count(lim.MinorFaults), lim.Derivations, lim.Cores, measurements(lim), durD(lim.FaultCost))})
 	}
 	release := "MADV_DONTNEED"
 	if r.MADVFree {
