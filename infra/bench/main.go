@@ -477,10 +477,10 @@ func (b *bench) load(ctx context.Context) error {
 		if i == len(res.Levels) {
 			what = " (MADV_DONTNEED, the runtime's default)"
 		}
-		fmt.Fprintf(b.log, "  concurrency %d%s: %.1f logins/s (%.0f %% of the limit), p50 %s, p99 %s, %d errors; per login %s user + %s system CPU, %.0f faults (%s), %s besides the hash; RSS %d MiB, peak %d MiB\n",
+		fmt.Fprintf(b.log, "  concurrency %d%s: %.1f logins/s (%.0f %% of the limit), p50 %s, p99 %s, %d errors; per login %s user + %s system CPU, %.0f faults (%s; %.0f first touches), %s besides the hash; RSS %d MiB, peak %d MiB\n",
 			l.Concurrency, what, l.PerSecond, l.Hash.PercentOfLimit, l.P50.Round(100*time.Microsecond), l.P99.Round(100*time.Microsecond), l.Errors,
 			l.Hash.Process.User.Round(10*time.Microsecond), l.Hash.Process.System.Round(10*time.Microsecond), l.Hash.Process.MinorFaults,
-			l.Hash.PageFaultCPU.Round(10*time.Microsecond), l.Hash.NonHashCPU.Round(10*time.Microsecond), l.RSS>>20, l.PeakRSS>>20)
+			l.Hash.PageFaultCPU.Round(10*time.Microsecond), l.FirstTouchFaults(), l.Hash.NonHashCPU.Round(10*time.Microsecond), l.RSS>>20, l.PeakRSS>>20)
 	}
 	return report.WriteJSON(filepath.Join(b.raw, report.FileLoad), res)
 }

@@ -95,6 +95,20 @@ type Level struct {
 	// PeakRSS the most sampled during it (every 50 ms).
 	RSS     int64 `json:"rss"`
 	PeakRSS int64 `json:"peakRSS"`
+	// RSSGrowth is how much RSS grew over the level: first touches of
+	// memory the heap had never used (growing to its high-water mark), as
+	// opposed to faults on memory that went back to the OS and returned.
+	RSSGrowth int64 `json:"rssGrowth"`
+}
+
+// FirstTouchFaults estimates the level's page faults per login that grew
+// RSS (4 KiB pages), at most all of them: the rest faulted in memory that
+// had been resident before.
+func (l Level) FirstTouchFaults() float64 {
+	if l.Logins == 0 || l.RSSGrowth <= 0 {
+		return 0
+	}
+	return min(float64(l.RSSGrowth>>12)/float64(l.Logins), l.Hash.Process.MinorFaults)
 }
 
 // Result is a whole load test.
@@ -345,7 +359,8 @@ func MeasureLevel(ctx context.Context, cfg LevelConfig) (Level, error) {
 		return Level{}, fmt.Errorf("loadtest: %w", err)
 	}
 	used := procAfter.Sub(proc)
-	l := Level{Concurrency: c, Elapsed: elapsed, Used: used, RSS: procAfter.RSS, PeakRSS: max(peakRSS, procAfter.RSS)}
+	l := Level{Concurrency: c, Elapsed: elapsed, Used: used, RSS: procAfter.RSS, PeakRSS: max(peakRSS, procAfter.RSS),
+		RSSGrowth: procAfter.RSS - proc.RSS}
 	var all []time.Duration
 	for _, w := range workers {
 		all = append(all, w.lat...)

@@ -241,8 +241,9 @@ func loadBudgets(path string, r *loadtest.Result, memoryMB int) []Budget {
 		worst := slices.MaxFunc(r.Levels, func(a, b loadtest.Level) int {
 			return cmpFloat(float64(a.Hash.PageFaultCPU), float64(b.Hash.PageFaultCPU))
 		})
-		out[1].Measured = fmt.Sprintf("worst %s at concurrency %d (%s faults × %s per fault; %s of system CPU in all)",
-			durD(worst.Hash.PageFaultCPU), worst.Concurrency, count(worst.Hash.Process.MinorFaults), durD(lim.FaultCost), durD(worst.Hash.Process.System))
+		out[1].Measured = fmt.Sprintf("worst %s at concurrency %d (%s faults × %s per fault, %s of them first touches that grew RSS by %s; %s of system CPU in all)",
+			durD(worst.Hash.PageFaultCPU), worst.Concurrency, count(worst.Hash.Process.MinorFaults), durD(lim.FaultCost),
+			count(worst.FirstTouchFaults()), bytesIEC(float64(max(worst.RSSGrowth, 0))), durD(worst.Hash.Process.System))
 		if ref := r.Reference; ref != nil {
 			out[1].Measured += fmt.Sprintf("; with the runtime's default release %s at concurrency %d (%s faults)",
 				durD(ref.Hash.PageFaultCPU), ref.Concurrency, count(ref.Hash.Process.MinorFaults))
@@ -408,6 +409,14 @@ func resultRows(in Inputs) [][]string {
 	return rows
 }
 
+// signedIEC is a change of size: "+2.0 MiB", "−512 KiB".
+func signedIEC(b int64) string {
+	if b < 0 {
+		return "−" + bytesIEC(float64(-b))
+	}
+	return "+" + bytesIEC(float64(b))
+}
+
 // measurements says when the limit was measured and what each gave.
 func measurements(l hashlimit.Limit) string {
 	switch len(l.Measurements) {
@@ -438,11 +447,11 @@ func loadRows(area string, r *loadtest.Result) [][]string {
 	}
 	level := func(item string, l loadtest.Level) []string {
 		return []string{area, item, fmt.Sprintf("%.1f logins/s", l.PerSecond), "",
-			fmt.Sprintf("%.0f %% of the hash limit · p50 %s · p99 %s · max %s · %d logins, %d errors in %s · %.2f of %d cores busy · per login: CPU %s (%s user + %s system), %s page faults (%s), %s besides the hash · RSS %s at the end, peak %s",
+			fmt.Sprintf("%.0f %% of the hash limit · p50 %s · p99 %s · max %s · %d logins, %d errors in %s · %.2f of %d cores busy · per login: CPU %s (%s user + %s system), %s page faults (%s), %s besides the hash · RSS %s at the end (%s over the level), peak %s",
 				l.Hash.PercentOfLimit, durD(l.P50), durD(l.P99), durD(l.Max), l.Logins, l.Errors, durD(l.Elapsed.Round(time.Millisecond)),
 				l.CoresUsed, r.GOMAXPROCS, durD(l.Hash.Process.CPU()), durD(l.Hash.Process.User), durD(l.Hash.Process.System),
 				count(l.Hash.Process.MinorFaults), durD(l.Hash.PageFaultCPU), durD(l.Hash.NonHashCPU),
-				bytesIEC(float64(l.RSS)), bytesIEC(float64(l.PeakRSS)))}
+				bytesIEC(float64(l.RSS)), signedIEC(l.RSSGrowth), bytesIEC(float64(l.PeakRSS)))}
 	}
 	for _, l := range r.Levels {
 		rows = append(rows, level(fmt.Sprintf("concurrency %d, %s", l.Concurrency, release), l))
