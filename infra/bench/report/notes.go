@@ -192,7 +192,7 @@ func limitNote(r *loadtest.Result) string {
 			}
 		}
 		s += fmt.Sprintf("With the runtime's default release (MADV_DONTNEED) a login at concurrency %d took %s page faults (%s of CPU) against %s with MADV_FREE (%s); RSS ended the level at %s against %s, peaks %s and %s. ",
-			ref.Concurrency, count(ref.Hash.Process.MinorFaults), durD(ref.Hash.PageFaultCPU), count(top.Hash.Process.MinorFaults), durD(top.Hash.PageFaultCPU),
+			ref.Concurrency, faults(ref.Hash.Process.MinorFaults), durD(ref.Hash.PageFaultCPU), faults(top.Hash.Process.MinorFaults), durD(top.Hash.PageFaultCPU),
 			bytesIEC(float64(ref.RSS)), bytesIEC(float64(top.RSS)), bytesIEC(float64(ref.PeakRSS)), bytesIEC(float64(top.PeakRSS)))
 	}
 	return s + "Besides that, "

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -242,11 +243,11 @@ func loadBudgets(path string, r *loadtest.Result, memoryMB int) []Budget {
 			return cmpFloat(float64(a.Hash.PageFaultCPU), float64(b.Hash.PageFaultCPU))
 		})
 		out[1].Measured = fmt.Sprintf("worst %s at concurrency %d (%s faults × %s per fault, %s of them first touches that grew RSS by %s; %s of system CPU in all)",
-			durD(worst.Hash.PageFaultCPU), worst.Concurrency, count(worst.Hash.Process.MinorFaults), durD(lim.FaultCost),
-			count(worst.FirstTouchFaults()), bytesIEC(float64(max(worst.RSSGrowth, 0))), durD(worst.Hash.Process.System))
+			durD(worst.Hash.PageFaultCPU), worst.Concurrency, faults(worst.Hash.Process.MinorFaults), durD(lim.FaultCost),
+			faults(worst.FirstTouchFaults()), bytesIEC(float64(max(worst.RSSGrowth, 0))), durD(worst.Hash.Process.System))
 		if ref := r.Reference; ref != nil {
 			out[1].Measured += fmt.Sprintf("; with the runtime's default release %s at concurrency %d (%s faults)",
-				durD(ref.Hash.PageFaultCPU), ref.Concurrency, count(ref.Hash.Process.MinorFaults))
+				durD(ref.Hash.PageFaultCPU), ref.Concurrency, faults(ref.Hash.Process.MinorFaults))
 		}
 		out[1].Status = status(worst.Hash.PageFaultCPU <= BudgetPageFaultCPU)
 	}
@@ -409,6 +410,15 @@ func resultRows(in Inputs) [][]string {
 	return rows
 }
 
+// faults renders page faults per operation: whole from 10 on, one decimal
+// below.
+func faults(v float64) string {
+	if v >= 10 || v == math.Trunc(v) {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
 // signedIEC is a change of size: "+2.0 MiB", "−512 KiB".
 func signedIEC(b int64) string {
 	if b < 0 {
@@ -439,7 +449,7 @@ func loadRows(area string, r *loadtest.Result) [][]string {
 	if lim := r.Limit; lim.PerSecond > 0 {
 		rows = append(rows, []string{area, "hash limit (cores ÷ CPU of one derivation)", fmt.Sprintf("%.1f logins/s", lim.PerSecond), "",
 			fmt.Sprintf("%s CPU per derivation (%s user + %s system, %s page faults), %d derivations on %d cores%s · a page fault costs %s",
-				durD(lim.CPU), durD(lim.User), durD(lim.System), count(lim.MinorFaults), lim.Derivations, lim.Cores, measurements(lim), durD(lim.FaultCost))})
+				durD(lim.CPU), durD(lim.User), durD(lim.System), faults(lim.MinorFaults), lim.Derivations, lim.Cores, measurements(lim), durD(lim.FaultCost))})
 	}
 	release := "MADV_DONTNEED"
 	if r.MADVFree {
@@ -450,7 +460,7 @@ func loadRows(area string, r *loadtest.Result) [][]string {
 			fmt.Sprintf("%.0f %% of the hash limit · p50 %s · p99 %s · max %s · %d logins, %d errors in %s · %.2f of %d cores busy · per login: CPU %s (%s user + %s system), %s page faults (%s), %s besides the hash · RSS %s at the end (%s over the level), peak %s",
 				l.Hash.PercentOfLimit, durD(l.P50), durD(l.P99), durD(l.Max), l.Logins, l.Errors, durD(l.Elapsed.Round(time.Millisecond)),
 				l.CoresUsed, r.GOMAXPROCS, durD(l.Hash.Process.CPU()), durD(l.Hash.Process.User), durD(l.Hash.Process.System),
-				count(l.Hash.Process.MinorFaults), durD(l.Hash.PageFaultCPU), durD(l.Hash.NonHashCPU),
+				faults(l.Hash.Process.MinorFaults), durD(l.Hash.PageFaultCPU), durD(l.Hash.NonHashCPU),
 				bytesIEC(float64(l.RSS)), signedIEC(l.RSSGrowth), bytesIEC(float64(l.PeakRSS)))}
 	}
 	for _, l := range r.Levels {

@@ -362,6 +362,7 @@ func TestFormats(t *testing.T) {
 		{usd(0.00012), "$0.00012"}, {usd(6.4), "$6.40"}, {usd(0.5), "$0.500"}, {usd(0), "$0"},
 		{count(2), "2"}, {count(0.5), "0.50"}, {thousands(1234567), "1,234,567"}, {thousands(12), "12"},
 		{minutes(9*time.Minute + 5*time.Second), "9 min 05 s"},
+		{faults(548.11), "548"}, {faults(0.3), "0.3"}, {faults(2), "2"}, {signedIEC(-1 << 20), "−1.00 MiB"}, {signedIEC(2048), "+2.00 KiB"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
