@@ -56,6 +56,10 @@ func notes(in Inputs) string {
 	var b strings.Builder
 	b.WriteString("## Notes\n\n")
 	for _, bg := range Budgets(in) {
+		if bg.Status == Inconclusive {
+			fmt.Fprintf(&b, "- **%s — inconclusive**: %s.\n", bg.Name, bg.Measured)
+			continue
+		}
 		if bg.Status != NotMet {
 			continue
 		}

@@ -55,6 +55,9 @@ const (
 	Met         Status = "met"
 	NotMet      Status = "**not met**"
 	NotMeasured Status = "not measured"
+	// Inconclusive is a budget the run measured less precisely than the
+	// budget is tight: its figure is shown, but neither met nor not met.
+	Inconclusive Status = "**inconclusive**"
 )
 
 // Budget is one budget and how the run fared.
@@ -237,6 +240,10 @@ func loadBudgets(path string, r *loadtest.Result, memoryMB int) []Budget {
 			durD(best.Hash.NonHashCPU), best.Concurrency, durD(best.Hash.Process.CPU()), durD(best.Hash.Process.User),
 			durD(best.Hash.Process.System), durD(lim.CPU))
 		out[2].Status = status(best.Hash.NonHashCPU <= BudgetNonHashCPUOverHTTP)
+		if d := drift(lim); d > BudgetNonHashCPUOverHTTP {
+			out[2].Measured += fmt.Sprintf("; but a derivation's CPU moved by %s between the limit's two measurements, more than the budget, on a machine shared with other work", durD(d))
+			out[2].Status = Inconclusive
+		}
 	}
 	if lim.FaultCost > 0 {
 		worst := slices.MaxFunc(r.Levels, func(a, b loadtest.Level) int {
@@ -425,6 +432,15 @@ func signedIEC(b int64) string {
 		return "−" + bytesIEC(float64(-b))
 	}
 	return "+" + bytesIEC(float64(b))
+}
+
+// drift is how far apart the limit's measurements of a derivation's CPU
+// were: the precision of any figure that subtracts it.
+func drift(l hashlimit.Limit) time.Duration {
+	if len(l.Measurements) < 2 {
+		return 0
+	}
+	return slices.Max(l.Measurements) - slices.Min(l.Measurements)
 }
 
 // measurements says when the limit was measured and what each gave.
