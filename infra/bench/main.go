@@ -15,6 +15,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +37,7 @@ import (
 	"github.com/gatepass/gatepass/infra/bench/loadtest"
 	"github.com/gatepass/gatepass/infra/bench/report"
 	"github.com/gatepass/gatepass/infra/bench/rie"
+	"github.com/gatepass/gatepass/shared/app/hashmem"
 )
 
 // Step names, in the order they run.
@@ -65,6 +67,10 @@ type options struct {
 	loadWarmup    time.Duration
 	concurrency   []int
 	goCmd         string
+	// loadChild, when set, makes this process a load test child (see
+	// load): it runs the load test, with a CPU profile to loadProfile if
+	// set, and writes the result there.
+	loadChild, loadProfile string
 }
 
 func parseFlags(args []string) (options, error) {
@@ -82,6 +88,8 @@ func parseFlags(args []string) (options, error) {
 	fl.DurationVar(&o.loadDuration, "load-duration", 10*time.Second, "load test time per concurrency level")
 	fl.DurationVar(&o.loadWarmup, "load-warmup", 2*time.Second, "load test warm-up per level")
 	levels := fl.String("concurrency", "1,2,4", "load test concurrency levels")
+	fl.StringVar(&o.loadChild, "load-child", "", "internal: run the load test in this process and write its result to this file")
+	fl.StringVar(&o.loadProfile, "load-profile", "", "internal: the load test child's CPU profile")
 	if err := fl.Parse(args); err != nil {
 		return o, err
 	}
@@ -124,7 +132,12 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	if o.loadChild != "" {
+		err = loadChild(ctx, o)
+	} else {
+		err = run(ctx, o)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -533,39 +546,116 @@ func (b *bench) coldStart(ctx context.Context) error {
 	return report.WriteJSON(filepath.Join(b.raw, report.FileColdStart), res)
 }
 
-// load runs the load test of the local stack under a CPU profile, and
-// keeps the profile's top functions.
+// load runs the load test of the local stack in a child process of this
+// command with GODEBUG=madvdontneed=0, as the local stack runs (package
+// hashmem; the runtime reads the setting only at start), under a CPU
+// profile whose top functions it keeps; then the highest level again in
+// another child with the runtime's default release, the reference that
+// shows what the setting changes.
 func (b *bench) load(ctx context.Context) error {
 	profPath := filepath.Join(b.raw, "loadtest.cpu.pprof")
-	prof, err := os.Create(profPath)
-	if err != nil {
-		return fmt.Errorf("profile: %w", err)
+	top := b.o.concurrency[len(b.o.concurrency)-1]
+	for _, c := range b.o.concurrency {
+		top = max(top, c)
 	}
-	if err := pprof.StartCPUProfile(prof); err != nil {
-		prof.Close()
-		return fmt.Errorf("profile: %w", err)
-	}
-	res, err := loadtest.Run(ctx, loadtest.Config{Concurrency: b.o.concurrency, Duration: b.o.loadDuration,
-		Warmup: b.o.loadWarmup, DataDir: filepath.Join(b.tmp, "load")})
-	pprof.StopCPUProfile()
-	if cerr := prof.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("profile: %w", cerr)
-	}
+	res, err := b.loadChild(ctx, true, b.o.concurrency, profPath)
 	if err != nil {
 		return err
 	}
-	top, err := exec.CommandContext(ctx, b.o.goCmd, "tool", "pprof", "-top", "-nodecount=12", profPath).Output()
+	ref, err := b.loadChild(ctx, false, []int{top}, "")
+	if err != nil {
+		return err
+	}
+	if len(ref.Levels) == 1 {
+		res.Reference = &ref.Levels[0]
+	}
+	pp, err := exec.CommandContext(ctx, b.o.goCmd, "tool", "pprof", "-top", "-nodecount=12", profPath).Output()
 	if err != nil {
 		return fmt.Errorf("read the profile: %w", err)
 	}
-	if err := report.WriteJSON(filepath.Join(b.raw, report.FileLoadProfile), report.ParsePprofTop(string(top))); err != nil {
+	if err := report.WriteJSON(filepath.Join(b.raw, report.FileLoadProfile), report.ParsePprofTop(string(pp))); err != nil {
 		return err
 	}
-	for _, l := range res.Levels {
-		fmt.Fprintf(b.log, "  concurrency %d: %.1f logins/s, p50 %s, p99 %s, %d errors\n", l.Concurrency, l.PerSecond,
-			l.P50.Round(100*time.Microsecond), l.P99.Round(100*time.Microsecond), l.Errors)
+	fmt.Fprintf(b.log, "  hash limit %.1f logins/s (%s CPU per derivation, %d cores); a page fault costs %s\n",
+		res.Limit.PerSecond, res.Limit.CPU.Round(10*time.Microsecond), res.Limit.Cores, res.Limit.FaultCost)
+	levels := res.Levels
+	if res.Reference != nil {
+		levels = append(levels[:len(levels):len(levels)], *res.Reference)
+	}
+	for i, l := range levels {
+		what := ""
+		if i == len(res.Levels) {
+			what = " (MADV_DONTNEED, the runtime's default)"
+		}
+		fmt.Fprintf(b.log, "  concurrency %d%s: %.1f logins/s (%.0f %% of the limit), p50 %s, p99 %s, %d errors; per login %s user + %s system CPU, %.0f faults (%s; %.0f first touches), %s besides the hash; RSS %d MiB, peak %d MiB\n",
+			l.Concurrency, what, l.PerSecond, l.Hash.PercentOfLimit, l.P50.Round(100*time.Microsecond), l.P99.Round(100*time.Microsecond), l.Errors,
+			l.Hash.Process.User.Round(10*time.Microsecond), l.Hash.Process.System.Round(10*time.Microsecond), l.Hash.Process.MinorFaults,
+			l.Hash.PageFaultCPU.Round(10*time.Microsecond), l.FirstTouchFaults(), l.Hash.NonHashCPU.Round(10*time.Microsecond), l.RSS>>20, l.PeakRSS>>20)
 	}
 	return report.WriteJSON(filepath.Join(b.raw, report.FileLoad), res)
+}
+
+// loadChild runs the load test at levels in a child process of this
+// command, releasing memory with MADV_FREE if madvFree, with a CPU profile
+// to profile if set, and reads its result.
+func (b *bench) loadChild(ctx context.Context, madvFree bool, levels []int, profile string) (loadtest.Result, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return loadtest.Result{}, fmt.Errorf("load test child: %w", err)
+	}
+	out := filepath.Join(b.tmp, fmt.Sprintf("load-%v.json", madvFree))
+	cmd := exec.CommandContext(ctx, exe, "-load-child", out, "-load-profile", profile,
+		"-concurrency", joinIntsComma(levels), "-load-duration", b.o.loadDuration.String(), "-load-warmup", b.o.loadWarmup.String())
+	cmd.Dir = b.root
+	cmd.Env = hashmem.With(os.Environ(), madvFree)
+	cmd.Stdout, cmd.Stderr = b.log, b.log
+	if err := cmd.Run(); err != nil {
+		return loadtest.Result{}, fmt.Errorf("load test child: %w", err)
+	}
+	var res loadtest.Result
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return loadtest.Result{}, fmt.Errorf("load test child: %w", err)
+	}
+	if err := json.Unmarshal(data, &res); err != nil {
+		return loadtest.Result{}, fmt.Errorf("load test child: %w", err)
+	}
+	if res.MADVFree != madvFree {
+		return loadtest.Result{}, fmt.Errorf("load test child: MADV_FREE %v, want %v (GODEBUG=%q)", res.MADVFree, madvFree, os.Getenv("GODEBUG"))
+	}
+	return res, nil
+}
+
+// loadChild is this process as a load test child: the load test in this
+// process, under a CPU profile if o.loadProfile is set, its result written
+// to o.loadChild.
+func loadChild(ctx context.Context, o options) (err error) {
+	dir, err := os.MkdirTemp("", "gatepass-load-")
+	if err != nil {
+		return fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	if o.loadProfile != "" {
+		prof, err := os.Create(o.loadProfile)
+		if err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
+		defer func() {
+			if cerr := prof.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("profile: %w", cerr)
+			}
+		}()
+		if err := pprof.StartCPUProfile(prof); err != nil {
+			return fmt.Errorf("profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res, err := loadtest.Run(ctx, loadtest.Config{Concurrency: o.concurrency, Duration: o.loadDuration,
+		Warmup: o.loadWarmup, DataDir: filepath.Join(dir, "load")})
+	if err != nil {
+		return err
+	}
+	return report.WriteJSON(o.loadChild, res)
 }
 
 // functions lists the function directories, sorted (the Makefile's
@@ -602,6 +692,14 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+func joinIntsComma(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprint(x)
+	}
+	return strings.Join(parts, ",")
 }
 
 func joinInts(xs []int) string {

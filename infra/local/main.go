@@ -1,5 +1,10 @@
 // Command local runs the Gatepass local stack (`make run`): the web app and
 // the API on one origin, on embedded defaults. See package stack.
+//
+// It starts itself again with GODEBUG=madvdontneed=0 when its environment
+// does not set it (package hashmem): the Go runtime then releases freed
+// memory with MADV_FREE, so that argon2id's block array stays mapped between
+// sign-ins instead of being faulted in again for each.
 package main
 
 import (
@@ -11,10 +16,15 @@ import (
 	"time"
 
 	"github.com/gatepass/gatepass/infra/local/stack"
+	"github.com/gatepass/gatepass/shared/app/hashmem"
 )
 
 func main() {
 	started := time.Now()
+	if err := hashmem.Reexec(); err != nil {
+		fmt.Fprintln(os.Stderr, "gatepass: keep the hash memory:", err)
+		os.Exit(1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

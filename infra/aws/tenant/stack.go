@@ -32,6 +32,7 @@ import (
 
 	"github.com/gatepass/gatepass/shared/alias"
 	"github.com/gatepass/gatepass/shared/app"
+	"github.com/gatepass/gatepass/shared/app/hashmem"
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/secretkey"
 	"github.com/gatepass/gatepass/shared/app/lambdarun/sesmail"
@@ -493,6 +494,10 @@ func (s *Stack) function(cfg Config, f routes.Function, publicURL string, mail m
 	memory, reserved := PlainMemoryMB, (*float64)(nil)
 	if f.Hashes {
 		memory, reserved = HashMemoryMB, jsii.Number(float64(cfg.HashConcurrency))
+		// MADV_FREE: argon2id's block array stays mapped between sign-ins
+		// instead of being faulted in again for each (shared/app/hashmem;
+		// the runtime reads it only at start, so it must be here).
+		env["GODEBUG"] = jsii.String(hashmem.GODEBUG)
 	}
 	fn := awslambda.NewFunction(s.Stack, jsii.String(id), &awslambda.FunctionProps{
 		Description:                  jsii.String("Gatepass " + cfg.Tenant + ": " + f.Name),

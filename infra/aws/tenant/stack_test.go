@@ -20,6 +20,7 @@ import (
 	"github.com/gatepass/gatepass/infra/aws/operator"
 	"github.com/gatepass/gatepass/infra/aws/tenant"
 	"github.com/gatepass/gatepass/shared/alias"
+	"github.com/gatepass/gatepass/shared/app/hashmem"
 	"github.com/gatepass/gatepass/shared/app/lambdarun"
 	"github.com/gatepass/gatepass/shared/login"
 	"github.com/gatepass/gatepass/shared/metrics"
@@ -252,6 +253,12 @@ func TestEveryFunction(t *testing.T) {
 		}
 		if _, ok := tenant.CognitoActions[f.Name]; ok {
 			want = append(want, tenant.EnvCognitoUserPoolID, tenant.EnvCognitoClientID, tenant.EnvCognitoDomain)
+		}
+		if f.Hashes {
+			want = append(want, "GODEBUG")
+			if env["GODEBUG"] != hashmem.GODEBUG {
+				t.Errorf("%s: GODEBUG %v", f.Name, env["GODEBUG"])
+			}
 		}
 		slices.Sort(want)
 		if !slices.Equal(keys, want) || env["GATEPASS_TENANT"] != "demo" {

@@ -30,6 +30,10 @@ const (
 	FileSizes     = "sizes.json"
 	FileColdStart = "coldstart.json"
 	FileLoad      = "loadtest.json"
+	// FileLoadLambda holds the same load test against a Lambda bootstrap
+	// under the runtime interface emulator: a loadtest.Result whose
+	// process figures are the bootstrap's.
+	FileLoadLambda = "loadtest-lambda.json"
 	// FileLoadProfile holds the load test's top CPU consumers.
 	FileLoadProfile = "loadprofile.json"
 )
@@ -71,6 +75,8 @@ type Inputs struct {
 	Sizes     []Size
 	ColdStart []coldstart.Result
 	Load      *loadtest.Result
+	// LoadLambda is the load test of the Lambda path (RIE), if measured.
+	LoadLambda *loadtest.Result
 	// LoadProfile are the functions that used the most CPU during the load
 	// test (flat), most first.
 	LoadProfile []ProfileEntry
@@ -131,12 +137,17 @@ func Load(dir string) (Inputs, error) {
 			return in, err
 		}
 	}
-	var load loadtest.Result
-	if err := readJSON(filepath.Join(dir, FileLoad), &load); err != nil {
-		return in, err
-	}
-	if len(load.Levels) > 0 {
-		in.Load = &load
+	for _, part := range []struct {
+		file string
+		to   **loadtest.Result
+	}{{FileLoad, &in.Load}, {FileLoadLambda, &in.LoadLambda}} {
+		var load loadtest.Result
+		if err := readJSON(filepath.Join(dir, part.file), &load); err != nil {
+			return in, err
+		}
+		if len(load.Levels) > 0 {
+			*part.to = &load
+		}
 	}
 	prev, err := loadPrevious(dir)
 	if err != nil {

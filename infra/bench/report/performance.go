@@ -2,12 +2,14 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/gatepass/gatepass/infra/bench/coldstart"
 	"github.com/gatepass/gatepass/infra/bench/gobench"
+	"github.com/gatepass/gatepass/infra/bench/hashlimit"
 	"github.com/gatepass/gatepass/infra/bench/loadtest"
 	"github.com/gatepass/gatepass/infra/bench/stats"
 )
@@ -31,6 +33,20 @@ const (
 	LoadHash = "m=19456,t=2,p=1"
 )
 
+// Issue 2.6's budgets of the load test (item 4), for the local stack and
+// the Lambda path alike.
+const (
+	// BudgetShareOfHashLimit is the least share of the hash limit (cores ÷
+	// CPU of one derivation, measured in the same run) the best level must
+	// reach, in percent.
+	BudgetShareOfHashLimit = 95.0
+	// BudgetPageFaultCPU is the most page-fault CPU per login at any level.
+	BudgetPageFaultCPU = 500 * time.Microsecond
+	// BudgetNonHashCPUOverHTTP is the most CPU per login the whole serving
+	// process may spend besides the derivation, at the best level.
+	BudgetNonHashCPUOverHTTP = 500 * time.Microsecond
+)
+
 // Status of a budget.
 type Status string
 
@@ -39,6 +55,9 @@ const (
 	Met         Status = "met"
 	NotMet      Status = "**not met**"
 	NotMeasured Status = "not measured"
+	// Inconclusive is a budget the run measured less precisely than the
+	// budget is tight: its figure is shown, but neither met nor not met.
+	Inconclusive Status = "**inconclusive**"
 )
 
 // Budget is one budget and how the run fared.
@@ -162,6 +181,85 @@ func Budgets(in Inputs) []Budget {
 	}
 	out = append(out, b)
 
+	out = append(out, loadBudgets(PathLocal, in.Load, DefaultModel().HashMemoryMB)...)
+	out = append(out, loadBudgets(PathLambda, in.LoadLambda, DefaultModel().HashMemoryMB)...)
+	return out
+}
+
+// The load test's two paths: the local stack over loopback HTTP, and a
+// Lambda bootstrap under the runtime interface emulator.
+const (
+	PathLocal  = "local stack"
+	PathLambda = "Lambda path (RIE)"
+)
+
+// bestLevel is the level with the most logins a second.
+func bestLevel(r *loadtest.Result) loadtest.Level {
+	return slices.MaxFunc(r.Levels, func(a, b loadtest.Level) int { return cmpFloat(a.PerSecond, b.PerSecond) })
+}
+
+// loadBudgets are issue 2.6's budgets of one path's load test: the share
+// of the hash limit and the CPU besides the hash at the best level, the
+// page-fault CPU at the worst, and the resident memory that keeping
+// argon2's memory costs against the hashing functions' memory (memoryMB).
+func loadBudgets(path string, r *loadtest.Result, memoryMB int) []Budget {
+	names := []string{
+		fmt.Sprintf("≥ %.0f %% of the hash limit (cores ÷ CPU of one derivation, same run) — %s", BudgetShareOfHashLimit, path),
+		fmt.Sprintf("Page-fault CPU ≤ %s per login — %s", durD(BudgetPageFaultCPU), path),
+		fmt.Sprintf("Non-hash CPU of the whole process ≤ %s per login over HTTP — %s", durD(BudgetNonHashCPUOverHTTP), path),
+		fmt.Sprintf("Resident memory with argon2's memory kept ≤ the hashing functions' %d MB — %s", memoryMB, path),
+	}
+	out := make([]Budget, len(names))
+	for i, n := range names {
+		out[i] = Budget{Name: n, Status: NotMeasured, Measured: "not measured"}
+	}
+	if r == nil || len(r.Levels) == 0 {
+		if path == PathLambda {
+			for i := range out {
+				out[i].Measured = "not wired yet: the RIE runner writes docs/bench/raw/" + FileLoadLambda + " (a loadtest.Result of the bootstrap's process)"
+			}
+		}
+		return out
+	}
+	best, lim := bestLevel(r), r.Limit
+	if lim.PerSecond > 0 {
+		out[0].Measured = fmt.Sprintf("%.0f %%: %.1f logins/s at concurrency %d of %.1f (%d cores ÷ %s per derivation); the hash is %.0f %% of the process's CPU per login, %.2f of %d cores busy",
+			best.Hash.PercentOfLimit, best.PerSecond, best.Concurrency, lim.PerSecond, lim.Cores, durD(lim.CPU),
+			100*float64(lim.CPU)/float64(max(best.Hash.Process.CPU(), 1)), best.CoresUsed, r.GOMAXPROCS)
+		out[0].Status = status(best.Hash.PercentOfLimit >= BudgetShareOfHashLimit)
+
+		out[2].Measured = fmt.Sprintf("%s at concurrency %d (%s of CPU per login, %s user + %s system, less %s per derivation)",
+			durD(best.Hash.NonHashCPU), best.Concurrency, durD(best.Hash.Process.CPU()), durD(best.Hash.Process.User),
+			durD(best.Hash.Process.System), durD(lim.CPU))
+		out[2].Status = status(best.Hash.NonHashCPU <= BudgetNonHashCPUOverHTTP)
+		if d := drift(lim); d > BudgetNonHashCPUOverHTTP {
+			out[2].Measured += fmt.Sprintf("; but a derivation's CPU moved by %s between the limit's two measurements, more than the budget, on a machine shared with other work", durD(d))
+			out[2].Status = Inconclusive
+		}
+	}
+	if lim.FaultCost > 0 {
+		worst := slices.MaxFunc(r.Levels, func(a, b loadtest.Level) int {
+			return cmpFloat(float64(a.Hash.PageFaultCPU), float64(b.Hash.PageFaultCPU))
+		})
+		out[1].Measured = fmt.Sprintf("worst %s at concurrency %d (%s faults × %s per fault, %s of them first touches that grew RSS by %s; %s of system CPU in all)",
+			durD(worst.Hash.PageFaultCPU), worst.Concurrency, faults(worst.Hash.Process.MinorFaults), durD(lim.FaultCost),
+			faults(worst.FirstTouchFaults()), bytesIEC(float64(max(worst.RSSGrowth, 0))), durD(worst.Hash.Process.System))
+		if ref := r.Reference; ref != nil {
+			out[1].Measured += fmt.Sprintf("; with the runtime's default release %s at concurrency %d (%s faults)",
+				durD(ref.Hash.PageFaultCPU), ref.Concurrency, faults(ref.Hash.Process.MinorFaults))
+		}
+		out[1].Status = status(worst.Hash.PageFaultCPU <= BudgetPageFaultCPU)
+	}
+	peak := slices.MaxFunc(r.Levels, func(a, b loadtest.Level) int { return cmpFloat(float64(a.PeakRSS), float64(b.PeakRSS)) })
+	if peak.PeakRSS > 0 {
+		out[3].Measured = fmt.Sprintf("peak %s at concurrency %d", bytesIEC(float64(peak.PeakRSS)), peak.Concurrency)
+		if ref := r.Reference; ref != nil && ref.PeakRSS > 0 {
+			top := r.Levels[len(r.Levels)-1]
+			out[3].Measured += fmt.Sprintf("; at concurrency %d %s at the end of the level against %s with the runtime's default release (peaks %s and %s)",
+				top.Concurrency, bytesIEC(float64(top.RSS)), bytesIEC(float64(ref.RSS)), bytesIEC(float64(top.PeakRSS)), bytesIEC(float64(ref.PeakRSS)))
+		}
+		out[3].Status = status(peak.PeakRSS <= int64(memoryMB)<<20)
+	}
 	return out
 }
 
@@ -317,14 +415,78 @@ func resultRows(in Inputs) [][]string {
 				durD(stats.Median(r.ExecToNext)), durD(stats.Median(r.RIEFirstInvoke)))})
 	}
 
-	if in.Load != nil {
-		for _, l := range in.Load.Levels {
-			rows = append(rows, []string{"load test, local stack over loopback (" + in.Load.Hash + ")",
-				fmt.Sprintf("concurrency %d", l.Concurrency), fmt.Sprintf("%.1f logins/s", l.PerSecond), "",
-				fmt.Sprintf("p50 %s · p99 %s · max %s · %d logins, %d errors in %s · CPU per login %s · %.2f of %d cores busy",
-					durD(l.P50), durD(l.P99), durD(l.Max), l.Logins, l.Errors, durD(l.Elapsed.Round(time.Millisecond)), durD(l.CPUPerLogin),
-					l.CoresUsed, in.Load.GOMAXPROCS)})
-		}
+	rows = append(rows, loadRows("load test, local stack over loopback", in.Load)...)
+	rows = append(rows, loadRows("load test, Lambda path under RIE", in.LoadLambda)...)
+	return rows
+}
+
+// faults renders page faults per operation: whole from 10 on, one decimal
+// below.
+func faults(v float64) string {
+	if v >= 10 || v == math.Trunc(v) {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+// signedIEC is a change of size: "+2.0 MiB", "−512 KiB".
+func signedIEC(b int64) string {
+	if b < 0 {
+		return "−" + bytesIEC(float64(-b))
+	}
+	return "+" + bytesIEC(float64(b))
+}
+
+// drift is how far apart the limit's measurements of a derivation's CPU
+// were: the precision of any figure that subtracts it.
+func drift(l hashlimit.Limit) time.Duration {
+	if len(l.Measurements) < 2 {
+		return 0
+	}
+	return slices.Max(l.Measurements) - slices.Min(l.Measurements)
+}
+
+// measurements says when the limit was measured and what each gave.
+func measurements(l hashlimit.Limit) string {
+	switch len(l.Measurements) {
+	case 1:
+		return " before the levels"
+	case 2:
+		return fmt.Sprintf(", half before the levels (%s per derivation) and half after (%s)", durD(l.Measurements[0]), durD(l.Measurements[1]))
+	}
+	return ""
+}
+
+// loadRows are one load test's rows: the hash limit, every level, and the
+// reference level with the runtime's default release.
+func loadRows(area string, r *loadtest.Result) [][]string {
+	if r == nil {
+		return nil
+	}
+	area += " (" + r.Hash + ")"
+	var rows [][]string
+	if lim := r.Limit; lim.PerSecond > 0 {
+		rows = append(rows, []string{area, "hash limit (cores ÷ CPU of one derivation)", fmt.Sprintf("%.1f logins/s", lim.PerSecond), "",
+			fmt.Sprintf("%s CPU per derivation (%s user + %s system, %s page faults), %d derivations on %d cores%s · a page fault costs %s",
+				durD(lim.CPU), durD(lim.User), durD(lim.System), faults(lim.MinorFaults), lim.Derivations, lim.Cores, measurements(lim), durD(lim.FaultCost))})
+	}
+	release := "MADV_DONTNEED"
+	if r.MADVFree {
+		release = "MADV_FREE"
+	}
+	level := func(item string, l loadtest.Level) []string {
+		return []string{area, item, fmt.Sprintf("%.1f logins/s", l.PerSecond), "",
+			fmt.Sprintf("%.0f %% of the hash limit · p50 %s · p99 %s · max %s · %d logins, %d errors in %s · %.2f of %d cores busy · per login: CPU %s (%s user + %s system), %s page faults (%s), %s besides the hash · RSS %s at the end (%s over the level), peak %s",
+				l.Hash.PercentOfLimit, durD(l.P50), durD(l.P99), durD(l.Max), l.Logins, l.Errors, durD(l.Elapsed.Round(time.Millisecond)),
+				l.CoresUsed, r.GOMAXPROCS, durD(l.Hash.Process.CPU()), durD(l.Hash.Process.User), durD(l.Hash.Process.System),
+				faults(l.Hash.Process.MinorFaults), durD(l.Hash.PageFaultCPU), durD(l.Hash.NonHashCPU),
+				bytesIEC(float64(l.RSS)), signedIEC(l.RSSGrowth), bytesIEC(float64(l.PeakRSS)))}
+	}
+	for _, l := range r.Levels {
+		rows = append(rows, level(fmt.Sprintf("concurrency %d, %s", l.Concurrency, release), l))
+	}
+	if ref := r.Reference; ref != nil {
+		rows = append(rows, level(fmt.Sprintf("concurrency %d, MADV_DONTNEED (the runtime's default)", ref.Concurrency), *ref))
 	}
 	return rows
 }

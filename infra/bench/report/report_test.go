@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,7 +15,9 @@ import (
 	"github.com/gatepass/gatepass/infra/bench/coldstart"
 	"github.com/gatepass/gatepass/infra/bench/flowbench"
 	"github.com/gatepass/gatepass/infra/bench/gobench"
+	"github.com/gatepass/gatepass/infra/bench/hashlimit"
 	"github.com/gatepass/gatepass/infra/bench/loadtest"
+	"github.com/gatepass/gatepass/infra/bench/procstat"
 	"github.com/gatepass/gatepass/shared/routes"
 )
 
@@ -62,10 +65,21 @@ func fixture() Inputs {
 			{Function: coldstart.Baseline, Event: "echo", Outcome: "echoed", ExecToNext: []time.Duration{90 * time.Millisecond},
 				FirstInvoke: []time.Duration{time.Millisecond}, Warm: []time.Duration{time.Millisecond}},
 		},
-		Load: &loadtest.Result{Hash: LoadHash, GOMAXPROCS: 2, NumCPU: 2, Levels: []loadtest.Level{
-			{Concurrency: 1, Logins: 300, PerSecond: 30, Elapsed: 10 * time.Second, P50: 33 * time.Millisecond, P99: 40 * time.Millisecond, Max: 50 * time.Millisecond, CPUPerLogin: 33 * time.Millisecond, CoresUsed: 1},
-			{Concurrency: 2, Logins: 700, PerSecond: 70, Elapsed: 10 * time.Second, P50: 33 * time.Millisecond, P99: 60 * time.Millisecond, Max: 70 * time.Millisecond, CPUPerLogin: 33 * time.Millisecond, CoresUsed: 1.98},
-		}},
+		Load: &loadtest.Result{Hash: LoadHash, GOMAXPROCS: 2, NumCPU: 2, MADVFree: true,
+			Limit: hashlimit.Limit{Derivations: 80, CPU: 25 * time.Millisecond, User: 25 * time.Millisecond, Cores: 2, PerSecond: 80, FaultCost: 10 * time.Microsecond,
+				Measurements: []time.Duration{24900 * time.Microsecond, 25100 * time.Microsecond}},
+			Levels: []loadtest.Level{
+				{Concurrency: 1, Logins: 300, PerSecond: 30, Elapsed: 10 * time.Second, P50: 33 * time.Millisecond, P99: 40 * time.Millisecond, Max: 50 * time.Millisecond, CPUPerLogin: 33 * time.Millisecond, CoresUsed: 1,
+					Hash: hashlimit.Load{PercentOfLimit: 37.5, Process: procstat.PerOp{User: 25200 * time.Microsecond, System: 200 * time.Microsecond, MinorFaults: 30}, PageFaultCPU: 300 * time.Microsecond, NonHashCPU: 400 * time.Microsecond},
+					RSS:  100 << 20, PeakRSS: 110 << 20, RSSGrowth: 300 * 4 << 10},
+				{Concurrency: 2, Logins: 760, PerSecond: 76, Elapsed: 10 * time.Second, P50: 26 * time.Millisecond, P99: 60 * time.Millisecond, Max: 70 * time.Millisecond, CPUPerLogin: 26 * time.Millisecond, CoresUsed: 1.98,
+					Hash: hashlimit.Load{PercentOfLimit: 95, Process: procstat.PerOp{User: 25300 * time.Microsecond, System: 150 * time.Microsecond, MinorFaults: 2}, PageFaultCPU: 20 * time.Microsecond, NonHashCPU: 450 * time.Microsecond},
+					RSS:  150 << 20, PeakRSS: 160 << 20, RSSGrowth: -1 << 20},
+			},
+			Reference: &loadtest.Level{Concurrency: 2, Logins: 650, PerSecond: 65, Elapsed: 10 * time.Second, P50: 30 * time.Millisecond, P99: 60 * time.Millisecond, Max: 70 * time.Millisecond, CPUPerLogin: 30 * time.Millisecond, CoresUsed: 1.98,
+				Hash: hashlimit.Load{PercentOfLimit: 81.25, Process: procstat.PerOp{User: 26 * time.Millisecond, System: 4 * time.Millisecond, MinorFaults: 350}, PageFaultCPU: 3500 * time.Microsecond, NonHashCPU: 5 * time.Millisecond},
+				RSS:  120 << 20, PeakRSS: 155 << 20},
+		},
 		LoadProfile: []ProfileEntry{{"golang.org/x/crypto/argon2.blamkaSSE4", 48}, {"runtime.memclrNoHeapPointers", 10.5}},
 	}
 	capa := func(flow string, r, w int64, calls map[string]int, rru, wru float64, mails int) flowbench.Capacity {
@@ -105,6 +119,17 @@ func TestBudgets(t *testing.T) {
 		"Passkey sign-in ≤ 2 reads + 2 writes and ≤ 1 ms non-crypto CPU":                                         Met,
 		"Password sign-in of a TOTP user from a remembered browser: no more round trips than a password sign-in": Met,
 		"≤ $5.00 per million password logins (docs/cost-model.md)":                                               NotMet,
+		"≥ 95 % of the hash limit (cores ÷ CPU of one derivation, same run) — local stack":                       Met,
+		"Page-fault CPU ≤ 500 µs per login — local stack":                                                        Met, // the reference's 3.5 ms does not count
+		"Non-hash CPU of the whole process ≤ 500 µs per login over HTTP — local stack":                           Met,
+		"Resident memory with argon2's memory kept ≤ the hashing functions' 1024 MB — local stack":               Met,
+		"≥ 95 % of the hash limit (cores ÷ CPU of one derivation, same run) — Lambda path (RIE)":                 NotMeasured,
+		"Page-fault CPU ≤ 500 µs per login — Lambda path (RIE)":                                                  NotMeasured,
+		"Non-hash CPU of the whole process ≤ 500 µs per login over HTTP — Lambda path (RIE)":                     NotMeasured,
+		"Resident memory with argon2's memory kept ≤ the hashing functions' 1024 MB — Lambda path (RIE)":         NotMeasured,
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d budgets, want %d", len(got), len(want))
 	}
 	for name, s := range want {
 		if got[name] != s {
@@ -116,6 +141,50 @@ func TestBudgets(t *testing.T) {
 	in.Load.Hash = "m=64,t=1,p=1"
 	if b := Budgets(in)[1]; b.Status != NotMet {
 		t.Errorf("cheap hash accepted: %+v", b)
+	}
+	// Each of issue 2.6's load budgets fails on its own figure.
+	for name, spoil := range map[string]func(*loadtest.Result){
+		"≥ 95 % of the hash limit":      func(r *loadtest.Result) { r.Levels[1].Hash.PercentOfLimit = 94.9 },
+		"Page-fault CPU":                func(r *loadtest.Result) { r.Levels[0].Hash.PageFaultCPU = 501 * time.Microsecond },
+		"Non-hash CPU of the whole":     func(r *loadtest.Result) { r.Levels[1].Hash.NonHashCPU = 501 * time.Microsecond },
+		"Resident memory":               func(r *loadtest.Result) { r.Levels[0].PeakRSS = 1025 << 20 },
+		"≥ 65 logins/s on this machine": func(r *loadtest.Result) { r.Levels[1].PerSecond = 64.9 },
+	} {
+		in := fixture()
+		spoil(in.Load)
+		found := false
+		for _, b := range Budgets(in) {
+			if strings.HasPrefix(b.Name, name) && !strings.HasSuffix(b.Name, PathLambda) {
+				found = true
+				if b.Status != NotMet {
+					t.Errorf("%s: %s after spoiling it", b.Name, b.Status)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no budget %q", name)
+		}
+	}
+	// A limit that drifted more than the budget between its measurements
+	// leaves the non-hash CPU undecided, whatever the subtraction gives.
+	in = fixture()
+	in.Load.Limit.Measurements = []time.Duration{24 * time.Millisecond, 25 * time.Millisecond}
+	for _, b := range Budgets(in) {
+		if strings.HasPrefix(b.Name, "Non-hash CPU of the whole") && !strings.HasSuffix(b.Name, PathLambda) &&
+			(b.Status != Inconclusive || !strings.Contains(b.Measured, "moved by 1.00 ms")) {
+			t.Errorf("%s: %s, %s", b.Name, b.Status, b.Measured)
+		}
+	}
+	if perf := Performance(in); !strings.Contains(perf, "— inconclusive**: ") {
+		t.Error("the notes do not say what is inconclusive")
+	}
+	// The Lambda path's rows read the same figures from their own file.
+	in = fixture()
+	in.LoadLambda = fixture().Load
+	for _, b := range Budgets(in) {
+		if strings.HasSuffix(b.Name, PathLambda) && b.Status != Met {
+			t.Errorf("%s: %s with the local stack's figures", b.Name, b.Status)
+		}
 	}
 	for _, b := range Budgets(Inputs{}) {
 		if b.Status != NotMeasured {
@@ -143,7 +212,16 @@ func TestRenderingIsDeterministic(t *testing.T) {
 		"| cold start, exec → first /next (host binary) | login | 42.0 ms | 40.0 ms–45.0 ms (3 runs) |",
 		"| cold start, init under aws-lambda-rie (host binary) | login | 55.0 ms | 50.0 ms–60.0 ms (3 runs) | the emulator's INIT REPORT · loopback harness, same binary: exec → first /next 42.0 ms · first invocation's REPORT Duration 70.0 ms |",
 		"package init 12.0 ms (slowest: x/schemas 3.00 ms)",
-		"| concurrency 2 | 70.0 logins/s |",
+		"| concurrency 2, MADV_FREE | 76.0 logins/s |",
+		"| load test, local stack over loopback (m=19456,t=2,p=1) | hash limit (cores ÷ CPU of one derivation) | 80.0 logins/s |",
+		"| concurrency 2, MADV_DONTNEED (the runtime's default) | 65.0 logins/s |",
+		"25.0 ms CPU per derivation (25.0 ms user + 0 ns system, 0 page faults), 80 derivations on 2 cores, half before the levels (24.9 ms per derivation) and half after (25.1 ms) · a page fault costs 10.0 µs",
+		"95 % of the hash limit · p50 26.0 ms",
+		"per login: CPU 25.4 ms (25.3 ms user + 150 µs system), 2 page faults (20.0 µs), 450 µs besides the hash · RSS 150 MiB at the end (−1.00 MiB over the level), peak 160 MiB",
+		"| 95 %: 76.0 logins/s at concurrency 2 of 80.0 (2 cores ÷ 25.0 ms per derivation); the hash is 98 % of the process's CPU per login, 1.98 of 2 cores busy | — | met |",
+		"worst 300 µs at concurrency 1 (30 faults × 10.0 µs per fault, 1 of them first touches that grew RSS by 1.17 MiB; 200 µs of system CPU in all); with the runtime's default release 3.50 ms at concurrency 2 (350 faults)",
+		"peak 160 MiB at concurrency 2; at concurrency 2 150 MiB at the end of the level against 120 MiB with the runtime's default release (peaks 160 MiB and 155 MiB)",
+		"not wired yet: the RIE runner writes docs/bench/raw/loadtest-lambda.json",
 		"not met: 2 reads + 2 writes.",
 		"runtime.memclrNoHeapPointers` (10.5 %)",
 	} {
@@ -299,6 +377,7 @@ func TestFormats(t *testing.T) {
 		{usd(0.00012), "$0.00012"}, {usd(6.4), "$6.40"}, {usd(0.5), "$0.500"}, {usd(0), "$0"},
 		{count(2), "2"}, {count(0.5), "0.50"}, {thousands(1234567), "1,234,567"}, {thousands(12), "12"},
 		{minutes(9*time.Minute + 5*time.Second), "9 min 05 s"},
+		{faults(548.11), "548"}, {faults(0.3), "0.3"}, {faults(2), "2"}, {signedIEC(-1 << 20), "−1.00 MiB"}, {signedIEC(2048), "+2.00 KiB"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
@@ -385,5 +464,29 @@ func TestPreviousRun(t *testing.T) {
 	}
 	if empty, err := Load(t.TempDir()); err != nil || empty.Previous != nil {
 		t.Errorf("empty raw directory: previous %+v, %v", empty.Previous, err)
+	}
+}
+
+// Load reads both load tests back from the raw directory.
+func TestLoadReadsBothLoadTests(t *testing.T) {
+	dir := t.TempDir()
+	local, lambda := fixture().Load, fixture().Load
+	lambda.Levels = lambda.Levels[:1]
+	if err := WriteJSON(filepath.Join(dir, FileLoad), local); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(filepath.Join(dir, FileLoadLambda), lambda); err != nil {
+		t.Fatal(err)
+	}
+	in, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Load == nil || in.LoadLambda == nil || len(in.Load.Levels) != 2 || len(in.LoadLambda.Levels) != 1 ||
+		!reflect.DeepEqual(in.Load.Limit, local.Limit) || *in.Load.Reference != *local.Reference || in.LoadLambda.Levels[0] != lambda.Levels[0] {
+		t.Fatalf("read back %+v and %+v", in.Load, in.LoadLambda)
+	}
+	if in, err := Load(t.TempDir()); err != nil || in.Load != nil || in.LoadLambda != nil {
+		t.Fatalf("empty directory: %+v, %v", in, err)
 	}
 }
