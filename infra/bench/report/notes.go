@@ -237,7 +237,7 @@ func profileNote(in Inputs) string {
 			top = append(top, fmt.Sprintf("%s %.1f %%", e.Function, e.Percent))
 		}
 	}
-	s := fmt.Sprintf(" A CPU profile of the load test (`docs/bench/raw/loadtest.cpu.pprof`) puts %.0f %% of the samples in argon2 itself; the top functions are %s.",
+	s := fmt.Sprintf(" A CPU profile of the load test at its highest level (`docs/bench/raw/loadtest.cpu.pprof`, a run of its own, so that the profiler's signals do not count in the measured levels) puts %.0f %% of the samples in argon2 itself; the top functions are %s.",
 		argon, strings.Join(top, ", "))
 	if clear > 0 {
 		s += fmt.Sprintf(" `runtime.memclrNoHeapPointers` (%.1f %%) is Go zeroing the 19 MiB block array argon2 allocates for every derivation, although argon2 overwrites every block before it reads it: reusing the array — a pooled argon2id, which golang.org/x/crypto/argon2 does not offer — would give that CPU back to sign-ins.", clear)
