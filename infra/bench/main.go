@@ -598,7 +598,34 @@ func (b *bench) load(ctx context.Context) error {
 			l.Hash.Process.User.Round(10*time.Microsecond), l.Hash.Process.System.Round(10*time.Microsecond), l.Hash.Process.MinorFaults,
 			l.Hash.PageFaultCPU.Round(10*time.Microsecond), l.FirstTouchFaults(), l.Hash.NonHashCPU.Round(10*time.Microsecond), l.RSS>>20, l.PeakRSS>>20)
 	}
-	return report.WriteJSON(filepath.Join(b.raw, report.FileLoad), res)
+	if err := report.WriteJSON(filepath.Join(b.raw, report.FileLoad), res); err != nil {
+		return err
+	}
+	return b.loadLambda(ctx)
+}
+
+// loadLambda is the load test's Lambda path: the real login bootstrap under
+// aws-lambda-rie on DynamoDB Local, measured by a test of
+// shared/internal/lambdae2e (the emulator helpers are internal to shared/)
+// that runs only when told where to write its result.
+func (b *bench) loadLambda(ctx context.Context) error {
+	cmd := exec.CommandContext(ctx, b.o.goCmd, "test", "-count=1", "-v", "-run", "^TestLoginLoadUnderTheEmulator$",
+		"./shared/internal/lambdae2e")
+	cmd.Dir = b.root
+	cmd.Env = append(os.Environ(),
+		"GATEPASS_LAMBDA_LOAD_OUT="+filepath.Join(b.raw, report.FileLoadLambda),
+		"GATEPASS_LAMBDA_LOAD_DURATION="+b.o.loadDuration.String(),
+		"GATEPASS_LAMBDA_LOAD_WARMUP="+b.o.loadWarmup.String())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !bytes.Contains(out, []byte("--- PASS: TestLoginLoadUnderTheEmulator")) {
+		return fmt.Errorf("load test of the Lambda path: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "logins/s") {
+			fmt.Fprintln(b.log, "  Lambda path:", strings.TrimSpace(line))
+		}
+	}
+	return nil
 }
 
 // loadChild runs the load test at levels in a child process of this

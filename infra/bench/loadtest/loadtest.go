@@ -186,7 +186,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		Proxy: nil, MaxIdleConns: 64, MaxIdleConnsPerHost: 64, DisableCompression: true,
 	}}
 	defer client.CloseIdleConnections()
-	res := Result{Hash: paramsOf(hash), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
+	res := Result{Hash: ParamsOf(hash), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(),
 		MADVFree: hashmem.Selected(os.Getenv("GODEBUG")), Limit: limit}
 	measure := func(c int) (Level, error) {
 		if cfg.Warmup > 0 {
@@ -275,8 +275,8 @@ func createUsers(dir string, h password.Hasher, n int) (string, error) {
 	return hash, nil
 }
 
-// paramsOf returns the "m=…,t=…,p=…" part of a PHC string.
-func paramsOf(phc string) string {
+// ParamsOf returns the "m=…,t=…,p=…" part of a PHC string.
+func ParamsOf(phc string) string {
 	parts := bytes.Split([]byte(phc), []byte("$"))
 	if len(parts) < 4 {
 		return ""

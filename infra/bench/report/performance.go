@@ -216,15 +216,15 @@ func loadBudgets(path string, r *loadtest.Result, memoryMB int) []Budget {
 	if r == nil || len(r.Levels) == 0 {
 		if path == PathLambda {
 			for i := range out {
-				out[i].Measured = "not wired yet: the RIE runner writes docs/bench/raw/" + FileLoadLambda + " (a loadtest.Result of the bootstrap's process)"
+				out[i].Measured = "not measured: the load step writes docs/bench/raw/" + FileLoadLambda + " (TestLoginLoadUnderTheEmulator, the login bootstrap under aws-lambda-rie)"
 			}
 		}
 		return out
 	}
 	best, lim := bestLevel(r), r.Limit
 	if lim.PerSecond > 0 {
-		out[0].Measured = fmt.Sprintf("%.0f %%: %.1f logins/s at concurrency %d of %.1f (%d cores ÷ %s per derivation); the hash is %.0f %% of the process's CPU per login, %.2f of %d cores busy",
-			best.Hash.PercentOfLimit, best.PerSecond, best.Concurrency, lim.PerSecond, lim.Cores, durD(lim.CPU),
+		out[0].Measured = fmt.Sprintf("%.0f %%: %.1f logins/s at concurrency %d of %.1f (%s ÷ %s per derivation); the hash is %.0f %% of the process's CPU per login, %.2f of %d cores busy",
+			best.Hash.PercentOfLimit, best.PerSecond, best.Concurrency, lim.PerSecond, coresText(lim.Cores), durD(lim.CPU),
 			100*float64(lim.CPU)/float64(max(best.Hash.Process.CPU(), 1)), best.CoresUsed, r.GOMAXPROCS)
 		out[0].Status = status(best.Hash.PercentOfLimit >= BudgetShareOfHashLimit)
 
@@ -467,8 +467,8 @@ func loadRows(area string, r *loadtest.Result) [][]string {
 	var rows [][]string
 	if lim := r.Limit; lim.PerSecond > 0 {
 		rows = append(rows, []string{area, "hash limit (cores ÷ CPU of one derivation)", fmt.Sprintf("%.1f logins/s", lim.PerSecond), "",
-			fmt.Sprintf("%s CPU per derivation (%s user + %s system, %s page faults), %d derivations on %d cores%s · a page fault costs %s",
-				durD(lim.CPU), durD(lim.User), durD(lim.System), faults(lim.MinorFaults), lim.Derivations, lim.Cores, measurements(lim), durD(lim.FaultCost))})
+			fmt.Sprintf("%s CPU per derivation (%s user + %s system, %s page faults), %d derivations on %s%s · a page fault costs %s",
+				durD(lim.CPU), durD(lim.User), durD(lim.System), faults(lim.MinorFaults), lim.Derivations, coresText(lim.Cores), measurements(lim), durD(lim.FaultCost))})
 	}
 	release := "MADV_DONTNEED"
 	if r.MADVFree {
@@ -502,4 +502,12 @@ func benchRow(label string, s gobench.Summary) []string {
 	}
 	return []string{"Go benchmark", label, dur(s.Median["ns/op"]),
 		fmt.Sprintf("%s–%s (%d runs)", dur(s.Min["ns/op"]), dur(s.Max["ns/op"]), s.Runs), strings.Join(d, " · ")}
+}
+
+// coresText is "1 core" or "n cores".
+func coresText(n int) string {
+	if n == 1 {
+		return "1 core"
+	}
+	return fmt.Sprintf("%d cores", n)
 }

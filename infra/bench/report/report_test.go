@@ -221,7 +221,7 @@ func TestRenderingIsDeterministic(t *testing.T) {
 		"| 95 %: 76.0 logins/s at concurrency 2 of 80.0 (2 cores ÷ 25.0 ms per derivation); the hash is 98 % of the process's CPU per login, 1.98 of 2 cores busy | — | met |",
 		"worst 300 µs at concurrency 1 (30 faults × 10.0 µs per fault, 1 of them first touches that grew RSS by 1.17 MiB; 200 µs of system CPU in all); with the runtime's default release 3.50 ms at concurrency 2 (350 faults)",
 		"peak 160 MiB at concurrency 2; at concurrency 2 150 MiB at the end of the level against 120 MiB with the runtime's default release (peaks 160 MiB and 155 MiB)",
-		"not wired yet: the RIE runner writes docs/bench/raw/loadtest-lambda.json",
+		"not measured: the load step writes docs/bench/raw/loadtest-lambda.json (TestLoginLoadUnderTheEmulator",
 		"not met: 2 reads + 2 writes.",
 		"runtime.memclrNoHeapPointers` (10.5 %)",
 	} {

@@ -336,6 +336,16 @@ func (f *Function) Init(ctx context.Context) (Init, error) {
 	return in, nil
 }
 
+// BootstrapPID is the process id of the bootstrap the emulator runs (its
+// child, started at the first invocation), or 0 when there is none (yet, or
+// off Linux): whose CPU, page faults and memory a load reports.
+func (f *Function) BootstrapPID() int {
+	for _, pid := range childProcesses(f.cmd.Process.Pid) {
+		return pid
+	}
+	return 0
+}
+
 // Output is what the emulator and the bootstrap wrote to stdout (the
 // bootstrap's logs, START/END/REPORT) and the emulator's own log, up to
 // 1 MiB each.
