@@ -81,11 +81,18 @@ lint:
 	$(GO) vet ./...
 	cd infra/aws && $(GO) vet ./...
 
+## The wall-clock measurements among the Go tests: make test runs with -short, which skips the
+## ones that time themselves (each keeps a correctness check in make test), and make bench runs them.
+MEASUREMENT_TESTS := ^(TestProcessStartToFirstRequest|TestResetRequestTiming|TestMeasureOneFunction)$$
+MEASUREMENT_PACKAGES := ./infra/local/stack ./shared/recovery ./infra/bench/coldstart
+
 ## bench: every performance figure — per-flow Go benchmarks, DynamoDB round trips and
-## request units, bootstrap sizes, cold starts against a loopback Lambda Runtime API, a
-## loopback load test — into docs/performance.md and docs/cost-model.md (raw outputs in
+## request units, bootstrap sizes, the Go tests' wall-clock measurements (MEASUREMENT_TESTS),
+## cold starts against a loopback Lambda Runtime API, a loopback load test — into docs/performance.md and docs/cost-model.md (raw outputs in
 ## docs/bench/raw/); a few minutes, best alone on the machine
 bench: emulators
+	set -o pipefail; GATEPASS_TIMING=measure $(GO) test -count=1 -v -run '$(MEASUREMENT_TESTS)' $(MEASUREMENT_PACKAGES) \
+	  | grep -E '^(--- |ok|FAIL|PASS)|runs sorted|median'
 	GO=$(GO) $(GO) run ./infra/bench
 
 ## emulators: the npm-packaged AWS emulators the integration tests start
