@@ -23,6 +23,7 @@ import (
 	"github.com/gatepass/gatepass/infra/local/stack"
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/bootstrap"
+	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/recovery"
 )
 
@@ -30,7 +31,7 @@ const adminPassword = "local stack admin passphrase"
 
 func start(t *testing.T, dataDir string, admin bootstrap.Admin) *stack.Stack {
 	t.Helper()
-	s, err := stack.Start(context.Background(), stack.Config{
+	s, err := stack.Start(context.Background(), stack.Config{Hasher: cheapHasher,
 		Addr: "127.0.0.1:0", DataDir: dataDir, WebDir: "../../../web", Admin: admin,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pacer: recovery.Floor{D: 50 * time.Millisecond},
 	})
@@ -152,7 +153,7 @@ func TestSignInOverHTTP(t *testing.T) {
 func TestBootstrapAdminUsernameFollowsPRECIS(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"ad\u200bmin", "\u0430dmin", "\u202enimda"} {
-		s, err := stack.Start(context.Background(), stack.Config{
+		s, err := stack.Start(context.Background(), stack.Config{Hasher: cheapHasher,
 			Addr: "127.0.0.1:0", DataDir: dir, WebDir: "../../../web", Admin: bootstrap.Admin{Username: name, Password: adminPassword},
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
@@ -384,3 +385,10 @@ func TestBlockBreachedAgainstTheLocalRangeEndpoint(t *testing.T) {
 		t.Fatalf("change to a fresh password: %d %v", res.StatusCode, body)
 	}
 }
+
+// cheapHasher stands in for the stack's default argon2id (OWASP parameters,
+// 19 MiB a hash) in the tests that start a stack in-process: every sign-in
+// and password change derives a key, and under -race a derivation with the
+// production parameters takes seconds. TestProcessStartToFirstRequest runs
+// the binary, production parameters included.
+var cheapHasher = password.NewArgon2id(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32})
