@@ -20,13 +20,14 @@ SYNTH_CONTEXT ?= -c registry=$(REGISTRY) -c version=$(VERSION)
 run:
 	$(GO) run ./infra/local
 
-## test: every Go test, the DynamoDB adapter against DynamoDB Local included;
-## wall-clock budgets are measured afterwards, alone on the machine
+## test: every Go test of both modules, the DynamoDB adapter against DynamoDB Local included, by
+## shared/internal/testrun: it starts DynamoDB Local and aws-ses-v2-local once for every package
+## (GATEPASS_TEST_DYNAMODB_ENDPOINT, GATEPASS_TEST_SES_ENDPOINT), runs -race on the packages whose
+## tests run code concurrently (the list and the reasons are in testrun's raceDetected) and prints
+## the slowest packages and tests and the wall time. Wall-clock budgets are make bench's.
+## In CI (CI=true) a missing emulator fails the run. Arguments: make test TESTRUN_FLAGS='./shared/...'
 test: emulators
-	GATEPASS_TIMING=separate $(GO) test -race -count=1 ./...
-	set -o pipefail; $(GO) test -count=1 -v -run 'TestProcessStartToFirstRequest' ./infra/local/stack/ \
-	  | grep -E '^(--- |ok|FAIL|PASS)|runs sorted'
-	cd infra/aws && $(GO) test -count=1 ./...
+	$(GO) run ./shared/internal/testrun -go $(GO) $(TESTRUN_FLAGS)
 
 
 ## build: one bootstrap per function under bin/<name>/, with its size
