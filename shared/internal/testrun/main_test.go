@@ -10,30 +10,31 @@ import (
 )
 
 func TestWantsRace(t *testing.T) {
+	someDirs := []string{"shared/store/...", "infra/local", "-shared/store/dynamo"}
 	for _, tc := range []struct {
-		rel  string
-		want bool
+		name     string
+		patterns []string
+		rel      string
+		want     bool
 	}{
-		{"shared/store", true},
-		{"shared/store/dynamo", true},
-		{"shared/storefront", false},
-		{"shared/internal/emulator", true},
-		{"shared/internal/emulator/sub", false},
-		{"infra/local", true},
-		{"infra/local/stack", true},
-		{"shared/views", false},
-		{"", false},
+		{"default: the service module", raceDetected, "shared/store/dynamo", true},
+		{"default: its root", raceDetected, ".", true},
+		{"default: infra/local", raceDetected, "infra/local/stack", true},
+		{"default: not the CDK app", raceDetected, "infra/aws", false},
+		{"default: nor its packages", raceDetected, "infra/aws/tenant", false},
+		{"default: a sibling of infra/aws", raceDetected, "infra/awsome", true},
+		{"subtree root", someDirs, "shared/store", true},
+		{"in the subtree", someDirs, "shared/store/embedded", true},
+		{"excluded later", someDirs, "shared/store/dynamo", false},
+		{"below the exclusion", someDirs, "shared/store/dynamo/dynamotest", true},
+		{"prefix is not a subtree", someDirs, "shared/storefront", false},
+		{"exact", someDirs, "infra/local", true},
+		{"exact only", someDirs, "infra/local/stack", false},
+		{"unlisted", someDirs, "shared/views", false},
+		{"no patterns", nil, "shared/views", false},
 	} {
-		if got := wantsRace(raceDetected, tc.rel); got != tc.want {
-			t.Errorf("wantsRace(%q) = %v, want %v", tc.rel, got, tc.want)
-		}
-	}
-}
-
-func TestWantsRaceAllOrNone(t *testing.T) {
-	for _, rel := range []string{"", "shared/views", "infra/local/stack"} {
-		if !wantsRace([]string{"..."}, rel) || wantsRace(nil, rel) {
-			t.Errorf("%q: ... must match it, no pattern must not", rel)
+		if got := wantsRace(tc.patterns, tc.rel); got != tc.want {
+			t.Errorf("%s: wantsRace(%q, %q) = %v, want %v", tc.name, tc.patterns, tc.rel, got, tc.want)
 		}
 	}
 }
@@ -116,7 +117,7 @@ func TestReporter(t *testing.T) {
 		notWant    []string
 	}{
 		{name: "pass", lines: passing, want: []string{"ok  \texample.com/ok\t2.6s", "2.6s  + 30.0s  example.com/ok",
-			"2.5s  example.com/ok TestA", "make test: ok, 1 test packages, wall time 1m0s"}, notWant: []string{"=== RUN"}},
+			"2.5s  example.com/ok TestA", "make test: ok, 1 test packages (2.6s of test binaries running, summed), wall time 1m0s"}, notWant: []string{"=== RUN"}},
 		{name: "test fails", lines: append(slices.Clone(passing), failing...), wantFailed: true,
 			want:    []string{"=== RUN   TestB\n    b_test.go:9: wrong answer\n", "FAIL\texample.com/bad\t0.3s", "FAIL example.com/bad\n", "make test: FAIL, 2 test packages"},
 			notWant: []string{"quiet on success"}},
