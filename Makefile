@@ -22,12 +22,15 @@ run:
 
 ## test: every Go test of both modules, the DynamoDB adapter against DynamoDB Local included, by
 ## shared/internal/testrun: it starts DynamoDB Local and aws-ses-v2-local once for every package
-## (GATEPASS_TEST_DYNAMODB_ENDPOINT, GATEPASS_TEST_SES_ENDPOINT), runs -race on the packages whose
-## tests run code concurrently (the list and the reasons are in testrun's raceDetected) and prints
-## the slowest packages and tests and the wall time. Wall-clock budgets are make bench's.
-## In CI (CI=true) a missing emulator fails the run. Arguments: make test TESTRUN_FLAGS='./shared/...'
+## (GATEPASS_TEST_DYNAMODB_ENDPOINT, GATEPASS_TEST_SES_ENDPOINT), runs every package with -race
+## (why one mode for all: testrun's raceDetected), with -short (the wall-clock measurements are
+## make bench's, MEASUREMENT_TESTS) and prints the slowest packages and tests and the wall time.
+## In CI (CI=true) a missing emulator fails the run. Arguments: make test TESTRUN_FLAGS='-modules . ./shared/...' (go run ./shared/internal/testrun -h)
+## testrun itself is built with -race: its packages (the standard library's, dynamolocal and
+## seslocal, the AWS SDK) are then the ones the tests compile anyway, not a plain copy compiled
+## before any test can start.
 test: emulators
-	$(GO) run ./shared/internal/testrun -go $(GO) $(TESTRUN_FLAGS)
+	$(GO) run -race ./shared/internal/testrun -go $(GO) $(TESTRUN_FLAGS)
 
 
 ## build: one bootstrap per function under bin/<name>/, with its size

@@ -36,7 +36,9 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -51,19 +53,19 @@ import (
 // to the repository root: a directory, dir/... for a subtree, ... for all; a
 // leading "-" excludes, and the last matching pattern decides.
 //
-// Every package of the service module runs with -race, and the CDK app
-// (infra/aws, a module of its own, construct code without concurrency)
-// without, as before. Measured on this 2-core machine with an empty build
-// cache (compiling and linking every test binary of the service module,
-// running none): 305 s of CPU without -race, 338 s with it, +11 %. A split
-// between the two costs far more than it saves: the test packages share 402
-// of their 416 dependencies (the standard library, the AWS SDK, shared/...),
-// which a split compiles once per mode: -race on just the 16 packages whose
-// tests run the code under test concurrently (stores, flows with concurrent
-// winners, the emulator's buffers, the local stack) and not on the 43 others
-// would compile nearly everything twice, by the package counts about +80 %
-// instead of +11 % (an estimate; the two single-mode figures are measured).
-var raceDetected = []string{"...", "-infra/aws/..."}
+// Every package runs with -race, the CDK app's (infra/aws) included, and
+// make test builds testrun itself with -race: what decides a cold run is how
+// many packages are compiled, and with one mode every package is compiled
+// once. Measured on this 2-core machine with an empty build cache, compiling
+// and linking every test binary of the service module costs 305 s of CPU
+// without -race and 338 s with it, +11 %. A split compiles what the two
+// sides share once per mode: the 16 packages whose tests run the code under
+// test concurrently (stores, flows with concurrent winners, the emulator's
+// buffers, the local stack) share 402 of their 416 dependencies (the
+// standard library, the AWS SDK, shared/...) with the 43 others, and
+// infra/aws without -race compiled 300 of its 618 (the standard library, the
+// SDK, 48 of shared/...) a second time, plain, besides the 190 of the CDK.
+var raceDetected = []string{"..."}
 
 const (
 	emulatorStartTimeout = 90 * time.Second
@@ -79,6 +81,7 @@ func main() {
 type options struct {
 	goCmd    string
 	race     []string // patterns of the packages tested with -race, as in raceDetected
+	parallel int      // go test -p: build actions and test binaries at once, per invocation
 	modules  []string // directories of the modules to test, relative to the repository root
 	packages []string // patterns for the root module; ./... by default
 }
@@ -88,11 +91,15 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fl.SetOutput(stderr)
 	goCmd := fl.String("go", "go", "the go command")
 	race := fl.String("race", strings.Join(raceDetected, ","), "comma-separated package directories tested with -race, relative to the repository root (a/b/... for a subtree, ... for all, -a/b/... to exclude, the last match decides; empty for none)")
+	parallel := fl.Int("p", 2*runtime.NumCPU(), "go test -p of each go test invocation: the test binaries mostly wait on the emulators, jsii or a pacer, so twice the CPUs keeps them busy")
 	modules := fl.String("modules", ".,infra/aws", "comma-separated directories of the modules to test (./... in each but the first, which gets the package arguments)")
 	if err := fl.Parse(args); err != nil {
 		return options{}, err
 	}
-	o := options{goCmd: *goCmd, packages: fl.Args()}
+	o := options{goCmd: *goCmd, parallel: *parallel, packages: fl.Args()}
+	if o.parallel < 1 {
+		return options{}, fmt.Errorf("testrun: -p %d: want at least 1", o.parallel)
+	}
 	for _, p := range strings.Split(*race, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			o.race = append(o.race, p)
@@ -147,7 +154,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var wg sync.WaitGroup
 	errs := make([]error, len(runs))
 	for i, r := range runs {
-		wg.Go(func() { errs[i] = goTest(ctx, o.goCmd, r, env, rep, stderr) })
+		wg.Go(func() { errs[i] = goTest(ctx, o.goCmd, o.parallel, r, env, rep, stderr) })
 	}
 	wg.Wait()
 	failed := rep.summary(time.Now())
@@ -293,10 +300,10 @@ func matchDir(pattern, dir string) bool {
 }
 
 // goTest runs go test -json over r's packages and feeds the events to rep.
-func goTest(ctx context.Context, goCmd string, r testRun, env []string, rep *reporter, stderr io.Writer) error {
+func goTest(ctx context.Context, goCmd string, parallel int, r testRun, env []string, rep *reporter, stderr io.Writer) error {
 	// -short: the tests that measure wall-clock time skip themselves; make
 	// bench runs them (MEASUREMENT_TESTS in the Makefile).
-	args := []string{"test", "-json", "-count=1", "-short"}
+	args := []string{"test", "-json", "-count=1", "-short", "-p", strconv.Itoa(parallel)}
 	if r.race {
 		args = append(args, "-race")
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -20,9 +21,10 @@ func TestWantsRace(t *testing.T) {
 		{"default: the service module", raceDetected, "shared/store/dynamo", true},
 		{"default: its root", raceDetected, ".", true},
 		{"default: infra/local", raceDetected, "infra/local/stack", true},
-		{"default: not the CDK app", raceDetected, "infra/aws", false},
-		{"default: nor its packages", raceDetected, "infra/aws/tenant", false},
-		{"default: a sibling of infra/aws", raceDetected, "infra/awsome", true},
+		{"default: the CDK app", raceDetected, "infra/aws", true},
+		{"default: its packages", raceDetected, "infra/aws/tenant", true},
+		{"CDK app excluded", []string{"...", "-infra/aws/..."}, "infra/aws/tenant", false},
+		{"a sibling of an exclusion", []string{"...", "-infra/aws/..."}, "infra/awsome", true},
 		{"subtree root", someDirs, "shared/store", true},
 		{"in the subtree", someDirs, "shared/store/embedded", true},
 		{"excluded later", someDirs, "shared/store/dynamo", false},
@@ -46,12 +48,14 @@ func TestParseOptions(t *testing.T) {
 		want     options
 		wantFail bool
 	}{
-		{name: "defaults", want: options{goCmd: "go", race: raceDetected, modules: []string{".", "infra/aws"}, packages: []string{"./..."}}},
-		{name: "race everywhere", args: []string{"-race", "..."}, want: options{goCmd: "go", race: []string{"..."}, modules: []string{".", "infra/aws"}, packages: []string{"./..."}}},
-		{name: "race nowhere", args: []string{"-race="}, want: options{goCmd: "go", modules: []string{".", "infra/aws"}, packages: []string{"./..."}}},
+		{name: "defaults", want: options{goCmd: "go", parallel: 2 * runtime.NumCPU(), race: raceDetected, modules: []string{".", "infra/aws"}, packages: []string{"./..."}}},
+		{name: "race everywhere", args: []string{"-race", "..."}, want: options{goCmd: "go", parallel: 2 * runtime.NumCPU(), race: []string{"..."}, modules: []string{".", "infra/aws"}, packages: []string{"./..."}}},
+		{name: "race nowhere", args: []string{"-race="}, want: options{goCmd: "go", parallel: 2 * runtime.NumCPU(), modules: []string{".", "infra/aws"}, packages: []string{"./..."}}},
 		{name: "packages and go", args: []string{"-go", "go1.26", "./shared/...", "./infra/local/..."},
-			want: options{goCmd: "go1.26", race: raceDetected, modules: []string{".", "infra/aws"}, packages: []string{"./shared/...", "./infra/local/..."}}},
-		{name: "one module", args: []string{"-modules", " . "}, want: options{goCmd: "go", race: raceDetected, modules: []string{"."}, packages: []string{"./..."}}},
+			want: options{goCmd: "go1.26", parallel: 2 * runtime.NumCPU(), race: raceDetected, modules: []string{".", "infra/aws"}, packages: []string{"./shared/...", "./infra/local/..."}}},
+		{name: "one module", args: []string{"-modules", " . "}, want: options{goCmd: "go", parallel: 2 * runtime.NumCPU(), race: raceDetected, modules: []string{"."}, packages: []string{"./..."}}},
+		{name: "parallel", args: []string{"-p", "3"}, want: options{goCmd: "go", parallel: 3, race: raceDetected, modules: []string{".", "infra/aws"}, packages: []string{"./..."}}},
+		{name: "parallel below one", args: []string{"-p", "0"}, wantFail: true},
 		{name: "no module", args: []string{"-modules", ","}, wantFail: true},
 		{name: "unknown flag", args: []string{"-nope"}, wantFail: true},
 	} {
@@ -63,7 +67,7 @@ func TestParseOptions(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || got.goCmd != tc.want.goCmd || !slices.Equal(got.race, tc.want.race) || !slices.Equal(got.modules, tc.want.modules) || !slices.Equal(got.packages, tc.want.packages) {
+			if err != nil || got.goCmd != tc.want.goCmd || got.parallel != tc.want.parallel || !slices.Equal(got.race, tc.want.race) || !slices.Equal(got.modules, tc.want.modules) || !slices.Equal(got.packages, tc.want.packages) {
 				t.Fatalf("parseOptions(%q) = %+v, %v; want %+v", tc.args, got, err, tc.want)
 			}
 		})
