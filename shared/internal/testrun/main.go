@@ -157,16 +157,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		wg.Go(func() { errs[i] = goTest(ctx, o.goCmd, o.parallel, r, env, rep, stderr) })
 	}
 	wg.Wait()
-	failed := rep.summary(time.Now())
+	failed := rep.summary(time.Now(), ctx.Err() != nil)
 	for _, err := range errs {
 		if err != nil {
 			failed = true
 			fmt.Fprintln(stderr, "testrun:", err)
 		}
-	}
-	if ctx.Err() != nil {
-		fmt.Fprintln(stderr, "testrun: interrupted")
-		failed = true
 	}
 	if failed {
 		return 1
@@ -313,6 +309,7 @@ func goTest(ctx context.Context, goCmd string, parallel int, r testRun, env []st
 	cmd.Stderr = stderr
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = interruptGrace
+	dieWithParent(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return fmt.Errorf("go test: %w", err)
@@ -448,7 +445,8 @@ func testOutput(p *pkgResult, test string) []string {
 
 // summary prints the slowest packages and tests and the wall time, and
 // reports whether anything failed.
-func (r *reporter) summary(now time.Time) bool {
+// An interrupted run is a failed one, whatever the packages reported.
+func (r *reporter) summary(now time.Time, interrupted bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	type timing struct {
@@ -457,7 +455,7 @@ func (r *reporter) summary(now time.Time) bool {
 		took    time.Duration
 	}
 	var pkgs, tests []timing
-	failed, ran := r.failed, 0
+	failed, ran := r.failed || interrupted, 0
 	var failedPkgs []string
 	for name, p := range r.packages {
 		if !p.done || p.failed {
@@ -491,6 +489,9 @@ func (r *reporter) summary(now time.Time) bool {
 		for _, name := range failedPkgs {
 			fmt.Fprintf(r.out, "FAIL %s\n", name)
 		}
+	}
+	if interrupted {
+		status = "INTERRUPTED"
 	}
 	var busy time.Duration
 	for _, t := range pkgs {

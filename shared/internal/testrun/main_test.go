@@ -116,6 +116,7 @@ func TestReporter(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		lines      []string
+		interrupt  bool
 		wantFailed bool
 		want       []string // in the output
 		notWant    []string
@@ -128,6 +129,7 @@ func TestReporter(t *testing.T) {
 		{name: "build fails", lines: append(slices.Clone(passing), buildFailed...), wantFailed: true,
 			want: []string{"broken.go:1: syntax error", "make test: FAIL"}},
 		{name: "package never ends", lines: unfinished, wantFailed: true, want: []string{"FAIL example.com/killed"}},
+		{name: "interrupted", lines: passing, interrupt: true, wantFailed: true, want: []string{"make test: INTERRUPTED"}},
 		{name: "not an event", lines: []string{"go: downloading example.com/x v1.0.0"}, want: []string{"go: downloading example.com/x v1.0.0\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -136,7 +138,7 @@ func TestReporter(t *testing.T) {
 			for _, l := range tc.lines {
 				r.line([]byte(l))
 			}
-			if failed := r.summary(began.Add(time.Minute)); failed != tc.wantFailed {
+			if failed := r.summary(began.Add(time.Minute), tc.interrupt); failed != tc.wantFailed {
 				t.Errorf("failed = %v, want %v", failed, tc.wantFailed)
 			}
 			for _, w := range tc.want {
