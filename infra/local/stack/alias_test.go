@@ -22,7 +22,7 @@ func TestInitialAliasAtFirstStart(t *testing.T) {
 	const secret = "first-door-2026"
 	start := func(alias string) *stack.Stack {
 		t.Helper()
-		s, err := stack.Start(context.Background(), stack.Config{
+		s, err := stack.Start(context.Background(), stack.Config{Hasher: cheapHasher,
 			Addr: "127.0.0.1:0", DataDir: dir, WebDir: "../../../web",
 			Admin:  bootstrap.Admin{Username: "admin", Password: adminPassword, Alias: alias},
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pacer: recovery.Floor{D: 50 * time.Millisecond},

@@ -17,7 +17,7 @@ import (
 // sensitive action then answers step_up_required until the admin
 // re-authenticates. Without it, the path does not exist.
 func TestDevClockAgesTheAuthentication(t *testing.T) {
-	s, err := stack.Start(context.Background(), stack.Config{
+	s, err := stack.Start(context.Background(), stack.Config{Hasher: cheapHasher,
 		Addr: "127.0.0.1:0", DataDir: t.TempDir(), WebDir: "../../../web",
 		Admin:  bootstrap.Admin{Username: "admin", Password: adminPassword},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pacer: recovery.Floor{D: 50 * time.Millisecond},

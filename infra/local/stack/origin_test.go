@@ -33,7 +33,7 @@ func TestForgedViewerAddressIsIgnoredLocally(t *testing.T) {
 	for _, l := range listens {
 		t.Run(l.name, func(t *testing.T) {
 			var logs strings.Builder
-			s, err := stack.Start(context.Background(), stack.Config{
+			s, err := stack.Start(context.Background(), stack.Config{Hasher: cheapHasher,
 				Addr: l.addr, DataDir: t.TempDir(), WebDir: "../../../web",
 				Admin:  bootstrap.Admin{Username: "admin", Password: adminPassword},
 				Logger: slog.New(slog.NewJSONHandler(&logs, nil)), Pacer: recovery.Floor{D: 50 * time.Millisecond},

@@ -24,7 +24,7 @@ var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value=
 // browser back with a code, and the callback signs the demo SSO user in —
 // all over real HTTP through the gateway, as `make run` serves it.
 func TestSSOSignInThroughTheLocalIssuer(t *testing.T) {
-	s, err := stack.Start(context.Background(), stack.Config{
+	s, err := stack.Start(context.Background(), stack.Config{Hasher: cheapHasher,
 		Addr: "127.0.0.1:0", DataDir: t.TempDir(), WebDir: "../../../web",
 		Admin:  bootstrap.Admin{Username: "admin", Password: adminPassword},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pacer: recovery.Floor{D: 50 * time.Millisecond},

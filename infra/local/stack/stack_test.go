@@ -23,6 +23,7 @@ import (
 	"github.com/gatepass/gatepass/infra/local/stack"
 	"github.com/gatepass/gatepass/shared/accounts"
 	"github.com/gatepass/gatepass/shared/bootstrap"
+	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/recovery"
 )
 
@@ -30,7 +31,7 @@ const adminPassword = "local stack admin passphrase"
 
 func start(t *testing.T, dataDir string, admin bootstrap.Admin) *stack.Stack {
 	t.Helper()
-	s, err := stack.Start(context.Background(), stack.Config{
+	s, err := stack.Start(context.Background(), stack.Config{Hasher: cheapHasher,
 		Addr: "127.0.0.1:0", DataDir: dataDir, WebDir: "../../../web", Admin: admin,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Pacer: recovery.Floor{D: 50 * time.Millisecond},
 	})
@@ -152,7 +153,7 @@ func TestSignInOverHTTP(t *testing.T) {
 func TestBootstrapAdminUsernameFollowsPRECIS(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"ad\u200bmin", "\u0430dmin", "\u202enimda"} {
-		s, err := stack.Start(context.Background(), stack.Config{
+		s, err := stack.Start(context.Background(), stack.Config{Hasher: cheapHasher,
 			Addr: "127.0.0.1:0", DataDir: dir, WebDir: "../../../web", Admin: bootstrap.Admin{Username: name, Password: adminPassword},
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
@@ -183,33 +184,46 @@ func TestGeneratedAdminPassword(t *testing.T) {
 	}
 }
 
-// Budget: process start to first served request ≤ 300 ms.
+// Process start to first served request: the binary of infra/local, built
+// and started from scratch, answers its first request. Its budget (≤ 300 ms,
+// the median of 3 runs) is held by make bench, which sets
+// GATEPASS_TIMING=measure: within make test the other packages share the
+// cores and it would time them, not us. There the binary is built with the
+// test binary's own -race setting, so that it reuses the packages the test
+// build compiled instead of compiling every dependency once more.
 func TestProcessStartToFirstRequest(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
+	measure := os.Getenv(timingEnv) == "measure"
+	args := []string{"build", "-o", filepath.Join(t.TempDir(), "gatepass-local")}
+	runs := 1
+	if measure {
+		runs = 3
+	} else if raceEnabled {
+		args = append(args, "-race")
 	}
-	if os.Getenv("GATEPASS_TIMING") == "separate" {
-		// make test measures this budget in a pass of its own: while other
-		// test packages share the two cores it would time them, not us.
-		t.Skip("measured in make test's own timing pass")
-	}
-	bin := filepath.Join(t.TempDir(), "gatepass-local")
-	build := exec.Command("go", "build", "-o", bin, "..")
+	bin := args[2]
+	build := exec.Command("go", append(args, "..")...)
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	var took []time.Duration
-	for run := 0; run < 3; run++ {
+	for range runs {
 		took = append(took, startOnce(t, bin, dir))
 	}
 	slices.Sort(took)
-	t.Logf("process start → first served request, 3 runs sorted: %v", took)
-	if took[1] > 300*time.Millisecond {
-		t.Fatalf("median start %v over the 300 ms budget", took[1])
+	t.Logf("process start → first served request, %d runs sorted: %v", runs, took)
+	if measure && took[len(took)/2] > startBudget {
+		t.Fatalf("median start %v over the %v budget", took[len(took)/2], startBudget)
 	}
 }
+
+// timingEnv set to "measure" makes TestProcessStartToFirstRequest hold the
+// start to startBudget (make bench sets it).
+const (
+	timingEnv   = "GATEPASS_TIMING"
+	startBudget = 300 * time.Millisecond
+)
 
 func startOnce(t *testing.T, bin, dir string) time.Duration {
 	t.Helper()
@@ -371,3 +385,10 @@ func TestBlockBreachedAgainstTheLocalRangeEndpoint(t *testing.T) {
 		t.Fatalf("change to a fresh password: %d %v", res.StatusCode, body)
 	}
 }
+
+// cheapHasher stands in for the stack's default argon2id (OWASP parameters,
+// 19 MiB a hash) in the tests that start a stack in-process: every sign-in
+// and password change derives a key, and under -race a derivation with the
+// production parameters takes seconds. TestProcessStartToFirstRequest runs
+// the binary, production parameters included.
+var cheapHasher = password.NewArgon2id(password.Params{MemoryKiB: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32})

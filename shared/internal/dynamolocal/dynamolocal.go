@@ -16,10 +16,18 @@
 // One process is meant to serve a whole test package: start it in TestMain
 // with Main or StartShared, reach it from tests with (*Shared).Require, and
 // give each test its own table. Process management is package emulator's.
+//
+// When EndpointEnv names a running DynamoDB Local (make test starts one for
+// every package), Main attaches to it instead of starting a process. The
+// packages then share the server but not their data: an attached Server
+// signs with an access key of its own, and DynamoDB Local keeps one database
+// per access key and region.
 package dynamolocal
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -58,12 +66,17 @@ const (
 	SecretAccessKey = "gatepasslocal"
 )
 
+// EndpointEnv is the environment variable through which the test runner
+// hands every test package the endpoint of the DynamoDB Local it started.
+const EndpointEnv = "GATEPASS_TEST_DYNAMODB_ENDPOINT"
+
 const name = "DynamoDB Local"
 
 // Server is a running DynamoDB Local process. Endpoint, Output and Stop come
 // from emulator.Process.
 type Server struct {
 	*emulator.Process
+	accessKeyID string // selects the server's database: AccessKeyID, or a key of this Server's own when attached
 }
 
 // Shared is one DynamoDB Local process shared by the tests of a package:
@@ -88,23 +101,51 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{Process: p}, nil
+	return &Server{Process: p, accessKeyID: AccessKeyID}, nil
+}
+
+// Attach returns a Server for the DynamoDB Local that another process runs
+// at endpoint, once it answers. Its clients use an access key of their own,
+// so that they see a database no other Server sees; Stop leaves the process
+// running.
+func Attach(ctx context.Context, endpoint string) (*Server, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("dynamolocal: access key: %w", err)
+	}
+	p, err := emulator.Attach(ctx, spec("", ""), endpoint)
+	if err != nil {
+		return nil, err
+	}
+	// Letters and digits only, as DynamoDB Local requires.
+	return &Server{Process: p, accessKeyID: AccessKeyID + hex.EncodeToString(b[:])}, nil
 }
 
 // StartShared starts DynamoDB Local for a test package; see
 // emulator.StartShared.
 func StartShared(ctx context.Context) *Shared { return emulator.StartShared(ctx, name, Start) }
 
-// Main is a test package's TestMain body (see emulator.Main):
+// StartOrAttachShared attaches to the DynamoDB Local at EndpointEnv's
+// endpoint when it is set, and otherwise starts one, for a test package.
+func StartOrAttachShared(ctx context.Context) *Shared {
+	return emulator.StartShared(ctx, name, emulator.StartOrAttach(EndpointEnv, Attach, Start))
+}
+
+// Main is a test package's TestMain body (see emulator.Main); it attaches to
+// the server at EndpointEnv's endpoint when it is set:
 //
 //	var local *dynamolocal.Shared
 //	func TestMain(m *testing.M) { os.Exit(dynamolocal.Main(m, &local)) }
-func Main(m *testing.M, shared **Shared) int { return emulator.Main(m, shared, StartShared) }
+func Main(m *testing.M, shared **Shared) int { return emulator.Main(m, shared, StartOrAttachShared) }
 
-// Client returns an SDK client for this server (see Client).
-func (s *Server) Client(ctx context.Context) (*dynamodb.Client, error) {
-	return Client(ctx, s.Endpoint())
+// Client returns an SDK client for this server's database (see Client).
+func (s *Server) Client(_ context.Context) (*dynamodb.Client, error) {
+	return client(s.Endpoint(), s.accessKeyID)
 }
+
+// AccessKeyID is the access key this Server's clients sign with; DynamoDB
+// Local keeps one database per access key and region.
+func (s *Server) AccessKeyID() string { return s.accessKeyID }
 
 // Client builds a DynamoDB client for a local endpoint. It reads no shared
 // configuration or credential files and no environment, never asks the EC2
@@ -112,6 +153,10 @@ func (s *Server) Client(ctx context.Context) (*dynamodb.Client, error) {
 // discovery: the only host it can reach is endpoint. The context is accepted
 // for symmetry with config loading; nothing here blocks.
 func Client(_ context.Context, endpoint string) (*dynamodb.Client, error) {
+	return client(endpoint, AccessKeyID)
+}
+
+func client(endpoint, accessKeyID string) (*dynamodb.Client, error) {
 	if endpoint == "" {
 		return nil, errors.New("dynamolocal: empty endpoint")
 	}
@@ -122,7 +167,7 @@ func Client(_ context.Context, endpoint string) (*dynamodb.Client, error) {
 	return dynamodb.New(dynamodb.Options{
 		Region:                Region,
 		BaseEndpoint:          aws.String(endpoint),
-		Credentials:           credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, ""),
+		Credentials:           credentials.NewStaticCredentialsProvider(accessKeyID, SecretAccessKey, ""),
 		HTTPClient:            httpClient,
 		AccountIDEndpointMode: aws.AccountIDEndpointModeDisabled,
 		EndpointDiscovery: dynamodb.EndpointDiscoveryOptions{

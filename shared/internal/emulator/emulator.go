@@ -4,7 +4,9 @@
 // with the test binary on Linux), picking a free loopback port and retrying
 // when another process takes it first, waiting until the emulator answers
 // HTTP, keeping the tail of its output for error messages, and sharing one
-// process between the tests of a package (see Shared).
+// process between the tests of a package (see Shared), or attaching to an
+// emulator that another process runs (see Attach) so that one server serves
+// every test package of a run.
 //
 // Packages such as dynamolocal and seslocal describe their emulator with a
 // Spec and wrap the Process that Start returns.
@@ -17,6 +19,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,13 +79,14 @@ type Spec struct {
 	PortTakenMarkers []string
 }
 
-// Process is a running emulator.
+// Process is a running emulator: a child process that Start started, or one
+// that another process runs and Attach found answering.
 type Process struct {
 	name     string
 	endpoint string
-	cmd      *exec.Cmd
+	cmd      *exec.Cmd // nil when attached
 	out      *tailBuffer
-	done     chan struct{} // closed when the process has exited
+	done     chan struct{} // closed when the process has exited; never when attached
 	waitErr  error         // set before done is closed
 
 	stopOnce sync.Once
@@ -141,6 +145,31 @@ func StartOnPort(ctx context.Context, spec Spec, port int) (*Process, error) {
 	return p, nil
 }
 
+// Attach returns a Process for the emulator that spec describes when another
+// process runs it at endpoint (such as "http://127.0.0.1:8000"), once it
+// answers spec's probe (at most StartTimeout). Stop leaves that emulator
+// running: its owner stops it.
+func Attach(ctx context.Context, spec Spec, endpoint string) (*Process, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("emulator: %s endpoint %q is not an http(s) URL", spec.Name, endpoint)
+	}
+	p := &Process{
+		name:     spec.Name,
+		endpoint: strings.TrimSuffix(endpoint, "/"),
+		out:      &tailBuffer{max: OutputLimit},
+		done:     make(chan struct{}),
+	}
+	fmt.Fprintf(p.out, "(%s is run by another process at %s; its output is there)\n", spec.Name, p.endpoint)
+	if err := p.waitReady(ctx, spec, 0); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Attached reports whether p was found by Attach rather than started.
+func (p *Process) Attached() bool { return p.cmd == nil }
+
 // Endpoint is the emulator's base URL, such as "http://127.0.0.1:41234".
 func (p *Process) Endpoint() string { return p.endpoint }
 
@@ -150,9 +179,12 @@ func (p *Process) Output() string { return p.out.String() }
 
 // Stop kills the process group of the emulator and waits for the process to
 // exit. It reports an error when the process had already exited by itself.
-// It is safe to call more than once.
+// It is safe to call more than once. An attached emulator is left running.
 func (p *Process) Stop() error {
 	p.stopOnce.Do(func() {
+		if p.Attached() {
+			return
+		}
 		select {
 		case <-p.done:
 			// Exited by itself: that is a failure worth reporting.

@@ -180,3 +180,51 @@ func TestTailBufferKeepsTheEnd(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+// TestAttach attaches to an emulator another Process runs: it must answer
+// through the attached Process, and the attached Stop must leave it running.
+func TestAttach(t *testing.T) {
+	owner, err := Start(t.Context(), helperSpec("serve"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = owner.Stop() }()
+	for _, endpoint := range []string{owner.Endpoint(), owner.Endpoint() + "/"} {
+		p, err := Attach(t.Context(), helperSpec("serve"), endpoint)
+		if err != nil {
+			t.Fatalf("Attach(%q): %v", endpoint, err)
+		}
+		if !p.Attached() || owner.Attached() || p.Endpoint() != owner.Endpoint() {
+			t.Fatalf("Attach(%q): attached=%v endpoint=%q", endpoint, p.Attached(), p.Endpoint())
+		}
+		if !strings.Contains(p.Output(), "run by another process") {
+			t.Fatalf("attached output %q", p.Output())
+		}
+		if err := p.Stop(); err != nil {
+			t.Fatalf("attached Stop: %v", err)
+		}
+		if !answers(t.Context(), owner.Endpoint()+"/ready") {
+			t.Fatal("the attached Stop stopped the owner's emulator")
+		}
+	}
+}
+
+func TestAttachFails(t *testing.T) {
+	free, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, endpoint, want string }{
+		{"not a URL", "127.0.0.1:8000", "not an http(s) URL"},
+		{"no host", "http://", "not an http(s) URL"},
+		{"nobody answers", "http://127.0.0.1:" + strconv.Itoa(free), "did not answer"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+			defer cancel()
+			if _, err := Attach(ctx, helperSpec("serve"), tc.endpoint); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Attach(%q) = %v, want %q", tc.endpoint, err, tc.want)
+			}
+		})
+	}
+}

@@ -53,6 +53,24 @@ func Main[S Server](m *testing.M, shared **Shared[S], startShared func(context.C
 	return code
 }
 
+// StartOrAttach returns a start function for StartShared: when the
+// environment variable env holds an endpoint (the test runner started one
+// emulator for every package, see shared/internal/testrun) it attaches to
+// that server with attach; otherwise it starts a private one with start.
+func StartOrAttach[S Server](env string, attach func(context.Context, string) (S, error), start func(context.Context) (S, error)) func(context.Context) (S, error) {
+	return func(ctx context.Context) (S, error) {
+		if endpoint := os.Getenv(env); endpoint != "" {
+			s, err := attach(ctx, endpoint)
+			if err != nil {
+				var zero S
+				return zero, fmt.Errorf("emulator: attach to %s=%s: %w", env, endpoint, err)
+			}
+			return s, nil
+		}
+		return start(ctx)
+	}
+}
+
 // Err is the start error, nil when the emulator runs.
 func (s *Shared[S]) Err() error { return s.err }
 

@@ -113,3 +113,41 @@ func TestSharedStop(t *testing.T) {
 		t.Fatalf("Stop = %v, want the stop error naming the emulator", err)
 	}
 }
+
+func TestStartOrAttach(t *testing.T) {
+	const env = "EMULATOR_TEST_ENDPOINT"
+	attached, started := &fakeServer{}, &fakeServer{}
+	errAttach := errors.New("nobody answers")
+	for _, tc := range []struct {
+		name, endpoint string
+		attachErr      error
+		want           *fakeServer
+		wantErr        string
+	}{
+		{name: "no endpoint starts", want: started},
+		{name: "endpoint attaches", endpoint: "http://127.0.0.1:8000", want: attached},
+		{name: "attach error names the variable", endpoint: "http://127.0.0.1:8000", attachErr: errAttach,
+			wantErr: env + "=http://127.0.0.1:8000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(env, tc.endpoint)
+			var gotEndpoint string
+			start := StartOrAttach(env,
+				func(_ context.Context, endpoint string) (*fakeServer, error) {
+					gotEndpoint = endpoint
+					return attached, tc.attachErr
+				},
+				func(context.Context) (*fakeServer, error) { return started, nil })
+			got, err := start(t.Context())
+			if tc.wantErr != "" {
+				if !errors.Is(err, tc.attachErr) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %v naming %q", err, tc.attachErr, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tc.want || gotEndpoint != tc.endpoint {
+				t.Fatalf("got %p, %v (endpoint %q), want %p", got, err, gotEndpoint, tc.want)
+			}
+		})
+	}
+}

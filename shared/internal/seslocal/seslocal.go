@@ -15,12 +15,19 @@
 //
 // One process is meant to serve a whole test package: start it in TestMain
 // with Main or StartShared, reach it from tests with (*Shared).Require, and
-// give each test its own recipient address (the store is shared). Process
-// management is package emulator's.
+// give each test its own recipient address (the store is shared; Address
+// makes one no other Server uses). Process management is package emulator's.
+//
+// When EndpointEnv names a running aws-ses-v2-local (make test starts one for
+// every package), Main attaches to it instead of starting a process. Its store
+// is then shared with other packages' tests: send to addresses from Address,
+// read back with EmailsTo; Clear refuses to empty a store it does not own.
 package seslocal
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -61,6 +68,10 @@ const (
 	SecretAccessKey = "gatepasslocal"
 )
 
+// EndpointEnv is the environment variable through which the test runner
+// hands every test package the endpoint of the aws-ses-v2-local it started.
+const EndpointEnv = "GATEPASS_TEST_SES_ENDPOINT"
+
 const (
 	name          = "aws-ses-v2-local"
 	maxStoreBytes = 64 << 20
@@ -70,7 +81,8 @@ const (
 // from emulator.Process.
 type Server struct {
 	*emulator.Process
-	http *http.Client // for the emulator's own endpoints
+	http   *http.Client // for the emulator's own endpoints
+	domain string       // of the addresses Address makes, unique to this Server
 }
 
 // Shared is one aws-ses-v2-local process shared by the tests of a package:
@@ -96,25 +108,54 @@ func Start(ctx context.Context) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newServer(p), nil
+	return newServer(p)
 }
 
-func newServer(p *emulator.Process) *Server {
+// Attach returns a Server for the aws-ses-v2-local that another process runs
+// at endpoint, once it answers. Stop leaves the process running and Clear
+// fails: the store belongs to every package that uses the server.
+func Attach(ctx context.Context, endpoint string) (*Server, error) {
+	p, err := emulator.Attach(ctx, spec("", ""), endpoint)
+	if err != nil {
+		return nil, err
+	}
+	return newServer(p)
+}
+
+func newServer(p *emulator.Process) (*Server, error) {
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("seslocal: address domain: %w", err)
+	}
 	return &Server{
 		Process: p,
 		http:    &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{Proxy: nil}},
-	}
+		domain:  "s" + hex.EncodeToString(b[:]) + ".example.com",
+	}, nil
 }
 
 // StartShared starts aws-ses-v2-local for a test package; see
 // emulator.StartShared.
 func StartShared(ctx context.Context) *Shared { return emulator.StartShared(ctx, name, Start) }
 
-// Main is a test package's TestMain body (see emulator.Main):
+// StartOrAttachShared attaches to the aws-ses-v2-local at EndpointEnv's
+// endpoint when it is set, and otherwise starts one, for a test package.
+func StartOrAttachShared(ctx context.Context) *Shared {
+	return emulator.StartShared(ctx, name, emulator.StartOrAttach(EndpointEnv, Attach, Start))
+}
+
+// Main is a test package's TestMain body (see emulator.Main); it attaches to
+// the server at EndpointEnv's endpoint when it is set:
 //
 //	var local *seslocal.Shared
 //	func TestMain(m *testing.M) { os.Exit(seslocal.Main(m, &local)) }
-func Main(m *testing.M, shared **Shared) int { return emulator.Main(m, shared, StartShared) }
+func Main(m *testing.M, shared **Shared) int { return emulator.Main(m, shared, StartOrAttachShared) }
+
+// Address returns the mail address local@<domain>, where the domain is this
+// Server's own: no other Server, in this process or another one sharing the
+// emulator, hands out the same addresses, so EmailsTo finds only the mails
+// sent to it by its own tests.
+func (s *Server) Address(local string) string { return local + "@" + s.domain }
 
 // Client returns an SDK client for this server (see Client).
 func (s *Server) Client(ctx context.Context) (*sesv2.Client, error) {
@@ -197,8 +238,12 @@ func (s *Server) EmailsTo(ctx context.Context, addr string) ([]Email, error) {
 }
 
 // Clear empties the server's store. Tests sharing a server should rather
-// use their own recipients: Clear affects every test of the package.
+// use their own recipients: Clear affects every test of the package. It
+// fails on an attached server, whose store other packages use too.
 func (s *Server) Clear(ctx context.Context) error {
+	if s.Attached() {
+		return fmt.Errorf("seslocal: Clear on the shared %s at %s would empty other packages' mail", name, s.Endpoint())
+	}
 	_, err := s.call(ctx, http.MethodPost, "/clear-store")
 	return err
 }

@@ -62,6 +62,7 @@ func TestStartSendReadStop(t *testing.T) {
 	if other, err := srv.EmailsTo(ctx, "someone@example.com"); err != nil || len(other) != 0 {
 		t.Fatalf("EmailsTo(someone) = %v, %v", other, err)
 	}
+	checkAttachedAreIsolated(ctx, t, srv)
 	if err := srv.Clear(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -74,6 +75,56 @@ func TestStartSendReadStop(t *testing.T) {
 	}
 	if _, err := srv.Emails(ctx); err == nil {
 		t.Fatal("aws-ses-v2-local still answers after Stop")
+	}
+}
+
+// checkAttachedAreIsolated attaches twice to srv, as two test packages of
+// one make test run do: each reads back the mail sent to its own Address
+// only, neither may Clear the shared store, and the attached Stop leaves srv
+// running.
+func checkAttachedAreIsolated(ctx context.Context, t *testing.T, srv *seslocal.Server) {
+	t.Helper()
+	a, err := seslocal.Attach(ctx, srv.Endpoint())
+	if err != nil {
+		t.Fatalf("Attach: %v", err)
+	}
+	b, err := seslocal.Attach(ctx, srv.Endpoint())
+	if err != nil {
+		t.Fatalf("Attach: %v", err)
+	}
+	if a.Address("jane") == b.Address("jane") || !strings.HasPrefix(a.Address("jane"), "jane@") {
+		t.Fatalf("addresses %q and %q", a.Address("jane"), b.Address("jane"))
+	}
+	for _, s := range []*seslocal.Server{a, b} {
+		client, err := s.Client(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := client.SendEmail(ctx, &sesv2.SendEmailInput{
+			FromEmailAddress: aws.String("from@example.com"),
+			Destination:      &types.Destination{ToAddresses: []string{s.Address("jane")}},
+			Content: &types.EmailContent{Simple: &types.Message{
+				Subject: &types.Content{Data: aws.String("to " + s.Address("jane"))},
+				Body:    &types.Body{Text: &types.Content{Data: aws.String("text")}},
+			}},
+		}); err != nil {
+			t.Fatalf("SendEmail through an attached server: %v", err)
+		}
+	}
+	for _, s := range []*seslocal.Server{a, b} {
+		got, err := s.EmailsTo(ctx, s.Address("jane"))
+		if err != nil || len(got) != 1 || got[0].Subject != "to "+s.Address("jane") {
+			t.Fatalf("EmailsTo(%s) = %+v, %v; want its one mail", s.Address("jane"), got, err)
+		}
+		if err := s.Clear(ctx); err == nil {
+			t.Fatal("Clear on an attached server succeeded")
+		}
+	}
+	if err := a.Stop(); err != nil {
+		t.Fatalf("attached Stop: %v", err)
+	}
+	if _, err := b.Emails(ctx); err != nil {
+		t.Fatalf("the attached Stop stopped the emulator: %v", err)
 	}
 }
 
