@@ -132,9 +132,6 @@ func TestMeasureUnderTheEmulator(t *testing.T) {
 // A module of one function: the key follows its source, and a cached build
 // is reused until the source changes.
 func TestBuildCachedFollowsTheSource(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a function")
-	}
 	mod := t.TempDir()
 	write := func(name, text string) {
 		t.Helper()

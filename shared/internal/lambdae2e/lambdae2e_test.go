@@ -73,9 +73,6 @@ var functions = []string{"login", "views", "reset-request", "authorizer"}
 // selected view's session — every step a real bootstrap under
 // aws-lambda-rie, on DynamoDB Local.
 func TestSignInToAuthorizerUnderTheEmulator(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the functions and runs them under aws-lambda-rie")
-	}
 	began := time.Now()
 	emulatorBin := rie.Require(t)
 	db, mail := dynamoDB.Require(t), ses.Require(t)
