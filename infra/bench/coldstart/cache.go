@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -27,8 +26,8 @@ const KeepBuilds = 3
 // missing. A change to any source file of the module, to a dependency's
 // version, to the toolchain or to BuildFlags makes a new key; the
 // KeepBuilds most recently used sets are kept.
-func BuildCached(ctx context.Context, root, cacheDir string, functions []string) (map[string]string, error) {
-	key, err := ContentKey(ctx, root, functions)
+func BuildCached(ctx context.Context, root, cacheDir string, functions []string, o Options) (map[string]string, error) {
+	key, err := ContentKey(ctx, root, functions, o)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +52,7 @@ func BuildCached(ctx context.Context, root, cacheDir string, functions []string)
 		return nil, fmt.Errorf("coldstart: build cache: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	if _, err := Build(ctx, root, tmp, functions); err != nil {
+	if _, err := BuildWith(ctx, root, tmp, functions, o); err != nil {
 		return nil, err
 	}
 	// Another process may have built the same key meanwhile: theirs wins.
@@ -122,10 +121,10 @@ type listedPackage struct {
 // the build's tags) either its module's path and version, or — for the
 // main module and versionless replacements — the content of its Go and
 // embedded files.
-func ContentKey(ctx context.Context, root string, functions []string) (string, error) {
-	env := append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+func ContentKey(ctx context.Context, root string, functions []string, o Options) (string, error) {
+	env := o.env()
 	h := sha256.New()
-	fmt.Fprintf(h, "flags %q\nfunctions %q\n", BuildFlags, functions)
+	fmt.Fprintf(h, "flags %q\ncgo %v\nfunctions %q\n", o.flags(), o.CGO, functions)
 	goEnv := exec.CommandContext(ctx, "go", "env", "GOVERSION", "GOOS", "GOARCH", "GOEXPERIMENT", "CGO_ENABLED")
 	goEnv.Dir, goEnv.Env = root, env
 	out, err := goEnv.Output()

@@ -141,11 +141,46 @@ func ParseInitTrace(out string, n int) (time.Duration, []PackageInit) {
 	return total, all[:min(n, len(all))]
 }
 
+// Options say how Build compiles the functions; the zero value is how
+// Lambda runs them.
+type Options struct {
+	// Flags are go build's flags: BuildFlags, the Makefile's, unless set. A
+	// test that only needs the functions to work passes its own flags (its
+	// -race, no -trimpath), so that the build reuses the packages the test
+	// compiled instead of compiling every one again another way.
+	Flags []string
+	// CGO keeps the environment's CGO_ENABLED (the go command's default, as
+	// the tests are built) instead of turning cgo off as for Lambda.
+	CGO bool
+}
+
+// flags are the go build flags o stands for.
+func (o Options) flags() []string {
+	if o.Flags != nil {
+		return o.Flags
+	}
+	return BuildFlags
+}
+
+// env is the go command's environment for o: the host's target.
+func (o Options) env() []string {
+	env := append(os.Environ(), "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+	if !o.CGO {
+		env = append(env, "CGO_ENABLED=0")
+	}
+	return env
+}
+
 // Build compiles every function (./functions/<name>, or BaselinePackage)
 // for the host into dir/<name>/bootstrap with BuildFlags, CGO off, and
 // returns the binaries' paths by name. One go build makes them all, so the
 // packages are loaded once and compiled and linked in parallel.
 func Build(ctx context.Context, root, dir string, functions []string) (map[string]string, error) {
+	return BuildWith(ctx, root, dir, functions, Options{})
+}
+
+// BuildWith is Build with o's flags and cgo setting.
+func BuildWith(ctx context.Context, root, dir string, functions []string, o Options) (map[string]string, error) {
 	if len(functions) == 0 {
 		return map[string]string{}, nil
 	}
@@ -157,7 +192,7 @@ func Build(ctx context.Context, root, dir string, functions []string) (map[strin
 		return nil, fmt.Errorf("coldstart: build: %w", err)
 	}
 	defer os.RemoveAll(staging)
-	args := append([]string{"build"}, BuildFlags...)
+	args := append([]string{"build"}, o.flags()...)
 	args = append(args, "-o", staging+string(filepath.Separator))
 	for _, f := range functions {
 		if f == Baseline {
@@ -168,7 +203,7 @@ func Build(ctx context.Context, root, dir string, functions []string) (map[strin
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
+	cmd.Env = o.env()
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("coldstart: build %s: %w\n%s", strings.Join(functions, ", "), err, b)
 	}

@@ -148,7 +148,7 @@ func TestBuildCachedFollowsTheSource(t *testing.T) {
 	ctx, cache := context.Background(), t.TempDir()
 	fns := []string{"hello"}
 
-	first, err := coldstart.BuildCached(ctx, mod, cache, fns)
+	first, err := coldstart.BuildCached(ctx, mod, cache, fns, coldstart.Options{Flags: testFlags(), CGO: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestBuildCachedFollowsTheSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := coldstart.BuildCached(ctx, mod, cache, fns)
+	again, err := coldstart.BuildCached(ctx, mod, cache, fns, coldstart.Options{Flags: testFlags(), CGO: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestBuildCachedFollowsTheSource(t *testing.T) {
 	}
 
 	write("functions/hello/main.go", "package main\n\nfunc main() { println(\"hello, again\") }\n")
-	changed, err := coldstart.BuildCached(ctx, mod, cache, fns)
+	changed, err := coldstart.BuildCached(ctx, mod, cache, fns, coldstart.Options{Flags: testFlags(), CGO: true})
 	if err != nil {
 		t.Fatal(err)
 	}

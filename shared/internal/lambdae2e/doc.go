@@ -1,6 +1,8 @@
 // Package lambdae2e holds the end-to-end test of Gatepass's Lambda
 // functions as Lambda runs them: each function's real `bootstrap`, built
-// for the host with the Makefile's Lambda flags (coldstart.Build), is
+// for the host with the Lambda tag and the test binary's own flags (its
+// -race: the packages the tests compiled are reused; coldstart.BuildWith),
+// is
 // started under the official AWS Lambda Runtime Interface Emulator
 // (aws-lambda-rie, package infra/bench/rie) and sent API Gateway v2 events
 // as CloudFront and the HTTP API would send them; DynamoDB is DynamoDB

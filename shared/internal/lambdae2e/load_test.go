@@ -64,7 +64,7 @@ func TestLoginLoadUnderTheEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bins, err := coldstart.BuildCached(ctx, root, filepath.Join(cache, "gatepass", "lambdae2e"), functions)
+	bins, err := coldstart.BuildCached(ctx, root, filepath.Join(cache, "gatepass", "lambdae2e"), functions, coldstart.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
