@@ -184,11 +184,11 @@ func TestLoginLoadUnderTheEmulator(t *testing.T) {
 		}
 		return l
 	}
-	// DynamoDB Local is a JVM that runs its first requests slower until
-	// they are compiled: whichever level came first took about a fifth
-	// longer per sign-in in wall time (not in the bootstrap's CPU), in
-	// either order. The first level first signs in for as long as a level,
-	// unmeasured, so that both meet a warm store.
+	// Whichever level came first took about a fifth longer per sign-in in
+	// wall time (not in the bootstrap's CPU), in either order (6 runs):
+	// most likely DynamoDB Local, a JVM, still compiling its request paths.
+	// The first level first signs in for as long as a level, unmeasured,
+	// so that both meet a warm store.
 	free := level(true, duration)
 	ref := level(false, 0)
 	after, err := hashlimit.Measure(ctx, limitCfg)
