@@ -47,11 +47,14 @@ const (
 	stepCapacity  = "capacity"
 	stepColdStart = "coldstart"
 	stepLoad      = "load"
+	// stepLoadLambda is the load test's Lambda path, a step of its own so
+	// that it can be run alone (-steps lambda-load) and its time shows.
+	stepLoadLambda = "lambda-load"
 )
 
 // allSteps lists every step in order.
 func allSteps() []string {
-	return []string{stepBuild, stepGoBench, stepCapacity, stepColdStart, stepLoad}
+	return []string{stepBuild, stepGoBench, stepCapacity, stepColdStart, stepLoad, stepLoadLambda}
 }
 
 // options are the command's flags.
@@ -200,7 +203,7 @@ func (b *bench) measure(ctx context.Context) error {
 	b.tmp = tmp
 	steps := map[string]func(context.Context) error{
 		stepBuild: b.build, stepGoBench: b.goBench, stepCapacity: b.capacity,
-		stepColdStart: b.coldStart, stepLoad: b.load,
+		stepColdStart: b.coldStart, stepLoad: b.load, stepLoadLambda: b.loadLambda,
 	}
 	for _, name := range b.o.steps {
 		fmt.Fprintf(b.log, "bench: %s…\n", name)
@@ -598,10 +601,7 @@ func (b *bench) load(ctx context.Context) error {
 			l.Hash.Process.User.Round(10*time.Microsecond), l.Hash.Process.System.Round(10*time.Microsecond), l.Hash.Process.MinorFaults,
 			l.Hash.PageFaultCPU.Round(10*time.Microsecond), l.FirstTouchFaults(), l.Hash.NonHashCPU.Round(10*time.Microsecond), l.RSS>>20, l.PeakRSS>>20)
 	}
-	if err := report.WriteJSON(filepath.Join(b.raw, report.FileLoad), res); err != nil {
-		return err
-	}
-	return b.loadLambda(ctx)
+	return report.WriteJSON(filepath.Join(b.raw, report.FileLoad), res)
 }
 
 // loadLambda is the load test's Lambda path: the real login bootstrap under

@@ -199,16 +199,16 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	// The heap grows to its high-water mark at the highest level, in steps
 	// (when a collection happens to find that many arrays live): warmed
 	// there until a warm-up leaves the resident memory where it found it
-	// (at most maxSettle times), the levels measure a stack that has seen
+	// (at most MaxSettle times), the levels measure a stack that has seen
 	// its peak, as a running one has, rather than the one-time faults of
 	// that growth.
 	if cfg.Warmup > 0 {
-		for range maxSettle {
+		for range MaxSettle {
 			w, err := level(ctx, client, s.URL, users, cfg.Warmup, limit)
 			if err != nil {
 				return Result{}, err
 			}
-			if w.Hash.Process.MinorFaults*float64(w.Logins) < settledFaults {
+			if Settled(w) {
 				break
 			}
 		}
@@ -234,13 +234,17 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	return res, nil
 }
 
-// Settling before the levels: at most maxSettle warm-ups at the highest
-// level, until one takes fewer than settledFaults page faults in all (1 MiB
-// of 4 KiB pages).
+// Settling before the levels: at most MaxSettle warm-ups at the highest
+// level, until one is Settled. The Lambda path settles its bootstrap the
+// same way.
 const (
-	maxSettle     = 5
-	settledFaults = 256
+	MaxSettle     = 5
+	SettledFaults = 256
 )
+
+// Settled tells whether warm-up w took fewer than SettledFaults page faults
+// in all (1 MiB of 4 KiB pages): the heap has stopped growing.
+func Settled(w Level) bool { return w.Hash.Process.MinorFaults*float64(w.Logins) < SettledFaults }
 
 // userName is the i-th load-test user.
 func userName(i int) string { return "load" + strconv.Itoa(i) }

@@ -52,7 +52,7 @@ const (
 func TestLoginLoadUnderTheEmulator(t *testing.T) {
 	out := os.Getenv(envLambdaLoadOut)
 	if out == "" {
-		t.Skip("a make bench measurement (its load step): set " + envLambdaLoadOut + " to the result file to run it")
+		t.Skip("a make bench measurement (its lambda-load step): set " + envLambdaLoadOut + " to the result file to run it")
 	}
 	duration, warmup := durationEnv(t, envLambdaLoadDuration, 10*time.Second), durationEnv(t, envLambdaLoadWarmup, 2*time.Second)
 	emulatorBin := rie.Require(t)
@@ -118,8 +118,9 @@ func TestLoginLoadUnderTheEmulator(t *testing.T) {
 	}
 
 	// level runs warm-ups until the bootstrap's heap has settled, then one
-	// measured level, in a fresh environment.
-	level := func(madvFree bool) loadtest.Level {
+	// measured level, in a fresh environment; first, when storeWarmup is
+	// set, it signs in for that long unmeasured.
+	level := func(madvFree bool, storeWarmup time.Duration) loadtest.Level {
 		t.Helper()
 		env := hashmem.With(append(environment("login", table, mail.Endpoint()), fake.Env()...), madvFree)
 		f, err := rie.Start(ctx, rie.Config{Emulator: emulatorBin, Bootstrap: bins["login"], Env: env})
@@ -150,8 +151,18 @@ func TestLoginLoadUnderTheEmulator(t *testing.T) {
 		if pid == 0 {
 			t.Fatal("no bootstrap process under the emulator")
 		}
-		cfg := loadtest.LevelConfig{PID: pid, Clients: 1, Duration: warmup, Limit: before, Login: signIn}
-		for range 5 {
+		cfg := loadtest.LevelConfig{PID: pid, Clients: 1, Duration: storeWarmup, Limit: before, Login: signIn}
+		if storeWarmup > 0 {
+			w, err := loadtest.MeasureLevel(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w.Errors > 0 {
+				t.Fatalf("store warm-up: %d of %d sign-ins failed", w.Errors, w.Errors+w.Logins)
+			}
+		}
+		cfg.Duration = warmup
+		for range loadtest.MaxSettle {
 			w, err := loadtest.MeasureLevel(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -159,7 +170,7 @@ func TestLoginLoadUnderTheEmulator(t *testing.T) {
 			if w.Errors > 0 {
 				t.Fatalf("warm-up: %d of %d sign-ins failed", w.Errors, w.Errors+w.Logins)
 			}
-			if w.Hash.Process.MinorFaults*float64(w.Logins) < 256 {
+			if loadtest.Settled(w) {
 				break
 			}
 		}
@@ -173,8 +184,13 @@ func TestLoginLoadUnderTheEmulator(t *testing.T) {
 		}
 		return l
 	}
-	free := level(true)
-	ref := level(false)
+	// Whichever level came first took about a fifth longer per sign-in in
+	// wall time (not in the bootstrap's CPU), in either order (6 runs):
+	// most likely DynamoDB Local, a JVM, still compiling its request paths.
+	// The first level first signs in for as long as a level, unmeasured,
+	// so that both meet a warm store.
+	free := level(true, duration)
+	ref := level(false, 0)
 	after, err := hashlimit.Measure(ctx, limitCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +198,10 @@ func TestLoginLoadUnderTheEmulator(t *testing.T) {
 	limit := before.Combine(after)
 	free.Hash = limit.Against(free.Logins, free.Elapsed, free.Used)
 	ref.Hash = limit.Against(ref.Logins, ref.Elapsed, ref.Used)
-	res := loadtest.Result{Hash: loadtest.ParamsOf(hash), GOMAXPROCS: 1, NumCPU: runtime.NumCPU(), MADVFree: true,
+	// The bootstrap's environment sets no GOMAXPROCS: it runs with the
+	// runtime's default for this machine, as this process does (unless the
+	// test's own environment sets one). Its limit is still one core's.
+	res := loadtest.Result{Hash: loadtest.ParamsOf(hash), GOMAXPROCS: runtime.GOMAXPROCS(0), NumCPU: runtime.NumCPU(), MADVFree: true,
 		Limit: limit, Levels: []loadtest.Level{free}, Reference: &ref}
 	data, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
@@ -191,9 +210,12 @@ func TestLoginLoadUnderTheEmulator(t *testing.T) {
 	if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []loadtest.Level{free, ref} {
-		t.Logf("%.1f logins/s (%.0f %% of %.1f), per login %s user + %s system, %.0f faults (%s), %s besides the hash, RSS %d MiB",
-			l.PerSecond, l.Hash.PercentOfLimit, limit.PerSecond, l.Hash.Process.User, l.Hash.Process.System,
+	for _, l := range []struct {
+		release string
+		loadtest.Level
+	}{{"MADV_FREE", free}, {"the runtime's default release", ref}} {
+		t.Logf("%s: %.1f logins/s (%.0f %% of %.1f), p50 %s, per login %s user + %s system, %.1f faults (%s), %s besides the hash, RSS %d MiB",
+			l.release, l.PerSecond, l.Hash.PercentOfLimit, limit.PerSecond, l.P50.Round(100*time.Microsecond), l.Hash.Process.User, l.Hash.Process.System,
 			l.Hash.Process.MinorFaults, l.Hash.PageFaultCPU, l.Hash.NonHashCPU, l.RSS>>20)
 	}
 }
