@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -299,18 +300,7 @@ func (c caller) http(fn, method, path string, body any, cookie *http.Cookie) (re
 	} else {
 		payload = strings.NewReader("")
 	}
-	r := httptest.NewRequest(method, publicURL+path, payload)
-	r.RemoteAddr = "203.0.113.7:41000"
-	r.Header.Set("User-Agent", "gatepass-e2e/1.0")
-	if method != http.MethodGet {
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("Origin", publicURL)
-	}
-	if cookie != nil {
-		r.AddCookie(cookie)
-	}
-	origin.SetEdgeHeaders(r, c.secret)
-	ev, err := apigw.NewEvent(r, method+" "+path, time.Now())
+	ev, err := browserEvent(method, path, payload, cookie, c.secret)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -320,6 +310,24 @@ func (c caller) http(fn, method, path string, body any, cookie *http.Cookie) (re
 	var parsed map[string]any
 	_ = json.Unmarshal([]byte(out.Body), &parsed)
 	return resp, parsed
+}
+
+// browserEvent is the API Gateway v2 event of a browser's request through
+// CloudFront: the origin secret, the viewer's address, and on anything but
+// a GET a JSON body and the site's Origin.
+func browserEvent(method, path string, body io.Reader, cookie *http.Cookie, originSecret string) (events.APIGatewayV2HTTPRequest, error) {
+	r := httptest.NewRequest(method, publicURL+path, body)
+	r.RemoteAddr = "203.0.113.7:41000"
+	r.Header.Set("User-Agent", "gatepass-e2e/1.0")
+	if method != http.MethodGet {
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Origin", publicURL)
+	}
+	if cookie != nil {
+		r.AddCookie(cookie)
+	}
+	origin.SetEdgeHeaders(r, originSecret)
+	return apigw.NewEvent(r, method+" "+path, time.Now())
 }
 
 // authorize sends the authorizer the event API Gateway sends for a

@@ -1,12 +1,12 @@
 package lambdae2e_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -21,10 +21,8 @@ import (
 	"github.com/gatepass/gatepass/infra/bench/hashlimit"
 	"github.com/gatepass/gatepass/infra/bench/loadtest"
 	"github.com/gatepass/gatepass/infra/bench/rie"
-	"github.com/gatepass/gatepass/shared/apigw"
 	"github.com/gatepass/gatepass/shared/app/hashmem"
 	"github.com/gatepass/gatepass/shared/clock"
-	"github.com/gatepass/gatepass/shared/origin"
 	"github.com/gatepass/gatepass/shared/password"
 	"github.com/gatepass/gatepass/shared/store/dynamo"
 	"github.com/gatepass/gatepass/shared/store/dynamo/dynamotest"
@@ -104,13 +102,7 @@ func TestLoginLoadUnderTheEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	event := func() ([]byte, error) {
-		r := httptest.NewRequest(http.MethodPost, publicURL+"/api/auth/login", strings.NewReader(string(body)))
-		r.RemoteAddr = "203.0.113.7:41000"
-		r.Header.Set("User-Agent", "gatepass-load/1.0")
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("Origin", publicURL)
-		origin.SetEdgeHeaders(r, fake.OriginSecret)
-		ev, err := apigw.NewEvent(r, "POST /api/auth/login", time.Now())
+		ev, err := browserEvent(http.MethodPost, "/api/auth/login", bytes.NewReader(body), nil, fake.OriginSecret)
 		if err != nil {
 			return nil, err
 		}
