@@ -237,24 +237,16 @@ func webSources(t *testing.T, root string) string {
 	return b.String()
 }
 
-// repoRoot is the module root (where go.mod is), above this package.
+// repoRoot is the module root (where go.mod is), above this package, with
+// the web app beside it.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(".")
+	dir, err := gosource.ModuleRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			if _, err := os.Stat(filepath.Join(dir, "web", "js", "i18n.js")); err != nil {
-				t.Fatalf("no web/js/i18n.js beside %s/go.mod", dir)
-			}
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
+	if _, err := os.Stat(filepath.Join(dir, "web", "js", "i18n.js")); err != nil {
+		t.Fatalf("no web/js/i18n.js beside %s/go.mod", dir)
 	}
+	return dir
 }

@@ -3,10 +3,13 @@
 package gosource
 
 import (
+	"errors"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -34,4 +37,23 @@ func EachFile(root string, fset *token.FileSet, fn func(path string, f *ast.File
 		}
 		return fn(path, f)
 	})
+}
+
+// ModuleRoot is the nearest directory at or above dir with a go.mod: the
+// root the tests walk from their package's directory.
+func ModuleRoot(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("gosource: %w", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("gosource: no go.mod above " + dir)
+		}
+		dir = parent
+	}
 }
