@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/gatepass/gatepass/shared/retry"
 )
 
 // Email is one SendEmail request: a simple message to one address.
@@ -132,7 +133,7 @@ func (c *Client) SendEmail(ctx context.Context, e Email) (string, error) {
 	var lastErr error
 	for attempt := range attempts {
 		if attempt > 0 {
-			if err := sleep(ctx, backoff(attempt)); err != nil {
+			if err := retry.Sleep(ctx, retry.Backoff(attempt-1, 100*time.Millisecond, 2*time.Second)); err != nil {
 				return "", fmt.Errorf("ses: %w (after %w)", err, lastErr)
 			}
 		}
@@ -210,22 +211,6 @@ type errTransport struct{ err error }
 
 func (e errTransport) Error() string { return e.err.Error() }
 func (e errTransport) Unwrap() error { return e.err }
-
-func backoff(attempt int) time.Duration {
-	d := 100 * time.Millisecond << (attempt - 1)
-	return d/2 + rand.N(d/2+1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 func firstNonEmpty(a, b string) string {
 	if a != "" {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/gatepass/gatepass/shared/retry"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -60,7 +61,7 @@ func (s *Store) Append(ctx context.Context, ops ...store.Op) error {
 				if attempt >= batchWriteAttempts {
 					return fmt.Errorf("dynamo: append: %d items still unprocessed after %d attempts", len(pending), attempt)
 				}
-				if err := sleep(ctx, backoff(attempt-1, 20*time.Millisecond, time.Second)); err != nil {
+				if err := retry.Sleep(ctx, retry.Backoff(attempt-1, 20*time.Millisecond, time.Second)); err != nil {
 					return fmt.Errorf("dynamo: append: waiting to retry unprocessed items: %w", err)
 				}
 			}

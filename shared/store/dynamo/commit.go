@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/gatepass/gatepass/shared/retry"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -535,7 +536,7 @@ func (s *Store) apply(ctx context.Context, ws []write) error {
 	var err error
 	for attempt := range conflictAttempts {
 		if attempt > 0 {
-			if serr := sleep(ctx, backoff(attempt-1, 10*time.Millisecond, 250*time.Millisecond)); serr != nil {
+			if serr := retry.Sleep(ctx, retry.Backoff(attempt-1, 10*time.Millisecond, 250*time.Millisecond)); serr != nil {
 				return fmt.Errorf("dynamo: commit: waiting to retry: %w (after %w)", serr, err)
 			}
 		}

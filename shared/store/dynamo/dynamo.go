@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/gatepass/gatepass/shared/clock"
 	"github.com/gatepass/gatepass/shared/params"
+	"github.com/gatepass/gatepass/shared/retry"
 	"github.com/gatepass/gatepass/shared/store"
 )
 
@@ -298,7 +298,7 @@ func (s *Store) batchGet(ctx context.Context, keys []item, consistent bool) (map
 				if attempt >= batchGetAttempts {
 					return nil, fmt.Errorf("%d keys still unprocessed after %d attempts", len(pending), attempt)
 				}
-				if err := sleep(ctx, backoff(attempt-1, 20*time.Millisecond, time.Second)); err != nil {
+				if err := retry.Sleep(ctx, retry.Backoff(attempt-1, 20*time.Millisecond, time.Second)); err != nil {
 					return nil, fmt.Errorf("waiting to retry unprocessed keys: %w", err)
 				}
 			}
@@ -520,25 +520,3 @@ func (s *Store) ListAudit(ctx context.Context, q store.AuditQuery) (store.AuditP
 }
 
 func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-// backoff is the delay before retry attempt+1: exponential from base, capped
-// at ceiling, with "equal jitter" (uniform in [d/2, d]).
-func backoff(attempt int, base, ceiling time.Duration) time.Duration {
-	d := base << min(attempt, 16)
-	if d <= 0 || d > ceiling {
-		d = ceiling
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

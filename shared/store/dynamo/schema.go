@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/gatepass/gatepass/shared/retry"
 )
 
 // The table schema. The CDK stack creates the same table: on-demand billing,
@@ -118,7 +120,7 @@ func waitActive(ctx context.Context, api TableAPI, table string) error {
 		case out.Table != nil && out.Table.TableStatus == types.TableStatusActive:
 			return nil
 		}
-		if err := sleep(ctx, backoff(attempt, 50*time.Millisecond, 2*time.Second)); err != nil {
+		if err := retry.Sleep(ctx, retry.Backoff(attempt, 50*time.Millisecond, 2*time.Second)); err != nil {
 			return fmt.Errorf("dynamo: table %s not active: %w", table, err)
 		}
 	}
