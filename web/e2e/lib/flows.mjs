@@ -4,8 +4,8 @@ import { expectHash, expectVisible } from "./harness.mjs";
 
 /** T holds the English and German words the shared steps click. */
 export const T = {
-  en: { username: "Username", password: "Password", signIn: "Sign in", menu: /Profile menu/, logout: "Log out", signInTitle: "Sign in" },
-  de: { username: "Benutzername", password: "Passwort", signIn: "Anmelden", menu: /Profilmenü/, logout: "Abmelden", signInTitle: "Anmelden" },
+  en: { username: "Username", password: "Password", signIn: "Sign in", menu: /Profile menu/, logout: "Log out", signInTitle: "Sign in", network: /Whole network/ },
+  de: { username: "Benutzername", password: "Passwort", signIn: "Anmelden", menu: /Profilmenü/, logout: "Abmelden", signInTitle: "Anmelden", network: /Gesamtes Netzwerk/ },
 };
 
 /** signIn fills the login form (the page must show it) and submits. */
@@ -38,10 +38,10 @@ export function h1(page) {
 }
 
 /** signInToNetwork signs in from the login screen and opens the whole-network view. */
-export async function signInToNetwork(page, username, password) {
-  await signIn(page, username, password);
+export async function signInToNetwork(page, username, password, lang = "en") {
+  await signIn(page, username, password, lang);
   await expectHash(page, /^#\/views/);
-  await page.getByRole("button", { name: /Whole network/ }).click();
+  await page.getByRole("button", { name: T[lang].network }).click();
   await expectHash(page, /^#\/home/);
 }
 

@@ -1,7 +1,7 @@
 // The main flows in German, switched with the language control.
 import assert from "node:assert/strict";
 import { ADMIN, e2e, expectHash, expectHidden, expectText, expectVisible } from "../lib/harness.mjs";
-import { h1, signIn, signOut } from "../lib/flows.mjs";
+import { h1, signIn, signOut, signInToNetwork } from "../lib/flows.mjs";
 
 e2e("auf Deutsch: anmelden, Ansicht wählen, Startseite, abmelden", async ({ page, open, admin, snap }) => {
   const a = await admin();
@@ -76,10 +76,7 @@ e2e("auf Deutsch: Identität bestätigen, dann ist das vorläufige Passwort gese
     facilityIds: [facility.id] });
   await open("/login");
   await page.getByRole("navigation", { name: "Language" }).getByRole("button", { name: "Deutsch" }).click();
-  await signIn(page, ADMIN.username, ADMIN.password, "de");
-  await expectHash(page, /^#\/views/);
-  await page.getByRole("button", { name: /Gesamtes Netzwerk/ }).click();
-  await expectHash(page, /^#\/home/);
+  await signInToNetwork(page, ADMIN.username, ADMIN.password, "de");
   await open(`/admin/users/${nora.id}`);
   await expectText(h1(page), "Nora Kühn");
   // Elf Minuten später (die Uhr des Stacks wird vorgestellt): die Anmeldung ist zu alt.

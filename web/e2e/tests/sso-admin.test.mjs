@@ -194,10 +194,7 @@ e2e("Single Sign-on auf Deutsch: SAML-Anbieter mit Metadaten-URL hinzufügen, na
   const a = await admin();
   await open("/login");
   await page.getByRole("navigation", { name: "Language" }).getByRole("button", { name: "Deutsch" }).click();
-  await signIn(page, ADMIN.username, ADMIN.password, "de");
-  await expectHash(page, /^#\/views/);
-  await page.getByRole("button", { name: /Gesamtes Netzwerk/ }).click();
-  await expectHash(page, /^#\/home/);
+  await signInToNetwork(page, ADMIN.username, ADMIN.password, "de");
   await open("/admin/sso");
   await expectText(h1(page), "Single Sign-on");
   await snap("admin-sso");

@@ -59,10 +59,7 @@ e2e("SSO-Konto mit Passwort auf Deutsch: Parameter an, Link aus der E-Mail, anme
   const a = await admin();
   await open("/login");
   await page.getByRole("navigation", { name: "Language" }).getByRole("button", { name: "Deutsch" }).click();
-  await signIn(page, ADMIN.username, ADMIN.password, "de");
-  await expectHash(page, /^#\/views/);
-  await page.getByRole("button", { name: /Gesamtes Netzwerk/ }).click();
-  await expectHash(page, /^#\/home/);
+  await signInToNetwork(page, ADMIN.username, ADMIN.password, "de");
   await open("/admin/parameters");
   await expectText(h1(page), "Parameter");
   await page.getByRole("checkbox", { name: "Single-Sign-on-Konten dürfen auch ein Passwort haben" }).check();
@@ -88,10 +85,7 @@ e2e("SSO-Konto mit Passwort auf Deutsch: Parameter an, Link aus der E-Mail, anme
   await expectHash(page, /^#\/(views|home)/);
   await signOut(page, "de");
 
-  await signIn(page, ADMIN.username, ADMIN.password, "de");
-  await expectHash(page, /^#\/views/);
-  await page.getByRole("button", { name: /Gesamtes Netzwerk/ }).click();
-  await expectHash(page, /^#\/home/);
+  await signInToNetwork(page, ADMIN.username, ADMIN.password, "de");
   const jordan = await a.user(JORDAN.username);
   await open(`/admin/users/${jordan.id}`);
   await expectText(h1(page), "Jordan Example");
